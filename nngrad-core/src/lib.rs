@@ -1,0 +1,49 @@
+//! # nngrad-core
+//!
+//! Exact derivatives of a program's outputs with respect to its inputs, by forward-mode dual
+//! numbers.
+//!
+//! * [`Scalar`]: the bound for generic numeric code, implemented by `f64` and every dual type.
+//! * [`Dual`], [`DualN`]: one tangent, or `N` tangent lanes; nest them for higher orders.
+//! * Helpers returning value and derivative together: [`derivative`], [`jvp`], [`gradient`],
+//!   [`jacobian`], [`hessian`], [`hvp`], [`laplacian`], [`hessian_diagonal`], [`divergence`].
+//!
+//! ```
+//! use nngrad_core::{jacobian, Scalar};
+//! fn f<S: Scalar>(x: &[S]) -> Vec<S> {
+//!     vec![x[0] * x[1], x[0].sin()]
+//! }
+//! let (y, j) = jacobian(|x| f(x), &[2.0, 3.0]);
+//! assert_eq!(y, vec![6.0, 2f64.sin()]);
+//! assert_eq!(j[(0, 0)], 3.0);
+//! assert_eq!(j[(1, 0)], 2f64.cos());
+//! ```
+//!
+//! ## Kinks
+//! Where a function has a kink, the derivative is that of the branch the primal computation
+//! takes: `relu'(0) = 0`, `abs'(0) = 0`, `max`/`min` keep the receiver's derivative on a tie
+//! (so the first of equal values wins, as in JAX and TensorFlow), `clamp` keeps `x`'s
+//! derivative on the interval's closed ends.
+
+pub use nngrad_derive::differentiable;
+
+mod dual;
+mod dual_impl;
+mod dual_n;
+mod dual_num;
+mod first_order;
+mod outputs;
+mod rules;
+mod scalar;
+mod second_order;
+
+pub use dual::{Dual, Dual64};
+pub use dual_n::DualN;
+pub use dual_num::DualNum;
+pub use scalar::{AssignOps, BinOps, BinOpsOut, Scalar, ScalarLhs, ScalarRef, ScalarRefLhs};
+pub use first_order::{
+    derivative, divergence, gradient, gradient_chunk, jacobian, jacobian_chunk, jvp, Chunk,
+    DEFAULT_CHUNK,
+};
+pub use outputs::Outputs;
+pub use second_order::{hessian, hessian_chunk, hessian_diagonal, hvp, laplacian};
