@@ -130,7 +130,10 @@ impl<T: Scalar> DualNum for Dual<T> {
     }
     #[inline(always)]
     fn chain2(self, other: &Self, f: T, dx: T, dy: T) -> Self {
-        Dual::new(f, mul_zero_safe(self.eps, dx) + mul_zero_safe(other.eps, dy))
+        Dual::new(
+            f,
+            mul_zero_safe(self.eps, dx) + mul_zero_safe(other.eps, dy),
+        )
     }
     #[inline(always)]
     fn tangent_is_zero(&self) -> bool {

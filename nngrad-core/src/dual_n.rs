@@ -61,7 +61,10 @@ impl<T: Scalar, const N: usize> DualN<T, N> {
     /// ```
     #[inline(always)]
     pub fn variable(re: T, lane: usize) -> Self {
-        assert!(lane < N, "DualN::variable: lane {lane} out of range for {N} lanes");
+        assert!(
+            lane < N,
+            "DualN::variable: lane {lane} out of range for {N} lanes"
+        );
         let mut d = Self::constant(re);
         d.eps[lane] = T::cst(1.0);
         d
@@ -128,7 +131,10 @@ impl<T: Scalar, const N: usize> DualNum for DualN<T, N> {
     }
     #[inline(always)]
     fn chain_safe(self, f: T, df: T) -> Self {
-        DualN::new(f, Self::lanes(self.eps, |e| crate::dual::mul_zero_safe(e, df)))
+        DualN::new(
+            f,
+            Self::lanes(self.eps, |e| crate::dual::mul_zero_safe(e, df)),
+        )
     }
     #[inline(always)]
     fn chain2(self, other: &Self, f: T, dx: T, dy: T) -> Self {

@@ -168,14 +168,23 @@ where
             values = ys.iter().map(|y| y.re).collect();
             DMatrix::from_element(ys.len(), n, T::cst(0.0))
         });
-        check_len("jacobian", "this evaluation's output", ys.len(), "the first evaluation's", j.nrows());
+        check_len(
+            "jacobian",
+            "this evaluation's output",
+            ys.len(),
+            "the first evaluation's",
+            j.nrows(),
+        );
         for (i, y) in ys.iter().enumerate() {
             for k in 0..C.min(n.saturating_sub(start)) {
                 j[(i, start + k)] = y.eps[k];
             }
         }
     }
-    (values, jac.unwrap_or_else(|| DMatrix::from_element(0, n, T::cst(0.0))))
+    (
+        values,
+        jac.unwrap_or_else(|| DMatrix::from_element(0, n, T::cst(0.0))),
+    )
 }
 
 /// Outputs of a vector field `f: Rⁿ → Rⁿ` and its divergence `tr J = Σᵢ ∂fᵢ/∂xᵢ`, in

@@ -32,6 +32,7 @@ mod dual_impl;
 mod dual_n;
 mod dual_num;
 mod first_order;
+pub mod kernels;
 mod outputs;
 mod rules;
 mod scalar;
@@ -40,10 +41,10 @@ mod second_order;
 pub use dual::{Dual, Dual64};
 pub use dual_n::DualN;
 pub use dual_num::DualNum;
-pub use scalar::{AssignOps, BinOps, BinOpsOut, Scalar, ScalarLhs, ScalarRef, ScalarRefLhs};
 pub use first_order::{
     derivative, divergence, gradient, gradient_chunk, jacobian, jacobian_chunk, jvp, Chunk,
     DEFAULT_CHUNK,
 };
 pub use outputs::Outputs;
+pub use scalar::{AssignOps, BinOps, BinOpsOut, Scalar, ScalarLhs, ScalarRef, ScalarRefLhs};
 pub use second_order::{hessian, hessian_chunk, hessian_diagonal, hvp, laplacian};

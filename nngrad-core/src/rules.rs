@@ -250,7 +250,10 @@ pub(crate) fn gelu_tanh<T: Scalar>(x: T) -> (T, T) {
     let x2 = x * x;
     let (t, dt) = tanh((x + x2 * x * GELU_C) * GELU_K);
     let half = (t + 1.0) * 0.5;
-    (x * half, half + x * 0.5 * dt * GELU_K * (x2 * (3.0 * GELU_C) + 1.0))
+    (
+        x * half,
+        half + x * 0.5 * dt * GELU_K * (x2 * (3.0 * GELU_C) + 1.0),
+    )
 }
 
 #[inline(always)]

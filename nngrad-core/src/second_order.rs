@@ -67,7 +67,12 @@ where
     }
     for i in 0..n {
         for start in ((i / C) * C..n).step_by(C) {
-            seed_nested(&mut xs, x, |j| T::cst(if j == i { 1.0 } else { 0.0 }), start);
+            seed_nested(
+                &mut xs,
+                x,
+                |j| T::cst(if j == i { 1.0 } else { 0.0 }),
+                start,
+            );
             let y = f(&xs);
             value = Some(y.re.re);
             for k in 0..C.min(n - start) {
@@ -128,7 +133,10 @@ where
     let n = x.len();
     let zero = T::cst(0.0);
     let one = T::cst(1.0);
-    let mut xs: Vec<Dual<Dual<T>>> = x.iter().map(|&v| Dual::constant(Dual::constant(v))).collect();
+    let mut xs: Vec<Dual<Dual<T>>> = x
+        .iter()
+        .map(|&v| Dual::constant(Dual::constant(v)))
+        .collect();
     if n == 0 {
         return (f(&xs).re.re, vec![], vec![]);
     }

@@ -1,4 +1,6 @@
 use proc_macro::TokenStream;
 /// placeholder until the macro issue lands
 #[proc_macro_attribute]
-pub fn differentiable(_a: TokenStream, item: TokenStream) -> TokenStream { item }
+pub fn differentiable(_a: TokenStream, item: TokenStream) -> TokenStream {
+    item
+}
