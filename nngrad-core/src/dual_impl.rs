@@ -297,7 +297,7 @@ macro_rules! impl_dual {
             #[inline(always)]
             fn div(self, o: $ty) -> $ty {
                 let q = T::cst(self) / o.real();
-                o.chain(q, -(q / o.real()))
+                o.chain_safe(q, -(q / o.real()))
             }
         }
         impl<$($gen)*> core::ops::Rem<$ty> for f64 {
