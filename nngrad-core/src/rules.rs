@@ -292,28 +292,35 @@ pub(crate) fn powi<T: Scalar>(x: T, n: i32) -> (T, T) {
     (x.powi(n), x.powi(n - 1) * f64::from(n))
 }
 
-/// `x^y` with a constant exponent.
+/// `x^y` and its partial derivative in `x`, `y·x^(y−1)`.
 #[inline(always)]
 pub(crate) fn powf<T: Scalar>(x: T, y: T) -> (T, T) {
     let v = x.powf(y);
-    if y == 0.0 {
+    // A constant exponent 0 gives derivative 0 even at x = 0 (not 0·0⁻¹ = NaN). An exponent
+    // whose value is 0 but which varies (nesting) keeps the general form: its derivative
+    // ∂²(x^y)/∂x∂y = 1/x is not zero.
+    if y == 0.0 && y.is_constant() {
         return (v, c(0.0));
     }
     (v, y * x.powf(y - 1.0))
 }
 
-/// Partial derivative of `x^y` in `y`: `x^y · ln x`.
+/// Partial derivative of `x^y` in `y`: `x^y · ln x`, and 0 where `x^y` is 0 (`x = 0`, `y > 0`,
+/// where `x^y` is 0 nearby too, or underflow), not `0 · ln 0 = NaN`.
 #[inline(always)]
 pub(crate) fn powf_dy<T: Scalar>(x: T, value: T) -> T {
+    if value == 0.0 {
+        return c(0.0);
+    }
     value * x.ln()
 }
 
-/// `(atan2(y, x), ∂/∂y, ∂/∂x)`.
+/// `(atan2(y, x), ∂/∂y, ∂/∂x)` = `(…, x/h², −y/h²)` with `h = hypot(y, x)`, divided by `h`
+/// twice so that `h²` cannot overflow or underflow.
 #[inline(always)]
 pub(crate) fn atan2<T: Scalar>(y: T, x: T) -> (T, T, T) {
     let h = y.hypot(x);
-    let r = (h * h).recip();
-    (y.atan2(x), x * r, -y * r)
+    (y.atan2(x), x / h / h, -y / h / h)
 }
 
 /// `(hypot(x, y), ∂/∂x, ∂/∂y)`.

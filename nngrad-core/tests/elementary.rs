@@ -434,7 +434,7 @@ binary!(hypot: |x, y| x.hypot(y); value Some(f64::hypot);
 binary!(powf_both: |x, y| x.powf(y); value Some(f64::powf);
     d1 |x, y| (y * x.powf(y - 1.0), x.powf(y) * x.ln());
     d2 |x, y| (y * (y - 1.0) * x.powf(y - 2.0), x.powf(y - 1.0) * (1.0 + y * x.ln()), x.powf(y) * x.ln() * x.ln());
-    at grid(&lin(0.2, 4.0, 5), &lin(-2.0, 2.5, 5)));
+    at grid(&lin(0.2, 4.0, 5), &[-2.0, -0.875, 0.0, 1.375, 2.5]));
 binary!(log_both: |x, b| x.log(b); value None;
     d1 |x, b| (1.0 / (x * b.ln()), -x.ln() / (b * b.ln() * b.ln()));
     d2 |x, b| {
@@ -493,5 +493,43 @@ fn mixed_f64_operators() {
         let db = da * 1.5 - 1.0;
         let want_d = -(db * x + b) + 2.0;
         assert_close(&format!("d at {x}"), d.eps(), want_d, 1e-12);
+    }
+}
+
+/// Regression: `x^y` with `y` exactly 0 but varying lost ∂²/∂x∂y = 1/x (the rule treated the
+/// exponent 0 as a constant).
+#[test]
+fn powf_mixed_second_derivative_at_zero_exponent() {
+    // Inner tangent along x, outer along y.
+    let x = Dual::new(Dual::variable(2.0), Dual::constant(0.0));
+    let y = Dual::new(Dual::constant(0.0), Dual::constant(1.0));
+    assert_eq!(x.powf(y).eps().eps(), 0.5);
+    // Inner tangent along y, outer along x.
+    let x = Dual::new(Dual::constant(2.0), Dual::constant(1.0));
+    let y = Dual::new(Dual::variable(0.0), Dual::constant(0.0));
+    assert_eq!(x.powf(y).eps().eps(), 0.5);
+    let (_, _, h) = nngrad_core::hessian(|v| v[0].powf(v[1]), &[2.0, 0.0]);
+    assert_eq!(h[(0, 1)], 0.5);
+    assert_eq!(h[(1, 0)], 0.5);
+}
+
+/// `0^y` for `y > 0` is 0 on a neighbourhood of `y`, so ∂/∂y is 0, not `0 · ln 0 = NaN`.
+#[test]
+fn powf_of_zero_base_in_the_exponent() {
+    let y = Dual::constant(0.0).powf(Dual::variable(2.0));
+    assert_eq!((y.re(), y.eps()), (0.0, 0.0));
+    let (_, g) = nngrad_core::gradient(|v| v[0].powf(v[1]), &[0.0, 2.0]);
+    assert_eq!(g, vec![0.0, 0.0]);
+}
+
+/// Regression: atan2's partials were formed with `1/(x² + y²)`, which overflows to 0 or
+/// underflows to ∞ far from 1 in scale.
+#[test]
+fn atan2_partials_at_extreme_scales() {
+    for s in [1e-200, 1e-160, 1e160, 1e200, 1e300] {
+        let (y, x) = (0.6 * s, 0.8 * s);
+        let (_, g) = nngrad_core::gradient(|v| v[0].atan2(v[1]), &[y, x]);
+        assert_close(&format!("∂y at scale {s:e}"), g[0], 0.8 / s, 1e-15);
+        assert_close(&format!("∂x at scale {s:e}"), g[1], -0.6 / s, 1e-15);
     }
 }
