@@ -323,10 +323,14 @@ pub(crate) fn atan2<T: Scalar>(y: T, x: T) -> (T, T, T) {
     (y.atan2(x), x / h / h, -y / h / h)
 }
 
-/// `(hypot(x, y), ∂/∂x, ∂/∂y)`.
+/// `(hypot(x, y), ∂/∂x, ∂/∂y)`; at the origin, a kink (`hypot(x, 0) = |x|`), both partials
+/// are 0 as for `abs`.
 #[inline(always)]
 pub(crate) fn hypot<T: Scalar>(x: T, y: T) -> (T, T, T) {
     let h = x.hypot(y);
+    if h == 0.0 {
+        return (h, c(0.0), c(0.0));
+    }
     (h, x / h, y / h)
 }
 

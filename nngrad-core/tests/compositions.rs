@@ -80,8 +80,11 @@ fn expr() -> impl Strategy<Value = Expr> {
     leaf.prop_recursive(5, 24, 2, |inner| {
         prop_oneof![
             (0..UNARY_OPS, inner.clone()).prop_map(|(op, u)| Expr::Unary(op, Box::new(u))),
-            (0..BINARY_OPS, inner.clone(), inner)
-                .prop_map(|(op, a, b)| Expr::Binary(op, Box::new(a), Box::new(b))),
+            (0..BINARY_OPS, inner.clone(), inner).prop_map(|(op, a, b)| Expr::Binary(
+                op,
+                Box::new(a),
+                Box::new(b)
+            )),
         ]
     })
 }
@@ -96,9 +99,13 @@ struct Fd {
 }
 
 fn fd(f: impl Fn(f64) -> f64, x: f64, h: f64) -> Fd {
-    let d = |h: f64| (f(x - 2.0 * h) - 8.0 * f(x - h) + 8.0 * f(x + h) - f(x + 2.0 * h)) / (12.0 * h);
+    let d =
+        |h: f64| (f(x - 2.0 * h) - 8.0 * f(x - h) + 8.0 * f(x + h) - f(x + 2.0 * h)) / (12.0 * h);
     let (coarse, fine) = (d(h), d(h / 2.0));
-    Fd { value: fine, err: (fine - coarse).abs() }
+    Fd {
+        value: fine,
+        err: (fine - coarse).abs(),
+    }
 }
 
 fn agree(ad: f64, fd: Fd, scale: f64) -> bool {

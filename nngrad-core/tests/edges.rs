@@ -9,7 +9,12 @@ use nngrad_core::{derivative, gradient, hessian, jvp, Dual, DualN, Scalar};
 fn d012(f: fn(Dual<Dual>) -> Dual<Dual>, x: f64) -> (f64, f64, f64) {
     let y = f(Dual::new(Dual::variable(x), Dual::constant(1.0)));
     // The inner tangent differentiates the value's formula, the outer one applies the rule.
-    assert_close("inner vs outer first derivative", y.re().eps(), y.eps().re(), 1e-13);
+    assert_close(
+        "inner vs outer first derivative",
+        y.re().eps(),
+        y.eps().re(),
+        1e-13,
+    );
     (y.re().re(), y.eps().re(), y.eps().eps())
 }
 
@@ -96,7 +101,11 @@ fn zero_tangent_through_infinite_local_derivative() {
     // The example: d/dx [x + sqrt(y²)] at y = 0 is 1.
     let (_, g) = gradient(|v| v[0] + (v[1] * v[1]).sqrt(), &[3.0, 0.0]);
     assert_eq!(g, vec![1.0, 0.0]);
-    let (_, jv) = jvp(|v| vec![v[0] + (v[1] * v[1]).sqrt()], &[3.0, 0.0], &[1.0, 1.0]);
+    let (_, jv) = jvp(
+        |v| vec![v[0] + (v[1] * v[1]).sqrt()],
+        &[3.0, 0.0],
+        &[1.0, 1.0],
+    );
     assert_eq!(jv, vec![1.0]);
     // Nested: the Hessian of x + sqrt(y²)·0 stays free of NaN too.
     let (_, _, h) = hessian(|v| v[0] * v[0] + (v[1] * v[1]).sqrt(), &[1.0, 0.0]);
@@ -142,7 +151,11 @@ fn kinks_at_the_kink() {
     assert_eq!(x.leaky_relu(0.2).eps(), 0.2, "leaky_relu'(0) = alpha");
     assert_eq!(x.max(0.0).eps(), 1.0, "max keeps self on a tie");
     assert_eq!(x.min(0.0).eps(), 1.0, "min keeps self on a tie");
-    assert_eq!(Dual::constant(0.0).max(x).eps(), 0.0, "max keeps self (a constant) on a tie");
+    assert_eq!(
+        Dual::constant(0.0).max(x).eps(),
+        0.0,
+        "max keeps self (a constant) on a tie"
+    );
 
     // Both arguments varying: gradient of max(x, y) and min(x, y) at x = y.
     let (_, g) = gradient(|v| v[0].max(v[1]), &[1.0, 1.0]);
@@ -164,6 +177,12 @@ fn kinks_at_the_kink() {
     assert_eq!(clamp_grad(1.0), vec![1.0, 0.0, 0.0]);
     assert_eq!(clamp_grad(-2.0), vec![0.0, 1.0, 0.0]);
     assert_eq!(clamp_grad(2.0), vec![0.0, 0.0, 1.0]);
+
+    // hypot at the origin is |x| along an axis: both partials 0, as for abs.
+    let (_, g) = gradient(|v| v[0].hypot(v[1]), &[0.0, 0.0]);
+    assert_eq!(g, vec![0.0, 0.0]);
+    let (_, g) = gradient(|v| v[0].hypot(v[1]), &[0.0, 2.0]);
+    assert_eq!(g, vec![0.0, 1.0]);
 
     // The second derivative at a kink is that of the chosen branch: zero.
     let y = Dual::new(Dual::variable(0.0), Dual::constant(1.0)).relu();

@@ -59,7 +59,9 @@ fn rosenbrock_hessian(x: &[f64]) -> DMatrix<f64> {
 }
 
 fn point(n: usize) -> Vec<f64> {
-    (0..n).map(|i| 0.3 + 0.17 * i as f64 - 0.05 * (i % 3) as f64).collect()
+    (0..n)
+        .map(|i| 0.3 + 0.17 * i as f64 - 0.05 * (i % 3) as f64)
+        .collect()
 }
 
 fn assert_vec(what: &str, got: &[f64], want: &[f64], tol: f64) {
@@ -86,21 +88,41 @@ fn assert_mat(what: &str, got: &DMatrix<f64>, want: &DMatrix<f64>, tol: f64) {
 fn rosenbrock_gradient_and_hessian_at_sizes_that_do_not_divide_the_chunk() {
     for n in [1, 3, 7, 13] {
         let x = point(n);
-        let (y, g) = gradient(|v| rosenbrock(v), &x);
+        let (y, g) = gradient(rosenbrock, &x);
         assert_close(&format!("n={n} value"), y, rosenbrock_value(&x), 1e-14);
-        assert_vec(&format!("n={n} gradient"), &g, &rosenbrock_gradient(&x), 1e-13);
-        let (_, g3) = gradient_chunk(Chunk::<3>, |v| rosenbrock(v), &x);
+        assert_vec(
+            &format!("n={n} gradient"),
+            &g,
+            &rosenbrock_gradient(&x),
+            1e-13,
+        );
+        let (_, g3) = gradient_chunk(Chunk::<3>, rosenbrock, &x);
         assert_eq!(g3, g, "n={n}: chunk 3 vs default chunk");
 
-        let (y, g, h) = hessian(|v| rosenbrock(v), &x);
-        assert_close(&format!("n={n} hessian value"), y, rosenbrock_value(&x), 1e-14);
-        assert_vec(&format!("n={n} hessian gradient"), &g, &rosenbrock_gradient(&x), 1e-13);
-        assert_mat(&format!("n={n} Hessian"), &h, &rosenbrock_hessian(&x), 1e-13);
+        let (y, g, h) = hessian(rosenbrock, &x);
+        assert_close(
+            &format!("n={n} hessian value"),
+            y,
+            rosenbrock_value(&x),
+            1e-14,
+        );
+        assert_vec(
+            &format!("n={n} hessian gradient"),
+            &g,
+            &rosenbrock_gradient(&x),
+            1e-13,
+        );
+        assert_mat(
+            &format!("n={n} Hessian"),
+            &h,
+            &rosenbrock_hessian(&x),
+            1e-13,
+        );
         for c in [1usize, 4] {
             let h_c = if c == 1 {
-                hessian_chunk(Chunk::<1>, |v| rosenbrock(v), &x).2
+                hessian_chunk(Chunk::<1>, rosenbrock, &x).2
             } else {
-                hessian_chunk(Chunk::<4>, |v| rosenbrock(v), &x).2
+                hessian_chunk(Chunk::<4>, rosenbrock, &x).2
             };
             assert_mat(&format!("n={n} Hessian chunk {c}"), &h_c, &h, 1e-15);
         }
@@ -138,7 +160,7 @@ fn hvp_is_hessian_times_v() {
     for n in [1, 3, 7, 13] {
         let x = point(n);
         let v: Vec<f64> = (0..n).map(|i| 1.0 - 0.3 * i as f64).collect();
-        let (y, g, hv) = hvp(|u| rosenbrock(u), &x, &v);
+        let (y, g, hv) = hvp(rosenbrock, &x, &v);
         let want = rosenbrock_hessian(&x) * DVector::from_column_slice(&v);
         assert_close("hvp value", y, rosenbrock_value(&x), 1e-14);
         assert_vec("hvp gradient", &g, &rosenbrock_gradient(&x), 1e-13);
@@ -151,17 +173,20 @@ fn laplacian_and_hessian_diagonal_are_the_hessian_diagonal() {
     for n in [1, 3, 7, 13] {
         let x = point(n);
         let h = rosenbrock_hessian(&x);
-        let (y, lap) = laplacian(|u| rosenbrock(u), &x);
+        let (y, lap) = laplacian(rosenbrock, &x);
         assert_close("laplacian value", y, rosenbrock_value(&x), 1e-14);
         assert_close(&format!("n={n} Laplacian"), lap, h.trace(), 1e-13);
-        let (y, g, d) = hessian_diagonal(|u| rosenbrock(u), &x);
+        let (y, g, d) = hessian_diagonal(rosenbrock, &x);
         assert_close("diagonal value", y, rosenbrock_value(&x), 1e-14);
         assert_vec("diagonal gradient", &g, &rosenbrock_gradient(&x), 1e-13);
         assert_vec(&format!("n={n} diag H"), &d, h.diagonal().as_slice(), 1e-13);
     }
     // A closed-form Laplacian with cross terms that must not contribute:
     // Δ(x²y + sin y + xyz) = 2y − sin y.
-    let (_, lap) = laplacian(|u| u[0] * u[0] * u[1] + u[1].sin() + u[0] * u[1] * u[2], &[1.5, 0.7, -2.0]);
+    let (_, lap) = laplacian(
+        |u| u[0] * u[0] * u[1] + u[1].sin() + u[0] * u[1] * u[2],
+        &[1.5, 0.7, -2.0],
+    );
     assert_close("Δ", lap, 2.0 * 0.7 - 0.7f64.sin(), 1e-15);
 }
 
@@ -199,23 +224,48 @@ fn field_jacobian(x: &[f64]) -> DMatrix<f64> {
 fn jacobian_over_several_chunks() {
     let x = point(19);
     let want = field_jacobian(&x);
-    let (y, j) = jacobian(|v| field(v), &x);
+    let (y, j) = jacobian(field, &x);
     assert_vec("outputs", &y, &field(&x), 0.0);
     assert_mat("J default chunk", &j, &want, 1e-14);
-    assert_mat("J chunk 1", &jacobian_chunk(Chunk::<1>, |v| field(v), &x).1, &want, 1e-14);
-    assert_mat("J chunk 4", &jacobian_chunk(Chunk::<4>, |v| field(v), &x).1, &want, 1e-14);
-    assert_mat("J chunk 19", &jacobian_chunk(Chunk::<19>, |v| field(v), &x).1, &want, 1e-14);
-    assert_mat("J chunk 32", &jacobian_chunk(Chunk::<32>, |v| field(v), &x).1, &want, 1e-14);
+    assert_mat(
+        "J chunk 1",
+        &jacobian_chunk(Chunk::<1>, field, &x).1,
+        &want,
+        1e-14,
+    );
+    assert_mat(
+        "J chunk 4",
+        &jacobian_chunk(Chunk::<4>, field, &x).1,
+        &want,
+        1e-14,
+    );
+    assert_mat(
+        "J chunk 19",
+        &jacobian_chunk(Chunk::<19>, field, &x).1,
+        &want,
+        1e-14,
+    );
+    assert_mat(
+        "J chunk 32",
+        &jacobian_chunk(Chunk::<32>, field, &x).1,
+        &want,
+        1e-14,
+    );
     // J·v from jvp agrees with the Jacobian.
     let v: Vec<f64> = (0..19).map(|i| (i as f64).sin()).collect();
-    let (_, jv) = jvp(|u| field(u), &x, &v);
-    assert_vec("J·v", &jv, (&want * DVector::from_column_slice(&v)).as_slice(), 1e-13);
+    let (_, jv) = jvp(field, &x, &v);
+    assert_vec(
+        "J·v",
+        &jv,
+        (&want * DVector::from_column_slice(&v)).as_slice(),
+        1e-13,
+    );
 }
 
 #[test]
 fn jacobian_of_gradient_is_the_hessian() {
     let x = point(7);
-    let (g, j) = jacobian(|v| gradient(|u| rosenbrock(u), v).1, &x);
+    let (g, j) = jacobian(|v| gradient(rosenbrock, v).1, &x);
     assert_vec("gradient", &g, &rosenbrock_gradient(&x), 1e-13);
     assert_mat("J(∇f)", &j, &rosenbrock_hessian(&x), 1e-13);
 }
@@ -225,10 +275,14 @@ fn divergence_over_several_chunks() {
     let n = 19;
     let x = point(n);
     let f = |v: &[DualN<f64, 8>]| -> Vec<DualN<f64, 8>> {
-        (0..n).map(|i| v[i] * v[i] * v[(i + 1) % n] + v[i].sin()).collect()
+        (0..n)
+            .map(|i| v[i] * v[i] * v[(i + 1) % n] + v[i].sin())
+            .collect()
     };
     let (y, div) = divergence(f, &x);
-    let want: f64 = (0..n).map(|i| 2.0 * x[i] * x[(i + 1) % n] + x[i].cos()).sum();
+    let want: f64 = (0..n)
+        .map(|i| 2.0 * x[i] * x[(i + 1) % n] + x[i].cos())
+        .sum();
     assert_close("divergence", div, want, 1e-14);
     let want_y: Vec<f64> = (0..n)
         .map(|i| x[i] * x[i] * x[(i + 1) % n] + x[i].sin())
@@ -259,13 +313,24 @@ fn closures_may_return_every_output_type() {
     assert_eq!(jvp(|u| u[0] * u[1], &x, &v), (vec![1.0], vec![1.5]));
     assert_eq!(jvp(|u| vec![u[0] * u[1]], &x, &v), (vec![1.0], vec![1.5]));
     assert_eq!(jvp(|u| [u[0] * u[1]], &x, &v), (vec![1.0], vec![1.5]));
-    assert_eq!(jvp(|u| DVector::from_element(1, u[0] * u[1]), &x, &v), (vec![1.0], vec![1.5]));
-    assert_eq!(jvp(|u| SVector::<_, 1>::new(u[0] * u[1]), &x, &v), (vec![1.0], vec![1.5]));
+    assert_eq!(
+        jvp(|u| DVector::from_element(1, u[0] * u[1]), &x, &v),
+        (vec![1.0], vec![1.5])
+    );
+    assert_eq!(
+        jvp(|u| SVector::<_, 1>::new(u[0] * u[1]), &x, &v),
+        (vec![1.0], vec![1.5])
+    );
 
-    let div = |f: &dyn Fn(&[DualN<f64, 8>]) -> Vec<DualN<f64, 8>>| divergence(f, &x).1;
-    assert_eq!(div(&|u| vec![u[0] * u[1], u[0] + u[1]]), 2.0 + 1.0);
+    assert_eq!(
+        divergence(|u| vec![u[0] * u[1], u[0] + u[1]], &x).1,
+        2.0 + 1.0
+    );
     assert_eq!(divergence(|u| [u[0] * u[1], u[0] + u[1]], &x).1, 3.0);
-    assert_eq!(divergence(|u| SVector::<_, 2>::new(u[0] * u[1], u[0] + u[1]), &x).1, 3.0);
+    assert_eq!(
+        divergence(|u| SVector::<_, 2>::new(u[0] * u[1], u[0] + u[1]), &x).1,
+        3.0
+    );
 }
 
 #[test]
@@ -282,8 +347,16 @@ fn empty_inputs() {
 fn derivative_of_derivative() {
     // d²/dx² (x³ sin x) = 6x sin x + 6x² cos x − x³ sin x.
     let x0 = 0.8f64;
-    let (d1, d2) = derivative(|x: Dual| derivative(|y: Dual<Dual>| y * y * y * y.sin(), x).1, x0);
-    assert_close("d1", d1, 3.0 * x0 * x0 * x0.sin() + x0.powi(3) * x0.cos(), 1e-15);
+    let (d1, d2) = derivative(
+        |x: Dual| derivative(|y: Dual<Dual>| y * y * y * y.sin(), x).1,
+        x0,
+    );
+    assert_close(
+        "d1",
+        d1,
+        3.0 * x0 * x0 * x0.sin() + x0.powi(3) * x0.cos(),
+        1e-15,
+    );
     let want = 6.0 * x0 * x0.sin() + 6.0 * x0 * x0 * x0.cos() - x0.powi(3) * x0.sin();
     assert_close("d2", d2, want, 1e-14);
 }
@@ -301,7 +374,9 @@ fn hvp_length_mismatch_panics() {
 }
 
 #[test]
-#[should_panic(expected = "divergence: length mismatch: f's output has 1 elements but its input x has 2")]
+#[should_panic(
+    expected = "divergence: length mismatch: f's output has 1 elements but its input x has 2"
+)]
 fn divergence_of_a_non_square_field_panics() {
     let _ = divergence(|u| vec![u[0] * u[1]], &[1.0, 2.0]);
 }

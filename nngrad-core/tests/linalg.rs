@@ -30,7 +30,10 @@ fn dual2_mat(a: &DMatrix<f64>, b: &DMatrix<f64>) -> DMatrix<Dual<Dual>> {
 fn assert_mat_close(what: &str, got: &DMatrix<f64>, want: &DMatrix<f64>, tol: f64) {
     let err = (got - want).abs().max();
     let scale = want.abs().max().max(1.0);
-    assert!(err <= tol * scale, "{what}: max error {err:e}\ngot {got}want {want}");
+    assert!(
+        err <= tol * scale,
+        "{what}: max error {err:e}\ngot {got}want {want}"
+    );
 }
 
 fn close(what: &str, got: f64, want: f64, tol: f64) {
@@ -66,7 +69,12 @@ fn second_derivative_of_the_determinant_through_nesting() {
         let want = a.determinant() * (m.trace().powi(2) - (&m * &m).trace());
         let det = dual2_mat(&a, &b).determinant();
         close(&format!("n={n} d² det"), det.eps().eps(), want, 1e-11);
-        close(&format!("n={n} d det (inner)"), det.re().eps(), det.eps().re(), 1e-12);
+        close(
+            &format!("n={n} d det (inner)"),
+            det.re().eps(),
+            det.eps().re(),
+            1e-12,
+        );
     }
 }
 
@@ -76,9 +84,19 @@ fn inverse_derivative_is_minus_ainv_b_ainv() {
         let (a, b) = (mat_a(n), mat_b(n));
         let ainv = a.clone().try_inverse().unwrap();
         let inv = dual_mat(&a, &b).try_inverse().expect("invertible");
-        assert_mat_close(&format!("n={n} inverse"), &inv.map(|d| d.re()), &ainv, 1e-13);
+        assert_mat_close(
+            &format!("n={n} inverse"),
+            &inv.map(|d| d.re()),
+            &ainv,
+            1e-13,
+        );
         let want = -(&ainv * &b * &ainv);
-        assert_mat_close(&format!("n={n} d inverse"), &inv.map(|d| d.eps()), &want, 1e-12);
+        assert_mat_close(
+            &format!("n={n} d inverse"),
+            &inv.map(|d| d.eps()),
+            &want,
+            1e-12,
+        );
 
         // Second derivative: 2·A⁻¹BA⁻¹BA⁻¹.
         let inv2 = dual2_mat(&a, &b).try_inverse().expect("invertible");
@@ -106,7 +124,12 @@ fn lu_solve_derivative() {
         let want = -(&ainv * &b * &ainv * &rhs);
         let got = x.map(|d| d.eps());
         let as_mat = |v: &DVector<f64>| DMatrix::from_column_slice(n, 1, v.as_slice());
-        assert_mat_close(&format!("n={n} d solve"), &as_mat(&got), &as_mat(&want), 1e-12);
+        assert_mat_close(
+            &format!("n={n} d solve"),
+            &as_mat(&got),
+            &as_mat(&want),
+            1e-12,
+        );
     }
 }
 
@@ -139,8 +162,18 @@ fn two_directions_at_once_with_dual_n() {
     let m = DMatrix::from_fn(n, n, |i, j| DualN::new(a[(i, j)], [b[(i, j)], c[(i, j)]]));
     let det = m.determinant();
     let ainv = a.clone().try_inverse().unwrap();
-    close("d_B det", det.eps()[0], a.determinant() * (&ainv * &b).trace(), 1e-12);
-    close("d_C det", det.eps()[1], a.determinant() * (&ainv * &c).trace(), 1e-12);
+    close(
+        "d_B det",
+        det.eps()[0],
+        a.determinant() * (&ainv * &b).trace(),
+        1e-12,
+    );
+    close(
+        "d_C det",
+        det.eps()[1],
+        a.determinant() * (&ainv * &c).trace(),
+        1e-12,
+    );
 }
 
 /// Generic code with a single `RealField` bound takes nested duals.

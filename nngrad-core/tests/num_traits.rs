@@ -25,12 +25,18 @@ fn generic_float_code_takes_every_dual_type() {
         let want = f_prime(x);
         let d = f(Dual::variable(x));
         assert_eq!(d.re(), f(x));
-        assert!((d.eps() - want).abs() < 1e-13 * want.abs().max(1.0), "Dual at {x}");
+        assert!(
+            (d.eps() - want).abs() < 1e-13 * want.abs().max(1.0),
+            "Dual at {x}"
+        );
 
         let n = f(DualN::<f64, 4>::variable(x, 3));
         assert_eq!(n.re(), f(x));
         assert_eq!(n.eps()[..3], [0.0; 3]);
-        assert!((n.eps()[3] - want).abs() < 1e-13 * want.abs().max(1.0), "DualN at {x}");
+        assert!(
+            (n.eps()[3] - want).abs() < 1e-13 * want.abs().max(1.0),
+            "DualN at {x}"
+        );
 
         // Second derivative by nesting, against a central difference of the exact f'.
         let h = 1e-5;
@@ -50,7 +56,8 @@ fn float_methods_match_f64_in_value_and_differentiate() {
     type D = Dual<f64>;
     let x = D::variable(0.6);
     let v = 0.6f64;
-    let unary: [(fn(D) -> D, fn(f64) -> f64, f64); 12] = [
+    type Case = (fn(D) -> D, fn(f64) -> f64, f64);
+    let unary: [Case; 12] = [
         (Float::sqrt, f64::sqrt, 0.5 / 0.6f64.sqrt()),
         (Float::exp, f64::exp, 0.6f64.exp()),
         (Float::ln, f64::ln, 1.0 / 0.6),
@@ -61,7 +68,11 @@ fn float_methods_match_f64_in_value_and_differentiate() {
         (Float::cbrt, f64::cbrt, 1.0 / (3.0 * 0.6f64.cbrt().powi(2))),
         (Float::abs, f64::abs, 1.0),
         (Float::floor, f64::floor, 0.0),
-        (Float::to_degrees, f64::to_degrees, 180.0 / std::f64::consts::PI),
+        (
+            Float::to_degrees,
+            f64::to_degrees,
+            180.0 / std::f64::consts::PI,
+        ),
         (Float::exp_m1, f64::exp_m1, 0.6f64.exp()),
     ];
     for (i, (g, g64, d)) in unary.iter().enumerate() {
@@ -78,7 +89,10 @@ fn float_methods_match_f64_in_value_and_differentiate() {
     // Kinks as documented: max/min keep self on a tie, clamp keeps x at its ends.
     assert_eq!(Float::max(x, D::constant(0.6)).eps(), 1.0);
     assert_eq!(Float::min(D::constant(0.6), x).eps(), 0.0);
-    assert_eq!(Float::clamp(x, D::constant(0.0), D::constant(0.6)).eps(), 1.0);
+    assert_eq!(
+        Float::clamp(x, D::constant(0.0), D::constant(0.6)).eps(),
+        1.0
+    );
     assert_eq!(Float::abs_sub(x, D::constant(1.0)).eps(), 0.0);
     assert_eq!(Float::abs_sub(x, D::constant(0.0)).eps(), 1.0);
     assert_eq!(Float::copysign(x, D::constant(-1.0)).eps(), -1.0);
