@@ -193,6 +193,28 @@ macro_rules! impl_nalgebra {
             fn mul_add(self, a: Self, b: Self) -> Self {
                 Scalar::mul_add(self, a, b)
             }
+            /// `(|x|, ±1)` with the branch chosen by `x ≥ 0`, as for `f64`, so that
+            /// `modulus · sign` is `x` itself with `x`'s derivative even at 0 (Householder
+            /// reflections rely on it).
+            #[inline(always)]
+            fn to_exp(self) -> (Self, Self) {
+                if self >= 0.0 {
+                    (self, Scalar::cst(1.0))
+                } else {
+                    (-self, Scalar::cst(-1.0))
+                }
+            }
+            /// `sin(x)/x`, by its Taylor polynomial near 0, so the value and every derivative
+            /// stay exact there instead of `0/0`.
+            #[inline(always)]
+            fn sinc(self) -> Self {
+                $crate::nalgebra_impls::sinc(self, -1.0, Scalar::sin)
+            }
+            /// `sinh(x)/x`, by its Taylor polynomial near 0 (see `sinc`).
+            #[inline(always)]
+            fn sinhc(self) -> Self {
+                $crate::nalgebra_impls::sinc(self, 1.0, Scalar::sinh)
+            }
             #[inline(always)]
             fn conjugate(self) -> Self {
                 self
@@ -279,6 +301,25 @@ macro_rules! real_consts {
 }
 
 pub(crate) use real_consts;
+
+/// `f(x)/x` for `f` = sin (`sign = −1`) or sinh (`sign = 1`): below |x| = 0.5 the series
+/// `Σ signᵏ x²ᵏ/(2k+1)!` to k = 8 (next term < 1e-19), whose derivatives are exact at 0 and do
+/// not cancel near it as those of the quotient do.
+#[inline]
+pub(crate) fn sinc<S: Scalar>(x: S, sign: f64, f: fn(S) -> S) -> S {
+    if x.value().abs() >= 0.5 {
+        return f(x) / x;
+    }
+    let z = x * x * sign;
+    // Horner in z over the coefficients 1/(2k+1)!, k = 8 down to 0.
+    let mut fact = 355_687_428_096_000.0; // 17!
+    let mut p = S::cst(1.0 / fact);
+    for k in (0..8).rev() {
+        fact /= ((2 * k + 2) * (2 * k + 3)) as f64;
+        p = p * z + 1.0 / fact;
+    }
+    p
+}
 
 impl_nalgebra!([T: Scalar] Dual<T>);
 impl_nalgebra!([T: Scalar, const N: usize] DualN<T, N>);
