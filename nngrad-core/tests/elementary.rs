@@ -549,3 +549,69 @@ fn atan2_partials_at_extreme_scales() {
         assert_close(&format!("∂x at scale {s:e}"), g[1], -0.6 / s, 1e-15);
     }
 }
+
+/// Third derivatives through two levels of nesting (`Dual<Dual<Dual<f64>>>`), where the rules'
+/// own derivative formulas (tanh's two branches, sigmoid's) are differentiated twice.
+#[test]
+fn third_derivatives_through_double_nesting() {
+    type D3 = Dual<Dual<Dual>>;
+    fn third(f: fn(D3) -> D3, x: f64) -> f64 {
+        let seed = Dual::new(Dual::variable(x), Dual::constant(1.0));
+        let one = Dual::new(Dual::constant(1.0), Dual::constant(0.0));
+        f(Dual::new(seed, one)).eps().eps().eps()
+    }
+    fn sech2(x: f64) -> f64 {
+        1.0 / x.cosh() / x.cosh()
+    }
+    let cases: [(&str, fn(D3) -> D3, fn(f64) -> f64); 7] = [
+        ("sin", |x| x.sin(), |x| -x.cos()),
+        ("exp", |x| x.exp(), f64::exp),
+        ("ln", |x| x.ln(), |x| 2.0 / (x * x * x)),
+        ("sqrt", |x| x.sqrt(), |x| 0.375 / (x * x * x * x * x).sqrt()),
+        (
+            "atan",
+            |x| x.atan(),
+            |x| (6.0 * x * x - 2.0) / (1.0 + x * x).powi(3),
+        ),
+        (
+            "tanh",
+            |x| x.tanh(),
+            |x| {
+                let (t, s) = (x.tanh(), sech2(x));
+                -2.0 * s * s + 4.0 * t * t * s
+            },
+        ),
+        (
+            "sigmoid",
+            |x| x.sigmoid(),
+            |x| {
+                let s = 1.0 / (1.0 + (-x).exp());
+                let p = s * (1.0 - s);
+                p * (1.0 - 2.0 * s).powi(2) - 2.0 * p * p
+            },
+        ),
+    ];
+    for (name, f, want) in cases {
+        for x in [0.3, 0.9, 1.0, 1.7, 3.2, 6.0] {
+            assert_close(&format!("{name}''' at {x}"), third(f, x), want(x), 1e-11);
+        }
+    }
+    for x in [-2.5, -1.0, 0.0, 0.5, 2.0] {
+        let want = {
+            let (t, s) = (x.tanh(), sech2(x));
+            -2.0 * s * s + 4.0 * t * t * s
+        };
+        assert_close(
+            &format!("tanh''' at {x}"),
+            third(|x| x.tanh(), x),
+            want,
+            1e-11,
+        );
+        assert_close(
+            &format!("atan''' at {x}"),
+            third(|x| x.atan(), x),
+            (6.0 * x * x - 2.0) / (1.0 + x * x).powi(3),
+            1e-11,
+        );
+    }
+}
