@@ -563,7 +563,8 @@ fn third_derivatives_through_double_nesting() {
     fn sech2(x: f64) -> f64 {
         1.0 / x.cosh() / x.cosh()
     }
-    let cases: [(&str, fn(D3) -> D3, fn(f64) -> f64); 7] = [
+    type Case3 = (&'static str, fn(D3) -> D3, fn(f64) -> f64);
+    let cases: [Case3; 7] = [
         ("sin", |x| x.sin(), |x| -x.cos()),
         ("exp", |x| x.exp(), f64::exp),
         ("ln", |x| x.ln(), |x| 2.0 / (x * x * x)),
