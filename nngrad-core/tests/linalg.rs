@@ -276,3 +276,50 @@ fn qr_reproduces_the_derivative_of_the_matrix() {
     assert_mat_close("QR value", &prod.map(|d| d.re()), &a, 1e-13);
     assert_mat_close("d(QR)", &prod.map(|d| d.eps()), &b, 1e-12);
 }
+
+/// Iterative decompositions: eigenvalues of a symmetric S(t) = S + tE have dλᵢ = vᵢᵀEvᵢ, and
+/// singular values of A + tB have dσᵢ = uᵢᵀBvᵢ (distinct values, so both are differentiable).
+#[test]
+fn eigenvalue_and_singular_value_derivatives() {
+    let n = 5;
+    let (a, b) = (mat_a(n), mat_b(n));
+    let s = a.transpose() * &a;
+    let e = &b + b.transpose();
+    let eig = s.clone().symmetric_eigen();
+    let dual_eig = dual_mat(&s, &e).symmetric_eigen();
+    for i in 0..n {
+        // Match each dual eigenvalue with the f64 one of the same value.
+        let lam = dual_eig.eigenvalues[i];
+        let k = (0..n)
+            .min_by(|&p, &q| {
+                let (dp, dq) = (eig.eigenvalues[p] - lam.re(), eig.eigenvalues[q] - lam.re());
+                dp.abs().total_cmp(&dq.abs())
+            })
+            .unwrap();
+        let v = eig.eigenvectors.column(k);
+        close(&format!("λ{i}"), lam.re(), eig.eigenvalues[k], 1e-12);
+        close(
+            &format!("dλ{i}"),
+            lam.eps(),
+            (v.transpose() * &e * v)[(0, 0)],
+            1e-10,
+        );
+    }
+
+    let svd = a.clone().svd(true, true);
+    let dual_svd = dual_mat(&a, &b).svd(false, false);
+    let (u, vt) = (svd.u.unwrap(), svd.v_t.unwrap());
+    for i in 0..n {
+        let sigma = dual_svd.singular_values[i];
+        let k = (0..n)
+            .min_by(|&p, &q| {
+                let dp = svd.singular_values[p] - sigma.re();
+                let dq = svd.singular_values[q] - sigma.re();
+                dp.abs().total_cmp(&dq.abs())
+            })
+            .unwrap();
+        let want = (u.column(k).transpose() * &b * vt.row(k).transpose())[(0, 0)];
+        close(&format!("σ{i}"), sigma.re(), svd.singular_values[k], 1e-12);
+        close(&format!("dσ{i}"), sigma.eps(), want, 1e-10);
+    }
+}
