@@ -26,6 +26,12 @@
 //! The dual types implement [`Scalar`], `num_traits::Float` and `nalgebra::ComplexField`, all
 //! of which name methods `sin`, `abs`, `max`, …. Generic code with one of these bounds calls
 //! them unambiguously; concrete code on a dual type should import only one of the traits.
+//!
+//! `Zero::is_zero` means the zero dual (value and every derivative zero): nalgebra uses it
+//! both to skip zero entries and to detect singular pivots, and skipping an entry whose
+//! derivative is not zero would lose that derivative silently. The price: a matrix that is
+//! exactly singular in value but not in derivative is not reported singular, and its inverse
+//! or solution comes out infinite or NaN rather than `None`.
 
 use crate::{Dual, DualN, Scalar};
 

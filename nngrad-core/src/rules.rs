@@ -289,7 +289,12 @@ pub(crate) fn powi<T: Scalar>(x: T, n: i32) -> (T, T) {
     if n == 0 {
         return (c(1.0), c(0.0));
     }
-    (x.powi(n), x.powi(n - 1) * f64::from(n))
+    // n − 1 overflows only for i32::MIN, where x^n / x is as good (x^n is 0 or ∞ there anyway).
+    let below = match n.checked_sub(1) {
+        Some(m) => x.powi(m),
+        None => x.powi(n) / x,
+    };
+    (x.powi(n), below * f64::from(n))
 }
 
 /// `x^y` and its partial derivative in `x`, `y·x^(y−1)`.

@@ -241,3 +241,11 @@ fn no_perturbation_confusion() {
     // f(x) = x · ∂/∂w₀ (w₀x + w₀w₁)|_{w=(x,1)} = x (x + 1), so f'(x) = 2x + 1.
     assert_eq!(g, vec![7.0]);
 }
+
+/// Regression: the rule for `powi` computed `n − 1`, which overflows (a panic in debug builds)
+/// for `n = i32::MIN`.
+#[test]
+fn powi_at_the_most_negative_exponent() {
+    let y = Dual::variable(1.0).powi(i32::MIN);
+    assert_eq!((y.re(), y.eps()), (1.0, f64::from(i32::MIN)));
+}

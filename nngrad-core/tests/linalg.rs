@@ -323,3 +323,28 @@ fn eigenvalue_and_singular_value_derivatives() {
         close(&format!("dσ{i}"), sigma.eps(), want, 1e-10);
     }
 }
+
+/// Singular in value and in derivative: nalgebra sees the zero pivot and reports it.
+#[test]
+fn singular_matrices() {
+    let m = DMatrix::from_fn(2, 2, |i, j| Dual::constant((i + j) as f64 * 0.0 + 1.0));
+    assert!(m.clone().try_inverse().is_none());
+    assert!(m
+        .lu()
+        .solve(&DVector::from_element(2, Dual::constant(1.0)))
+        .is_none());
+    // Singular in value only: not reported (documented), but never a finite wrong answer.
+    let m = DMatrix::from_row_slice(
+        2,
+        2,
+        &[
+            Dual::variable(1.0),
+            Dual::constant(1.0),
+            Dual::constant(1.0),
+            Dual::constant(1.0),
+        ],
+    );
+    if let Some(inv) = m.try_inverse() {
+        assert!(inv.iter().any(|d| !d.re().is_finite()));
+    }
+}
