@@ -249,3 +249,20 @@ fn powi_at_the_most_negative_exponent() {
     let y = Dual::variable(1.0).powi(i32::MIN);
     assert_eq!((y.re(), y.eps()), (1.0, f64::from(i32::MIN)));
 }
+
+/// Comparisons look at primal values only, with `f64` on either side and through nesting.
+#[test]
+fn comparisons_compare_values() {
+    let (a, b) = (Dual::new(1.0, 5.0), Dual::new(1.0, -3.0));
+    assert!(a == b && a <= b && a >= b);
+    // Both operand orders are different impls (`Dual: PartialOrd<f64>`, `f64: PartialOrd<Dual>`).
+    assert!(a < 2.0);
+    assert!(0.0 < a);
+    assert!(a == 1.0);
+    assert!(1.0 == a);
+    assert!(Dual::new(0.5, 9.0) < a);
+    let n = Dual::new(Dual::new(1.0, 2.0), Dual::new(3.0, 4.0));
+    assert!(n == 1.0 && n < 1.5 && 0.5 < n);
+    assert!(DualN::new(2.0, [1.0, 2.0]) > DualN::new(1.0, [5.0, 5.0]));
+    assert_eq!(a.partial_cmp(&Dual::constant(f64::NAN)), None);
+}
