@@ -179,6 +179,8 @@ impl<T: Scalar, const N: usize> Sub for DualN<T, N> {
     }
 }
 
+// The product and quotient rules mix operators on purpose.
+#[allow(clippy::suspicious_arithmetic_impl)]
 impl<T: Scalar, const N: usize> Mul for DualN<T, N> {
     type Output = Self;
     #[inline(always)]
@@ -188,6 +190,8 @@ impl<T: Scalar, const N: usize> Mul for DualN<T, N> {
     }
 }
 
+// The product and quotient rules mix operators on purpose.
+#[allow(clippy::suspicious_arithmetic_impl)]
 impl<T: Scalar, const N: usize> Div for DualN<T, N> {
     type Output = Self;
     #[inline(always)]
