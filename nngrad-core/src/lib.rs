@@ -33,6 +33,8 @@ mod dual_n;
 mod dual_num;
 mod first_order;
 pub mod kernels;
+mod nalgebra_impls;
+mod num_traits_impls;
 mod outputs;
 mod rules;
 mod scalar;

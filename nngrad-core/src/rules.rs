@@ -171,11 +171,22 @@ pub(crate) fn erfc<T: Scalar>(x: T) -> (T, T) {
     (x.erfc(), (-(x * x)).exp() * -FRAC_2_SQRT_PI)
 }
 
+/// `−|x|` with the derivative of the branch taken, `−sign(x)`, including at 0 (where `abs`
+/// would give 0): the exp-based rules below use it, and nesting must see its true slope.
+#[inline(always)]
+fn neg_abs<T: Scalar>(x: T) -> T {
+    if x >= 0.0 {
+        -x
+    } else {
+        x
+    }
+}
+
 /// Logistic sigmoid from `e = exp(−|x|)`: no overflow, and the derivative `e/(1+e)²` keeps its
 /// relative accuracy where `s(1−s)` would cancel.
 #[inline(always)]
 pub(crate) fn sigmoid<T: Scalar>(x: T) -> (T, T) {
-    let e = (-x.abs()).exp();
+    let e = neg_abs(x).exp();
     let q = (e + 1.0).recip();
     let s = if x >= 0.0 { q } else { e * q };
     (s, e * q * q)
@@ -183,8 +194,13 @@ pub(crate) fn sigmoid<T: Scalar>(x: T) -> (T, T) {
 
 #[inline(always)]
 pub(crate) fn softplus<T: Scalar>(x: T) -> (T, T) {
-    let pos = if x > 0.0 { x } else { T::cst(0.0) };
-    (pos + (-x.abs()).exp().ln_1p(), sigmoid(x).0)
+    // x + ln(1 + e^−x) or ln(1 + e^x): the same branch as `neg_abs`, so nesting sees slope ½ at 0.
+    let v = if x >= 0.0 {
+        x + (-x).exp().ln_1p()
+    } else {
+        x.exp().ln_1p()
+    };
+    (v, sigmoid(x).0)
 }
 
 #[inline(always)]
