@@ -179,6 +179,8 @@ impl<T: Scalar> Sub for Dual<T> {
     }
 }
 
+// The product and quotient rules mix operators on purpose.
+#[allow(clippy::suspicious_arithmetic_impl)]
 impl<T: Scalar> Mul for Dual<T> {
     type Output = Self;
     #[inline(always)]
@@ -187,6 +189,8 @@ impl<T: Scalar> Mul for Dual<T> {
     }
 }
 
+// The product and quotient rules mix operators on purpose.
+#[allow(clippy::suspicious_arithmetic_impl)]
 impl<T: Scalar> Div for Dual<T> {
     type Output = Self;
     #[inline(always)]

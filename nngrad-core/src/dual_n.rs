@@ -190,7 +190,7 @@ impl<T: Scalar, const N: usize> Sub for DualN<T, N> {
     }
 }
 
-// The product and quotient rules mix operators by nature.
+// The product and quotient rules mix operators on purpose.
 #[allow(clippy::suspicious_arithmetic_impl)]
 impl<T: Scalar, const N: usize> Mul for DualN<T, N> {
     type Output = Self;
@@ -201,7 +201,7 @@ impl<T: Scalar, const N: usize> Mul for DualN<T, N> {
     }
 }
 
-// The product and quotient rules mix operators by nature.
+// The product and quotient rules mix operators on purpose.
 #[allow(clippy::suspicious_arithmetic_impl)]
 impl<T: Scalar, const N: usize> Div for DualN<T, N> {
     type Output = Self;
