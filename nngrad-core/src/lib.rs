@@ -33,6 +33,7 @@ mod dual_n;
 mod dual_num;
 mod first_order;
 pub mod kernels;
+pub mod matlab;
 mod outputs;
 mod rules;
 mod scalar;
