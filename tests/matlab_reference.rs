@@ -1,0 +1,93 @@
+//! The two shared genFunction files against their float64 references (chain rule over the
+//! printed constants, computed independently in Python; see the README in tests/data/matlab).
+
+use nngrad_core::matlab::ShallowNet;
+use serde_json::Value;
+
+fn check(dir: &str, file: &str) {
+    let base = format!("{}/tests/data/matlab/{dir}", env!("CARGO_MANIFEST_DIR"));
+    let net = ShallowNet::load(format!("{base}/{file}")).unwrap();
+    let r: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{base}/reference.json")).unwrap())
+            .unwrap();
+    let nums = |v: &Value| -> Vec<f64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect()
+    };
+    assert_eq!(net.input_len() as u64, r["n_in"].as_u64().unwrap());
+    assert_eq!(net.output_len() as u64, r["n_out"].as_u64().unwrap());
+    let points = r["points"].as_array().unwrap();
+    assert_eq!(points.len(), 8);
+    let mut worst = 0.0f64;
+    for (k, p) in points.iter().enumerate() {
+        let x = nums(p);
+        let y_ref = nums(&r["outputs_reference_f64"][k]);
+        let j_ref: Vec<Vec<f64>> = r["jacobians_reference_f64"][k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(nums)
+            .collect();
+        let y = net.forward(&x).unwrap();
+        let (y2, j) = net.jacobian(&x).unwrap();
+        assert_eq!(y, y2, "{dir}: forward and jacobian disagree on the value");
+        for (a, b) in y.iter().zip(&y_ref) {
+            let err = (a - b).abs();
+            worst = worst.max(err);
+            assert!(err <= 1e-12, "{dir} point {k}: output {a} vs reference {b}");
+        }
+        assert_eq!(j.shape(), (y_ref.len(), x.len()));
+        for (i, row) in j_ref.iter().enumerate() {
+            for (c, b) in row.iter().enumerate() {
+                let err = (j[(i, c)] - b).abs();
+                worst = worst.max(err);
+                assert!(
+                    err <= 1e-12,
+                    "{dir} point {k}: dy{i}/dx{c} = {} vs reference {b}",
+                    j[(i, c)]
+                );
+            }
+        }
+        // The directional derivative along each basis vector is the Jacobian's column.
+        for c in 0..x.len() {
+            let mut v = vec![0.0; x.len()];
+            v[c] = 1.0;
+            let (_, jv) = net.jvp(&x, &v).unwrap();
+            for (i, d) in jv.iter().enumerate() {
+                assert_eq!(*d, j[(i, c)], "{dir}: jvp vs jacobian column");
+            }
+        }
+    }
+    eprintln!("{dir}: worst absolute difference from the reference {worst:e}");
+}
+
+#[test]
+fn shallow_tansig_struct_matches_reference() {
+    check("shallow_tansig_struct", "myNeuralNetworkFunction.m");
+}
+
+#[test]
+fn deep_logsig_flat_mapstd_matches_reference() {
+    check("deep_logsig_flat_mapstd", "netFcn.m");
+}
+
+#[test]
+fn structure_is_read_from_the_simulation_code() {
+    let base = format!("{}/tests/data/matlab", env!("CARGO_MANIFEST_DIR"));
+    let net = ShallowNet::load(format!("{base}/deep_logsig_flat_mapstd/netFcn.m")).unwrap();
+    assert_eq!(
+        net.to_string(),
+        "netFcn: x1[7] -> a1[12] logsig -> a2[6] tansig -> a3[3] purelin -> y1[3]"
+    );
+    let net = ShallowNet::load(format!(
+        "{base}/shallow_tansig_struct/myNeuralNetworkFunction.m"
+    ))
+    .unwrap();
+    assert_eq!(
+        net.to_string(),
+        "myNeuralNetworkFunction: x1[5] -> a1[8] tansig -> a2[1] purelin -> y1[1]"
+    );
+}
