@@ -328,11 +328,15 @@ mod tests {
     #[test]
     fn transpose_versus_string() {
         assert_eq!(
-            kinds("a' 'b'"),
+            kinds("a'; f('b')"),
             vec![
                 Tok::Ident("a".into()),
                 Tok::Op("'"),
+                Tok::Op(";"),
+                Tok::Ident("f".into()),
+                Tok::Op("("),
                 Tok::Str("b".into()),
+                Tok::Op(")"),
                 Tok::Eof
             ]
         );
