@@ -51,7 +51,11 @@ fn closed_form(spec: &Value, x: &[f64], cov: &mut Coverage) -> (Vec<f64>, DMatri
                 d = s * d;
             }
             _ => {
-                let (xo, g, y) = (vecf(&st["xoffset"]), vecf(&st["gain"]), st["y"].as_f64().unwrap());
+                let (xo, g, y) = (
+                    vecf(&st["xoffset"]),
+                    vecf(&st["gain"]),
+                    st["y"].as_f64().unwrap(),
+                );
                 v = DVector::from_fn(v.len(), |i, _| (v[i] - xo[i]) * g[i] + y);
                 d = DMatrix::from_diagonal(&DVector::from_column_slice(&g)) * d;
             }
@@ -98,7 +102,10 @@ fn closed_form(spec: &Value, x: &[f64], cov: &mut Coverage) -> (Vec<f64>, DMatri
                     }
                 }
                 let a = DVector::from_iterator(n.len(), pairs.iter().map(|p| p.0));
-                let jf = DMatrix::from_diagonal(&DVector::from_iterator(n.len(), pairs.iter().map(|p| p.1)));
+                let jf = DMatrix::from_diagonal(&DVector::from_iterator(
+                    n.len(),
+                    pairs.iter().map(|p| p.1),
+                ));
                 (a, jf)
             }
         };
@@ -106,7 +113,11 @@ fn closed_form(spec: &Value, x: &[f64], cov: &mut Coverage) -> (Vec<f64>, DMatri
         v = a;
     }
     for st in spec["output_steps"].as_array().unwrap() {
-        let (xo, g, y) = (vecf(&st["xoffset"]), vecf(&st["gain"]), st["y"].as_f64().unwrap());
+        let (xo, g, y) = (
+            vecf(&st["xoffset"]),
+            vecf(&st["gain"]),
+            st["y"].as_f64().unwrap(),
+        );
         v = DVector::from_fn(v.len(), |i, _| (v[i] - y) / g[i] + xo[i]);
         d = DMatrix::from_diagonal(&DVector::from_iterator(g.len(), g.iter().map(|g| 1.0 / g))) * d;
     }
@@ -132,8 +143,13 @@ fn central_differences(net: &ShallowNet, x: &[f64]) -> DMatrix<f64> {
 fn check(name: &str) -> Coverage {
     let net = ShallowNet::load(format!("{}/{name}.m", dir())).unwrap();
     let spec: Value =
-        serde_json::from_str(&std::fs::read_to_string(format!("{}/{name}.json", dir())).unwrap()).unwrap();
-    assert_eq!(net.input_len() as u64, spec["n_in"].as_u64().unwrap(), "{name}");
+        serde_json::from_str(&std::fs::read_to_string(format!("{}/{name}.json", dir())).unwrap())
+            .unwrap();
+    assert_eq!(
+        net.input_len() as u64,
+        spec["n_in"].as_u64().unwrap(),
+        "{name}"
+    );
     let mut cov = Coverage::default();
     for (k, p) in spec["points"].as_array().unwrap().iter().enumerate() {
         let x = vecf(p);
@@ -143,14 +159,23 @@ fn check(name: &str) -> Coverage {
         assert_eq!(j.shape(), j_ref.shape(), "{name}");
         let scale = j_ref.amax().max(1.0);
         for (a, b) in y.iter().zip(&y_ref) {
-            assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0), "{name} point {k}: y {a} vs closed form {b}");
+            assert!(
+                (a - b).abs() <= 1e-12 * b.abs().max(1.0),
+                "{name} point {k}: y {a} vs closed form {b}"
+            );
         }
         for (a, b) in j.iter().zip(j_ref.iter()) {
-            assert!((a - b).abs() <= 1e-12 * scale, "{name} point {k}: J {a} vs closed form {b}");
+            assert!(
+                (a - b).abs() <= 1e-12 * scale,
+                "{name} point {k}: J {a} vs closed form {b}"
+            );
         }
         let fd = central_differences(&net, &x);
         for (a, b) in j.iter().zip(fd.iter()) {
-            assert!((a - b).abs() <= 1e-6 * scale, "{name} point {k}: J {a} vs central differences {b}");
+            assert!(
+                (a - b).abs() <= 1e-6 * scale,
+                "{name} point {k}: J {a} vs central differences {b}"
+            );
         }
     }
     cov
@@ -164,7 +189,10 @@ fn flat_names_no_end_exponent_literals() {
 #[test]
 fn struct_settings_indented_commas_poslin_removeconstantrows() {
     let cov = check("v2_struct_indent_poslin_rcr");
-    assert!(cov.flat > 0 && cov.sloped > 0, "poslin exercised on both sides: {cov:?}");
+    assert!(
+        cov.flat > 0 && cov.sloped > 0,
+        "poslin exercised on both sides: {cov:?}"
+    );
     let net = ShallowNet::load(format!("{}/v2_struct_indent_poslin_rcr.m", dir())).unwrap();
     // Rows 2 and 5 are removed as constant: the outputs do not depend on them.
     let (_, j) = net.jacobian(&[0.3, -1.0, 0.2, 1.1, 0.7, -0.4]).unwrap();
@@ -178,13 +206,19 @@ fn softmax_output_layer_with_continuations() {
     check("v3_softmax_pattern");
     let net = ShallowNet::load(format!("{}/v3_softmax_pattern.m", dir())).unwrap();
     let y = net.forward(&[0.1, 0.2, -0.3, 1.0, 2.0]).unwrap();
-    assert!((y.iter().sum::<f64>() - 1.0).abs() < 1e-15, "softmax outputs sum to one");
+    assert!(
+        (y.iter().sum::<f64>() - 1.0).abs() < 1e-15,
+        "softmax outputs sum to one"
+    );
 }
 
 #[test]
 fn satlin_hidden_layer_mapstd_both_ends() {
     let cov = check("v4_satlin_mapstd");
-    assert!(cov.flat > 0 && cov.sloped > 0, "satlin exercised inside and outside [0, 1]: {cov:?}");
+    assert!(
+        cov.flat > 0 && cov.sloped > 0,
+        "satlin exercised inside and outside [0, 1]: {cov:?}"
+    );
 }
 
 #[test]

@@ -69,7 +69,11 @@ impl Expr {
                 format!("{}{op}{}", l.describe(), r.describe())
             }
             ExprKind::Call { target, args } | ExprKind::CellIndex { target, args } => {
-                let inner = args.iter().map(Expr::describe).collect::<Vec<_>>().join(",");
+                let inner = args
+                    .iter()
+                    .map(Expr::describe)
+                    .collect::<Vec<_>>()
+                    .join(",");
                 if matches!(self.kind, ExprKind::Call { .. }) {
                     format!("{}({inner})", target.describe())
                 } else {

@@ -78,15 +78,30 @@ const PROCESSING: [(&str, &[&str]); 7] = [
     ("mapstd_apply", &["gain", "xoffset", "yoffset"]),
     ("mapstd_reverse", &["gain", "xoffset", "yoffset"]),
     ("removeconstantrows_apply", &["keep"]),
-    ("removeconstantrows_reverse", &["constants", "keep", "remove", "xrows"]),
+    (
+        "removeconstantrows_reverse",
+        &["constants", "keep", "remove", "xrows"],
+    ),
     ("processpca_apply", &["transform"]),
 ];
 
 /// MATLAB functions the simulation code calls for bookkeeping (sizes, argument formats);
 /// their results never feed the network.
 const BOOKKEEPING: [&str; 14] = [
-    "size", "numel", "length", "iscell", "isempty", "isa", "nargin", "nargout", "zeros",
-    "ones", "isnumeric", "isstruct", "class", "ndims",
+    "size",
+    "numel",
+    "length",
+    "iscell",
+    "isempty",
+    "isa",
+    "nargin",
+    "nargout",
+    "zeros",
+    "ones",
+    "isnumeric",
+    "isstruct",
+    "class",
+    "ndims",
 ];
 
 /// Cap on the number of inputs / outputs / cell entries, so a hostile index cannot allocate.
@@ -142,11 +157,14 @@ fn declared_inputs(comments: &[Comment]) -> BTreeMap<usize, (usize, usize)> {
         let Ok(k) = digits.parse::<usize>() else {
             continue;
         };
-        let size = c.text.split(|ch: char| ch.is_whitespace() || ch == ',').find_map(|w| {
-            w.strip_suffix("xQ")
-                .or_else(|| w.strip_prefix("Qx"))
-                .and_then(|n| n.parse::<usize>().ok())
-        });
+        let size = c
+            .text
+            .split(|ch: char| ch.is_whitespace() || ch == ',')
+            .find_map(|w| {
+                w.strip_suffix("xQ")
+                    .or_else(|| w.strip_prefix("Qx"))
+                    .and_then(|n| n.parse::<usize>().ok())
+            });
         if let (Some(n), true) = (size, k >= 1) {
             out.entry(k - 1).or_insert((n, c.line));
         }
@@ -201,7 +219,7 @@ pub(crate) fn build(funcs: &[Function], comments: &[Comment]) -> Result<Built, E
             .params
             .iter()
             .skip(1)
-            .any(|p| p.as_deref().is_none_or(|p| p == "Xi" || p == "Ai"));
+            .any(|p| p.as_deref().map_or(true, |p| p == "Xi" || p == "Ai"));
     let mut env = Env::new();
     for (k, p) in main.params.iter().enumerate() {
         let Some(p) = p else { continue };
@@ -349,18 +367,21 @@ impl<'a> Builder<'a> {
                 Ok(())
             }
             Some(m) if m == n => Ok(()),
-            Some(m) => {
-                let mut message = msg(m);
-                if let Some((k, _)) = self.input_of(node) {
-                    if let Some(&(_, cl)) = self.declared.get(&k) {
-                        message.push_str(&format!(
-                            " (input #{} is {m} long per the header comment on line {cl})",
-                            k + 1
-                        ));
-                    }
-                }
-                Err(size_err(line, message))
-            }
+            Some(m) => Err(size_err(line, msg(m) + &self.declared_note(node))),
+        }
+    }
+
+    /// Where an input's length came from, when the header comment stated it.
+    fn declared_note(&self, node: usize) -> String {
+        match self.input_of(node) {
+            Some((k, _)) => match self.declared.get(&k) {
+                Some(&(n, cl)) => format!(
+                    " (input #{} is {n} long per the header comment on line {cl})",
+                    k + 1
+                ),
+                None => String::new(),
+            },
+            None => String::new(),
         }
     }
 
@@ -388,7 +409,10 @@ impl<'a> Builder<'a> {
         for s in stmts {
             self.steps += 1;
             if self.steps > MAX_STEPS {
-                return Err(unsupported(s.line, "more than a million executed statements"));
+                return Err(unsupported(
+                    s.line,
+                    "more than a million executed statements",
+                ));
             }
             if let Flow::Return = self.exec(env, s)? {
                 return Ok(Flow::Return);
@@ -402,7 +426,10 @@ impl<'a> Builder<'a> {
         match &s.kind {
             StmtKind::Assign { targets, value } => {
                 if targets.len() != 1 {
-                    return Err(unsupported(line, "assignment to several outputs `[a, b] = …`"));
+                    return Err(unsupported(
+                        line,
+                        "assignment to several outputs `[a, b] = …`",
+                    ));
                 }
                 let v = self.eval(env, value)?;
                 self.assign(env, &targets[0], v)?;
@@ -447,7 +474,10 @@ impl<'a> Builder<'a> {
                 }
             },
             StmtKind::Other(what) => {
-                return Err(unsupported(line, format!("`{what}` in the simulation code")))
+                return Err(unsupported(
+                    line,
+                    format!("`{what}` in the simulation code"),
+                ))
             }
             StmtKind::Return => return Ok(Flow::Return),
             StmtKind::Keyword(k) => {
@@ -484,18 +514,25 @@ impl<'a> Builder<'a> {
                     e = target;
                 }
                 let ExprKind::Ident(base) = &e.kind else {
-                    return Err(unsupported(line, format!("assignment to `{}`", target.describe())));
+                    return Err(unsupported(
+                        line,
+                        format!("assignment to `{}`", target.describe()),
+                    ));
                 };
                 path.reverse();
                 let slot = env
                     .entry(base.clone())
                     .or_insert_with(|| Value::Struct(BTreeMap::new()));
-                set_field(slot, &path, v)
-                    .map_err(|()| unsupported(line, format!("assignment to `{}`", target.describe())))?;
+                set_field(slot, &path, v).map_err(|()| {
+                    unsupported(line, format!("assignment to `{}`", target.describe()))
+                })?;
             }
             ExprKind::CellIndex { target: t, args } => {
                 let ExprKind::Ident(base) = &t.kind else {
-                    return Err(unsupported(line, format!("assignment to `{}`", target.describe())));
+                    return Err(unsupported(
+                        line,
+                        format!("assignment to `{}`", target.describe()),
+                    ));
                 };
                 let k = self.cell_row(env, args, line)?;
                 let slot = env.entry(base.clone()).or_insert(Value::Cell {
@@ -536,13 +573,19 @@ impl<'a> Builder<'a> {
         };
         match self.eval(env, first)? {
             Value::Num(m) if m.numel() == 1 => index(m.data[0], MAX_PORTS).ok_or_else(|| {
-                unsupported(line, format!("cell index {} (expected 1 to {MAX_PORTS})", m.data[0]))
+                unsupported(
+                    line,
+                    format!("cell index {} (expected 1 to {MAX_PORTS})", m.data[0]),
+                )
             }),
             // `X{ts}` of a 1×TS cell: input or output 1 at time step ts.
             Value::Opaque if args.len() == 1 => Ok(0),
             _ => Err(unsupported(
                 line,
-                format!("cell index `{}` that varies with the time step (delay buffers)", first.describe()),
+                format!(
+                    "cell index `{}` that varies with the time step (delay buffers)",
+                    first.describe()
+                ),
             )),
         }
     }
@@ -586,11 +629,18 @@ impl<'a> Builder<'a> {
                         Value::Sig(self.push(Node::Neg { src: s }, n))
                     }
                     (&"~", Value::Num(m)) => Value::Num(Rc::new(Mat {
-                        data: m.data.iter().map(|&v| if v == 0.0 { 1.0 } else { 0.0 }).collect(),
+                        data: m
+                            .data
+                            .iter()
+                            .map(|&v| if v == 0.0 { 1.0 } else { 0.0 })
+                            .collect(),
                         ..(*m).clone()
                     })),
                     (_, Value::Sig(_)) => {
-                        return Err(unsupported(line, format!("`{op}` of an input-dependent value")))
+                        return Err(unsupported(
+                            line,
+                            format!("`{op}` of an input-dependent value"),
+                        ))
                     }
                     _ => Value::Opaque,
                 }
@@ -637,7 +687,12 @@ impl<'a> Builder<'a> {
                     }
                 },
                 Value::Opaque => Value::Opaque,
-                _ => return Err(unsupported(line, format!("field access `{}`", e.describe()))),
+                _ => {
+                    return Err(unsupported(
+                        line,
+                        format!("field access `{}`", e.describe()),
+                    ))
+                }
             },
             ExprKind::CellIndex { target, args } => {
                 let ExprKind::Ident(base) = &target.kind else {
@@ -648,7 +703,9 @@ impl<'a> Builder<'a> {
                         let k = self.cell_row(env, args, line)?;
                         match items.get(k).cloned().flatten() {
                             Some(v) => v,
-                            None if inputs => Value::Sig(self.input(k, format!("{base}{{{}}}", k + 1), line)?),
+                            None if inputs => {
+                                Value::Sig(self.input(k, format!("{base}{{{}}}", k + 1), line)?)
+                            }
                             None => {
                                 return Err(Error::Undefined {
                                     line,
@@ -660,7 +717,10 @@ impl<'a> Builder<'a> {
                     Some(Value::Delays) => return Err(unsupported(line, DELAYS)),
                     Some(Value::Opaque) => Value::Opaque,
                     Some(_) => {
-                        return Err(unsupported(line, format!("cell index of non-cell `{base}`")))
+                        return Err(unsupported(
+                            line,
+                            format!("cell index of non-cell `{base}`"),
+                        ))
                     }
                     None => {
                         return Err(Error::Undefined {
@@ -686,7 +746,13 @@ impl<'a> Builder<'a> {
         })
     }
 
-    fn matrix(&mut self, env: &mut Env, rows: &[Vec<Expr>], cell: bool, line: usize) -> Result<Value, Error> {
+    fn matrix(
+        &mut self,
+        env: &mut Env,
+        rows: &[Vec<Expr>],
+        cell: bool,
+        line: usize,
+    ) -> Result<Value, Error> {
         if cell {
             let mut items = Vec::new();
             for e in rows.iter().flatten() {
@@ -781,14 +847,20 @@ impl<'a> Builder<'a> {
         line: usize,
     ) -> Result<Value, Error> {
         match (lv, rv) {
-            (Value::Num(a), Value::Num(b)) => num_binary(op, &a, &b, line).map(|m| Value::Num(Rc::new(m))),
+            (Value::Num(a), Value::Num(b)) => {
+                num_binary(op, &a, &b, line).map(|m| Value::Num(Rc::new(m)))
+            }
             (Value::Sig(s), Value::Num(c)) => self.sig_const(op, s, &c, false, re, le, line),
             (Value::Num(c), Value::Sig(s)) => self.sig_const(op, s, &c, true, le, re, line),
             (Value::Sig(a), Value::Sig(b)) => {
                 if op != "+" && op != "-" {
                     return Err(unsupported(
                         line,
-                        format!("`{op}` of two input-dependent values (`{}`, `{}`)", le.describe(), re.describe()),
+                        format!(
+                            "`{op}` of two input-dependent values (`{}`, `{}`)",
+                            le.describe(),
+                            re.describe()
+                        ),
                     ));
                 }
                 let n = match (self.lens[a], self.lens[b]) {
@@ -796,9 +868,17 @@ impl<'a> Builder<'a> {
                     _ => self.len(a, line, &format!("`{op}`"))?,
                 };
                 let (ld, rd) = (le.describe(), re.describe());
-                self.expect_len(a, n, line, |m| format!("`{ld}` has {m} rows but `{rd}` has {n}"))?;
-                self.expect_len(b, n, line, |m| format!("`{rd}` has {m} rows but `{ld}` has {n}"))?;
-                let node = if op == "+" { Node::Add { a, b } } else { Node::Sub { a, b } };
+                self.expect_len(a, n, line, |m| {
+                    format!("`{ld}` has {m} rows but `{rd}` has {n}")
+                })?;
+                self.expect_len(b, n, line, |m| {
+                    format!("`{rd}` has {m} rows but `{ld}` has {n}")
+                })?;
+                let node = if op == "+" {
+                    Node::Add { a, b }
+                } else {
+                    Node::Sub { a, b }
+                };
                 Ok(Value::Sig(self.push(node, n)))
             }
             (Value::Sig(_), _) | (_, Value::Sig(_)) => Err(unsupported(
@@ -823,7 +903,9 @@ impl<'a> Builder<'a> {
     ) -> Result<Value, Error> {
         let (cd, sd) = (ce.describe(), se.describe());
         // Matrix product `W * x`: the layer products.
-        if op == "*" && const_left && c.numel() != 1 {
+        // A 1×1 weight times an input of yet unknown length is a product too (a one-row
+        // input), not a scaling.
+        if op == "*" && const_left && (c.numel() != 1 || self.lens[s].is_none()) {
             let cols = c.cols;
             self.expect_len(s, cols, line, |m| {
                 format!("`{cd}` is {} but `{sd}` has {m} rows", c.shape())
@@ -839,14 +921,26 @@ impl<'a> Builder<'a> {
         let elementwise = matches!(op, "+" | "-" | ".*" | "./")
             || (matches!(op, "*" | "/") && c.numel() == 1 && !(op == "/" && const_left));
         if !elementwise || (op == "./" && const_left) {
-            return Err(unsupported(line, format!("`{op}` between `{}` and `{}`",
-                if const_left { &cd } else { &sd }, if const_left { &sd } else { &cd })));
+            return Err(unsupported(
+                line,
+                format!(
+                    "`{op}` between `{}` and `{}`",
+                    if const_left { &cd } else { &sd },
+                    if const_left { &sd } else { &cd }
+                ),
+            ));
         }
         // Element-wise with a constant: a scalar broadcasts for products and quotients; a sum
         // needs a vector of the signal's length (a bias of the wrong size is an error, not a
         // broadcast).
         if !c.is_vector() {
-            return Err(size_err(line, format!("`{cd}` is a {} matrix, combined element-wise with `{sd}`", c.shape())));
+            return Err(size_err(
+                line,
+                format!(
+                    "`{cd}` is a {} matrix, combined element-wise with `{sd}`",
+                    c.shape()
+                ),
+            ));
         }
         let n = if c.numel() == 1 && !matches!(op, "+" | "-") {
             self.len(s, line, &format!("`{op}`"))?
@@ -872,16 +966,28 @@ impl<'a> Builder<'a> {
         Ok(Value::Sig(self.push(node, n)))
     }
 
-    fn call(&mut self, env: &mut Env, name: &str, args: &[Expr], line: usize) -> Result<Value, Error> {
+    fn call(
+        &mut self,
+        env: &mut Env,
+        name: &str,
+        args: &[Expr],
+        line: usize,
+    ) -> Result<Value, Error> {
         if let Some(f) = Transfer::from_call(name) {
             if args.is_empty() || args.len() > 2 {
                 return Err(Error::Syntax {
                     line,
-                    message: format!("`{name}` takes the net input (and an ignored `~`), got {} arguments", args.len()),
+                    message: format!(
+                        "`{name}` takes the net input (and an ignored `~`), got {} arguments",
+                        args.len()
+                    ),
                 });
             }
             let Value::Sig(s) = self.eval(env, &args[0])? else {
-                return Err(unsupported(line, format!("`{name}` of a value that does not depend on the inputs")));
+                return Err(unsupported(
+                    line,
+                    format!("`{name}` of a value that does not depend on the inputs"),
+                ));
             };
             if f == Transfer::Purelin {
                 return Ok(Value::Sig(s));
@@ -896,7 +1002,10 @@ impl<'a> Builder<'a> {
             "repmat" => {
                 // `repmat(b, 1, Q)`: the bias, repeated per sample.
                 if args.len() < 2 {
-                    return Err(Error::Syntax { line, message: "`repmat` needs at least two arguments".into() });
+                    return Err(Error::Syntax {
+                        line,
+                        message: "`repmat` needs at least two arguments".into(),
+                    });
                 }
                 let v = self.eval(env, &args[0])?;
                 if let Value::Num(m) = self.eval(env, &args[1])? {
@@ -911,7 +1020,10 @@ impl<'a> Builder<'a> {
             }
             "bsxfun" => {
                 if args.len() != 3 {
-                    return Err(Error::Syntax { line, message: "`bsxfun` takes a function handle and two arrays".into() });
+                    return Err(Error::Syntax {
+                        line,
+                        message: "`bsxfun` takes a function handle and two arrays".into(),
+                    });
                 }
                 let op = match &args[0].kind {
                     ExprKind::Handle(h) => match h.as_str() {
@@ -919,7 +1031,12 @@ impl<'a> Builder<'a> {
                         "minus" => "-",
                         "times" => ".*",
                         "rdivide" => "./",
-                        other => return Err(Error::UnknownFunction { line, name: format!("@{other}") }),
+                        other => {
+                            return Err(Error::UnknownFunction {
+                                line,
+                                name: format!("@{other}"),
+                            })
+                        }
                     },
                     _ => return Err(unsupported(line, "`bsxfun` without a function handle")),
                 };
@@ -927,26 +1044,42 @@ impl<'a> Builder<'a> {
                 let r = self.eval(env, &args[2])?;
                 self.binary(op, l, r, &args[1], &args[2], line)
             }
-            "cell" => Ok(Value::Cell { items: Vec::new(), inputs: false }),
+            "cell" => Ok(Value::Cell {
+                items: Vec::new(),
+                inputs: false,
+            }),
             "cell2mat" | "double" => match args {
                 [a] => self.eval(env, a),
-                _ => Err(Error::Syntax { line, message: format!("`{name}` takes one argument") }),
+                _ => Err(Error::Syntax {
+                    line,
+                    message: format!("`{name}` takes one argument"),
+                }),
             },
             "cat" | "mod" => Err(unsupported(line, DELAYS)),
-            "fixunknowns_apply" | "fixunknowns_reverse" => {
-                Err(unsupported(line, format!("`{name}` (unknown-value processing)")))
-            }
+            "fixunknowns_apply" | "fixunknowns_reverse" => Err(unsupported(
+                line,
+                format!("`{name}` (unknown-value processing)"),
+            )),
             n if BOOKKEEPING.contains(&n) => {
                 for a in args {
                     if let Value::Sig(_) = self.eval(env, a)? {
-                        if !matches!(n, "size" | "numel" | "length" | "isempty" | "iscell" | "isa") {
-                            return Err(unsupported(line, format!("`{n}` of an input-dependent value")));
+                        if !matches!(
+                            n,
+                            "size" | "numel" | "length" | "isempty" | "iscell" | "isa"
+                        ) {
+                            return Err(unsupported(
+                                line,
+                                format!("`{n}` of an input-dependent value"),
+                            ));
                         }
                     }
                 }
                 Ok(Value::Opaque)
             }
-            _ => Err(Error::UnknownFunction { line, name: name.to_string() }),
+            _ => Err(Error::UnknownFunction {
+                line,
+                name: name.to_string(),
+            }),
         }
     }
 
@@ -959,13 +1092,15 @@ impl<'a> Builder<'a> {
         args: &[Expr],
         line: usize,
     ) -> Result<Value, Error> {
-        let bad_args = || Error::Syntax {
+        let bad_args = || {
+            Error::Syntax {
             line,
             message: format!(
                 "`{name}` takes the data and its settings (a struct, or {} as separate arguments), got {} arguments",
                 fields.join(", "),
                 args.len()
             ),
+        }
         };
         let Some(x_expr) = args.first() else {
             return Err(bad_args());
@@ -985,8 +1120,18 @@ impl<'a> Builder<'a> {
                     Some(Value::Num(m)) => {
                         settings.insert(f, (format!("{sname}.{f}"), m.clone()));
                     }
-                    Some(_) => return Err(unsupported(line, format!("non-numeric setting `{sname}.{f}`"))),
-                    None => return Err(Error::Undefined { line, name: format!("{sname}.{f}") }),
+                    Some(_) => {
+                        return Err(unsupported(
+                            line,
+                            format!("non-numeric setting `{sname}.{f}`"),
+                        ))
+                    }
+                    None => {
+                        return Err(Error::Undefined {
+                            line,
+                            name: format!("{sname}.{f}"),
+                        })
+                    }
                 }
             }
         } else {
@@ -1015,23 +1160,44 @@ impl<'a> Builder<'a> {
                 _ => fields.iter().map(|s| s.to_string()).collect(),
             };
             for (a, f) in args[1..].iter().zip(&order) {
-                let key = fields.iter().find(|k| **k == f.as_str()).copied().unwrap_or("");
+                let key = fields
+                    .iter()
+                    .find(|k| **k == f.as_str())
+                    .copied()
+                    .unwrap_or("");
                 match self.eval(env, a)? {
                     Value::Num(m) => {
                         settings.insert(key, (a.describe(), m));
                     }
-                    _ => return Err(unsupported(line, format!("non-numeric setting `{}`", a.describe()))),
+                    _ => {
+                        return Err(unsupported(
+                            line,
+                            format!("non-numeric setting `{}`", a.describe()),
+                        ))
+                    }
                 }
             }
         }
         let Value::Sig(s) = x else {
-            return Err(unsupported(line, format!("`{name}` of a value that does not depend on the inputs")));
+            return Err(unsupported(
+                line,
+                format!("`{name}` of a value that does not depend on the inputs"),
+            ));
         };
         let xd = x_expr.describe();
-        let get = |k: &str| settings.get(k).cloned().unwrap_or_else(|| (k.to_string(), Rc::new(Mat::scalar(f64::NAN))));
+        let get = |k: &str| {
+            settings
+                .get(k)
+                .cloned()
+                .unwrap_or_else(|| (k.to_string(), Rc::new(Mat::scalar(f64::NAN))))
+        };
         match name {
             "mapminmax_apply" | "mapstd_apply" | "mapminmax_reverse" | "mapstd_reverse" => {
-                let y = if name.starts_with("mapminmax") { "ymin" } else { "yoffset" };
+                let y = if name.starts_with("mapminmax") {
+                    "ymin"
+                } else {
+                    "yoffset"
+                };
                 let parts = [get("xoffset"), get("gain"), get(y)];
                 // bsxfun: each setting has one element per row, or a single element.
                 let n = match self.lens[s] {
@@ -1043,29 +1209,55 @@ impl<'a> Builder<'a> {
                     if (k != 1 && k != n) || !m.is_vector() {
                         return Err(size_err(
                             line,
-                            format!("`{name}`: setting `{pname}` is {} but `{xd}` has {n} rows", m.shape()),
+                            format!(
+                                "`{name}`: setting `{pname}` is {} but `{xd}` has {n} rows",
+                                m.shape()
+                            ) + &self.declared_note(s),
                         ));
                     }
                 }
-                self.expect_len(s, n, line, |m| format!("`{name}`: `{xd}` has {m} rows but its settings have {n}"))?;
+                self.expect_len(s, n, line, |m| {
+                    format!("`{name}`: `{xd}` has {m} rows but its settings have {n}")
+                })?;
                 let [(_, xoff), (_, gain), (_, yoff)] = parts;
                 let mut cur = s;
                 let steps = if name.ends_with("_apply") {
                     [
-                        Node::SubConst { src: 0, c: xoff.data.clone() },
-                        Node::MulConst { src: 0, c: gain.data.clone() },
-                        Node::AddConst { src: 0, c: yoff.data.clone() },
+                        Node::SubConst {
+                            src: 0,
+                            c: xoff.data.clone(),
+                        },
+                        Node::MulConst {
+                            src: 0,
+                            c: gain.data.clone(),
+                        },
+                        Node::AddConst {
+                            src: 0,
+                            c: yoff.data.clone(),
+                        },
                     ]
                 } else {
                     [
-                        Node::SubConst { src: 0, c: yoff.data.clone() },
-                        Node::DivConst { src: 0, c: gain.data.clone() },
-                        Node::AddConst { src: 0, c: xoff.data.clone() },
+                        Node::SubConst {
+                            src: 0,
+                            c: yoff.data.clone(),
+                        },
+                        Node::DivConst {
+                            src: 0,
+                            c: gain.data.clone(),
+                        },
+                        Node::AddConst {
+                            src: 0,
+                            c: xoff.data.clone(),
+                        },
                     ]
                 };
                 for mut node in steps {
                     match &mut node {
-                        Node::SubConst { src, .. } | Node::MulConst { src, .. } | Node::DivConst { src, .. } | Node::AddConst { src, .. } => *src = cur,
+                        Node::SubConst { src, .. }
+                        | Node::MulConst { src, .. }
+                        | Node::DivConst { src, .. }
+                        | Node::AddConst { src, .. } => *src = cur,
                         _ => {}
                     }
                     cur = self.push(node, n);
@@ -1079,13 +1271,14 @@ impl<'a> Builder<'a> {
                     Some(n) => n,
                     None => index(max_keep, usize::MAX / 2).map_or(0, |i| i + 1),
                 };
+                let note = self.declared_note(s);
                 let idx = keep
                     .data
                     .iter()
                     .map(|&v| index(v, n))
                     .collect::<Option<Vec<usize>>>()
                     .ok_or_else(|| size_err(line, format!(
-                        "`{name}`: `{kname}` must hold 1-based row numbers of `{xd}`, which has {n} rows; it holds {:?}",
+                        "`{name}`: `{kname}` must hold 1-based row numbers of `{xd}`, which has {n} rows; it holds {:?}{note}",
                         keep.data
                     )))?;
                 self.expect_len(s, n, line, |m| format!("`{xd}` has {m} rows"))?;
@@ -1101,33 +1294,69 @@ impl<'a> Builder<'a> {
                     [v] => index(*v, usize::MAX / 2).map(|i| i + 1),
                     _ => None,
                 }
-                .ok_or_else(|| size_err(line, format!("`{name}`: `xrows` must be a positive integer")))?;
+                .ok_or_else(|| {
+                    size_err(
+                        line,
+                        format!("`{name}`: `xrows` must be a positive integer"),
+                    )
+                })?;
                 let to_idx = |m: &Mat, what: &str| {
-                    m.data.iter().map(|&v| index(v, len)).collect::<Option<Vec<usize>>>().ok_or_else(|| {
-                        size_err(line, format!("`{name}`: `{what}` must hold row numbers from 1 to {len}"))
-                    })
+                    m.data
+                        .iter()
+                        .map(|&v| index(v, len))
+                        .collect::<Option<Vec<usize>>>()
+                        .ok_or_else(|| {
+                            size_err(
+                                line,
+                                format!("`{name}`: `{what}` must hold row numbers from 1 to {len}"),
+                            )
+                        })
                 };
                 let keep_idx = to_idx(&keep, &kname)?;
                 let remove_idx = to_idx(&remove, &rname)?;
                 if constants.numel() != remove_idx.len() {
-                    return Err(size_err(line, format!(
-                        "`{name}`: `{cname}` has {} elements but `{rname}` has {}",
-                        constants.numel(),
-                        remove_idx.len()
-                    )));
+                    return Err(size_err(
+                        line,
+                        format!(
+                            "`{name}`: `{cname}` has {} elements but `{rname}` has {}",
+                            constants.numel(),
+                            remove_idx.len()
+                        ),
+                    ));
                 }
                 let k = keep_idx.len();
-                self.expect_len(s, k, line, |m| format!("`{name}`: `{xd}` has {m} rows but `{kname}` lists {k}"))?;
-                let fill = remove_idx.into_iter().zip(constants.data.iter().copied()).collect();
-                Ok(Value::Sig(self.push(Node::Scatter { src: s, len, keep: keep_idx, fill }, len)))
+                self.expect_len(s, k, line, |m| {
+                    format!("`{name}`: `{xd}` has {m} rows but `{kname}` lists {k}")
+                })?;
+                let fill = remove_idx
+                    .into_iter()
+                    .zip(constants.data.iter().copied())
+                    .collect();
+                Ok(Value::Sig(self.push(
+                    Node::Scatter {
+                        src: s,
+                        len,
+                        keep: keep_idx,
+                        fill,
+                    },
+                    len,
+                )))
             }
             _ => {
                 // processpca_apply: y = transform * x.
                 let (tname, t) = get("transform");
                 self.expect_len(s, t.cols, line, |m| {
-                    format!("`{name}`: `{tname}` is {} but `{xd}` has {m} rows", t.shape())
+                    format!(
+                        "`{name}`: `{tname}` is {} but `{xd}` has {m} rows",
+                        t.shape()
+                    )
                 })?;
-                let node = Node::MatMul { src: s, w: t.data.clone(), rows: t.rows, cols: t.cols };
+                let node = Node::MatMul {
+                    src: s,
+                    w: t.data.clone(),
+                    rows: t.rows,
+                    cols: t.cols,
+                };
                 Ok(Value::Sig(self.push(node, t.rows)))
             }
         }
@@ -1170,7 +1399,10 @@ fn range(a: Value, s: Option<Value>, b: Value, line: usize) -> Result<Value, Err
     };
     let count = ((b - a) / step).floor() + 1.0;
     if !count.is_finite() || count > 1e6 {
-        return Err(unsupported(line, "a range with more than a million elements"));
+        return Err(unsupported(
+            line,
+            "a range with more than a million elements",
+        ));
     }
     let count = count.max(0.0) as usize;
     Ok(Value::Num(Rc::new(Mat {
@@ -1185,7 +1417,10 @@ fn num_binary(op: &str, a: &Mat, b: &Mat, line: usize) -> Result<Mat, Error> {
     let matmul = op == "*" && a.numel() != 1 && b.numel() != 1;
     if matmul {
         if a.cols != b.rows {
-            return Err(size_err(line, format!("product of {} and {} matrices", a.shape(), b.shape())));
+            return Err(size_err(
+                line,
+                format!("product of {} and {} matrices", a.shape(), b.shape()),
+            ));
         }
         let mut data = vec![0.0; a.rows * b.cols];
         for i in 0..a.rows {
@@ -1195,7 +1430,11 @@ fn num_binary(op: &str, a: &Mat, b: &Mat, line: usize) -> Result<Mat, Error> {
                 }
             }
         }
-        return Ok(Mat { rows: a.rows, cols: b.cols, data });
+        return Ok(Mat {
+            rows: a.rows,
+            cols: b.cols,
+            data,
+        });
     }
     let f: fn(f64, f64) -> f64 = match op {
         "+" => |x, y| x + y,
@@ -1221,8 +1460,15 @@ fn num_binary(op: &str, a: &Mat, b: &Mat, line: usize) -> Result<Mat, Error> {
     } else if b.numel() == 1 || (a.rows == b.rows && a.cols == b.cols) {
         (a.rows, a.cols)
     } else {
-        return Err(size_err(line, format!("`{op}` of {} and {} matrices", a.shape(), b.shape())));
+        return Err(size_err(
+            line,
+            format!("`{op}` of {} and {} matrices", a.shape(), b.shape()),
+        ));
     };
     let at = |m: &Mat, i: usize| if m.numel() == 1 { m.data[0] } else { m.data[i] };
-    Ok(Mat { rows, cols, data: (0..rows * cols).map(|i| f(at(a, i), at(b, i))).collect() })
+    Ok(Mat {
+        rows,
+        cols,
+        data: (0..rows * cols).map(|i| f(at(a, i), at(b, i))).collect(),
+    })
 }

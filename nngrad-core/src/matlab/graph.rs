@@ -107,9 +107,15 @@ impl Transfer {
 #[derive(Clone, Debug)]
 pub(crate) enum Node {
     /// Input `index` (0-based), taken from `x[offset..offset + len]`.
-    Input { offset: usize, len: usize },
+    Input {
+        offset: usize,
+        len: usize,
+    },
     /// `x(keep, :)`: removeconstantrows_apply.
-    Gather { src: usize, idx: Vec<usize> },
+    Gather {
+        src: usize,
+        idx: Vec<usize>,
+    },
     /// removeconstantrows_reverse: rows `keep` from `src`, rows `remove` set to `constants`.
     Scatter {
         src: usize,
@@ -117,13 +123,33 @@ pub(crate) enum Node {
         keep: Vec<usize>,
         fill: Vec<(usize, f64)>,
     },
-    AddConst { src: usize, c: Vec<f64> },
-    SubConst { src: usize, c: Vec<f64> },
-    MulConst { src: usize, c: Vec<f64> },
-    DivConst { src: usize, c: Vec<f64> },
-    Neg { src: usize },
-    Add { a: usize, b: usize },
-    Sub { a: usize, b: usize },
+    AddConst {
+        src: usize,
+        c: Vec<f64>,
+    },
+    SubConst {
+        src: usize,
+        c: Vec<f64>,
+    },
+    MulConst {
+        src: usize,
+        c: Vec<f64>,
+    },
+    DivConst {
+        src: usize,
+        c: Vec<f64>,
+    },
+    Neg {
+        src: usize,
+    },
+    Add {
+        a: usize,
+        b: usize,
+    },
+    Sub {
+        a: usize,
+        b: usize,
+    },
     /// `W * src` with `W` `rows×cols`, row-major.
     MatMul {
         src: usize,
@@ -131,7 +157,10 @@ pub(crate) enum Node {
         rows: usize,
         cols: usize,
     },
-    Transfer { src: usize, f: Transfer },
+    Transfer {
+        src: usize,
+        f: Transfer,
+    },
 }
 
 #[derive(Clone, Debug)]

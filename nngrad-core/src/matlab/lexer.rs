@@ -33,8 +33,8 @@ pub(crate) struct Comment {
 }
 
 const OPS: [&str; 34] = [
-    "...", ".*", "./", ".\\", ".^", ".'", "==", "~=", "<=", ">=", "&&", "||", "+", "-", "*",
-    "/", "\\", "^", "'", "<", ">", "&", "|", "~", "=", ":", ",", ";", "(", ")", "[", "]", ".", "@",
+    "...", ".*", "./", ".\\", ".^", ".'", "==", "~=", "<=", ">=", "&&", "||", "+", "-", "*", "/",
+    "\\", "^", "'", "<", ">", "&", "|", "~", "=", ":", ",", ";", "(", ")", "[", "]", ".", "@",
 ];
 
 /// Words that open, split or close blocks (and so never end a value).
@@ -206,7 +206,10 @@ pub(crate) fn lex(src: &str) -> Result<(Vec<Token>, Vec<Comment>), Error> {
                     })
                 }
             }
-        } else if c == b'"' || (c == b'\'' && !(prev_ends_value && !(space_before && brackets.last() == Some(&true)))) {
+        } else if c == b'"'
+            || (c == b'\''
+                && !(prev_ends_value && !(space_before && brackets.last() == Some(&true))))
+        {
             // A string: `'` opens one unless it follows a value (then it is a transpose).
             let q = c;
             let mut s = String::new();
@@ -371,10 +374,19 @@ mod tests {
 
     #[test]
     fn block_comment_and_errors() {
-        assert_eq!(kinds("%{\nx = 1\n%}\ny")[..2], [Tok::Newline, Tok::Ident("y".into())]);
+        assert_eq!(
+            kinds("%{\nx = 1\n%}\ny")[..2],
+            [Tok::Newline, Tok::Ident("y".into())]
+        );
         assert!(matches!(lex("x = 3i"), Err(Error::Syntax { line: 1, .. })));
-        assert!(matches!(lex("\nx = 'abc"), Err(Error::Syntax { line: 2, .. })));
+        assert!(matches!(
+            lex("\nx = 'abc"),
+            Err(Error::Syntax { line: 2, .. })
+        ));
         assert!(matches!(lex("x = #"), Err(Error::Syntax { .. })));
-        assert!(matches!(lex("%{\nnever closed"), Err(Error::Syntax { line: 1, .. })));
+        assert!(matches!(
+            lex("%{\nnever closed"),
+            Err(Error::Syntax { line: 1, .. })
+        ));
     }
 }

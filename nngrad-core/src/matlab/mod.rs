@@ -160,7 +160,16 @@ impl ShallowNet {
     /// assert_eq!(err, Error::UnknownFunction { line: 3, name: "foo_apply".into() });
     /// ```
     pub fn from_source(src: &str) -> Result<ShallowNet, Error> {
-        let (tokens, comments) = lexer::lex(src)?;
+        let (tokens, comments) = lexer::lex(src).map_err(|e| {
+            // A binary or foreign file fails in the tokenizer; say what it is not.
+            if starts_with_function(src) {
+                e
+            } else {
+                Error::NotGenFunction {
+                    reason: "the text does not start with a MATLAB `function` definition".into(),
+                }
+            }
+        })?;
         let funcs = parser::Parser::new(&tokens).file()?;
         let built = build::build(&funcs, &comments)?;
         let port = |(name, len)| Port { name, len };
@@ -337,6 +346,15 @@ impl ShallowNet {
         self.check("v", v.len())?;
         Ok(jvp(|x| self.graph.run(x), x, v))
     }
+}
+
+/// Whether the first thing after blank lines and `%` comment lines is the word `function`.
+fn starts_with_function(src: &str) -> bool {
+    src.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('%'))
+        .and_then(|l| l.strip_prefix("function"))
+        .is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
 }
 
 /// A one-line summary: name, inputs, layers, outputs.

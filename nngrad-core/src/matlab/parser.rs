@@ -76,8 +76,7 @@ impl<'t> Parser<'t> {
     }
     fn unexpected(&self, wanted: &str) -> Error {
         let t = self.peek();
-        if let (Tok::Eof, Some(&(_, line))) =
-            (&t.tok, self.open.iter().find(|(matrix, _)| *matrix))
+        if let (Tok::Eof, Some(&(_, line))) = (&t.tok, self.open.iter().find(|(matrix, _)| *matrix))
         {
             return Error::UnterminatedMatrix {
                 line,
@@ -87,9 +86,7 @@ impl<'t> Parser<'t> {
         syntax(t.line, format!("expected {wanted}, found {}", show(&t.tok)))
     }
     fn skip_newlines(&mut self) {
-        while matches!(self.peek().tok, Tok::Newline)
-            || (self.is_op(";") || self.is_op(","))
-        {
+        while matches!(self.peek().tok, Tok::Newline) || (self.is_op(";") || self.is_op(",")) {
             self.bump();
         }
     }
@@ -594,7 +591,10 @@ impl<'t> Parser<'t> {
             loop {
                 let t = self.peek().clone();
                 let arg = match t.tok {
-                    Tok::Op(":") if matches!(self.peek_at(1).tok, Tok::Op(",")) || matches!(&self.peek_at(1).tok, Tok::Op(o) if *o == close) => {
+                    Tok::Op(":")
+                        if matches!(self.peek_at(1).tok, Tok::Op(","))
+                            || matches!(&self.peek_at(1).tok, Tok::Op(o) if *o == close) =>
+                    {
                         self.bump();
                         Expr {
                             kind: ExprKind::Colon,
