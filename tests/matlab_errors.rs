@@ -283,6 +283,32 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
     assert!(matches!(err(&deep), Error::Syntax { line: 2, .. }));
     let deep = format!("function y = f(x)\nIW1_1 = {}1;\n", "-".repeat(100_000));
     assert!(matches!(err(&deep), Error::Syntax { line: 2, .. }));
+    let long = format!("function y = f(x)\nIW1_1 = 1{};\n", "+1".repeat(100_000));
+    assert!(matches!(err(&long), Error::Syntax { line: 2, .. }));
+    let brackets = format!(
+        "function y = f(x)\nIW1_1 = {}1{};\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    assert!(matches!(err(&brackets), Error::Syntax { line: 2, .. }));
+    let blocks = format!(
+        "function y = f(x)\nIW1_1 = 1;\n{}",
+        "if 1\n".repeat(100_000)
+    );
+    assert!(matches!(err(&blocks), Error::Syntax { .. }));
+    let transposes = format!("function y = f(x)\nIW1_1 = 1{};\n", "'".repeat(100_000));
+    assert!(matches!(err(&transposes), Error::Syntax { line: 2, .. }));
+}
+
+#[test]
+fn huge_constants_are_refused_not_allocated() {
+    let src = "function y = f(x)\nIW1_1 = 1;\nz = 1:1e12;\ny = IW1_1*x;";
+    assert!(matches!(err(src), Error::Unsupported { line: 3, .. }));
+    let src = "function y = f(x)\nIW1_1 = 1;\nz = (1:1e6)' * (1:1e6);\ny = IW1_1*x;";
+    assert!(matches!(err(src), Error::Unsupported { line: 3, .. }));
+    let src =
+        "function y = f(x)\nIW1_1 = 1;\ns.keep = 1e15;\ny = removeconstantrows_apply(IW1_1*x, s);";
+    assert!(matches!(err(src), Error::SizeMismatch { line: 4, .. }));
 }
 
 #[test]

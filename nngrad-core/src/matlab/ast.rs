@@ -4,6 +4,8 @@
 pub(crate) struct Expr {
     pub kind: ExprKind,
     pub line: usize,
+    /// Height of the tree below and including this node (bounded by the parser).
+    pub depth: usize,
 }
 
 #[derive(Clone, Debug)]

@@ -106,6 +106,9 @@ const BOOKKEEPING: [&str; 14] = [
 
 /// Cap on the number of inputs / outputs / cell entries, so a hostile index cannot allocate.
 const MAX_PORTS: usize = 1024;
+/// Cap on row counts and constant-matrix sizes, so a hostile literal cannot allocate without
+/// bound.
+const MAX_ROWS: usize = 10_000_000;
 /// Cap on executed statements (constant `for` ranges are unrolled).
 const MAX_STEPS: usize = 1_000_000;
 
@@ -1269,7 +1272,7 @@ impl<'a> Builder<'a> {
                 let max_keep = keep.data.iter().fold(0.0f64, |a, &b| a.max(b));
                 let n = match self.lens[s] {
                     Some(n) => n,
-                    None => index(max_keep, usize::MAX / 2).map_or(0, |i| i + 1),
+                    None => index(max_keep, MAX_ROWS).map_or(0, |i| i + 1),
                 };
                 let note = self.declared_note(s);
                 let idx = keep
@@ -1291,7 +1294,7 @@ impl<'a> Builder<'a> {
                 let (rname, remove) = get("remove");
                 let (cname, constants) = get("constants");
                 let len = match xrows.data.as_slice() {
-                    [v] => index(*v, usize::MAX / 2).map(|i| i + 1),
+                    [v] => index(*v, MAX_ROWS).map(|i| i + 1),
                     _ => None,
                 }
                 .ok_or_else(|| {
@@ -1314,6 +1317,20 @@ impl<'a> Builder<'a> {
                 };
                 let keep_idx = to_idx(&keep, &kname)?;
                 let remove_idx = to_idx(&remove, &rname)?;
+                let split = keep_idx.len() + remove_idx.len() == len && {
+                    let mut seen = vec![false; len];
+                    keep_idx
+                        .iter()
+                        .chain(&remove_idx)
+                        .for_each(|&i| seen[i] = true);
+                    !seen.contains(&false)
+                };
+                if !split {
+                    return Err(size_err(
+                        line,
+                        format!("`{name}`: `{kname}` and `{rname}` must split the {len} rows between them"),
+                    ));
+                }
                 if constants.numel() != remove_idx.len() {
                     return Err(size_err(
                         line,
@@ -1415,6 +1432,12 @@ fn range(a: Value, s: Option<Value>, b: Value, line: usize) -> Result<Value, Err
 /// Constant folding for the few operations constants meet in simulation code.
 fn num_binary(op: &str, a: &Mat, b: &Mat, line: usize) -> Result<Mat, Error> {
     let matmul = op == "*" && a.numel() != 1 && b.numel() != 1;
+    if a.rows.max(b.rows).saturating_mul(a.cols.max(b.cols)) > MAX_ROWS {
+        return Err(unsupported(
+            line,
+            "a constant expression with more than ten million elements",
+        ));
+    }
     if matmul {
         if a.cols != b.rows {
             return Err(size_err(

@@ -18,6 +18,35 @@ pub(crate) struct Parser<'t> {
     depth: usize,
 }
 
+/// Deeper expression trees than this are rejected: evaluating and dropping them recurses.
+const MAX_TREE: usize = 400;
+
+/// An expression node, with its tree depth checked.
+fn mk(kind: ExprKind, line: usize) -> Result<Expr, Error> {
+    let d = |e: &Expr| e.depth;
+    let below = match &kind {
+        ExprKind::Binary { l, r, .. } => d(l).max(d(r)),
+        ExprKind::Unary { e, .. } | ExprKind::Transpose(e) => d(e),
+        ExprKind::Range { start, step, stop } => {
+            d(start).max(d(stop)).max(step.as_deref().map_or(0, d))
+        }
+        ExprKind::Call { target, args } | ExprKind::CellIndex { target, args } => {
+            args.iter().map(d).max().unwrap_or(0).max(d(target))
+        }
+        ExprKind::Field { target, .. } => d(target),
+        ExprKind::Matrix { rows, .. } => rows.iter().flatten().map(d).max().unwrap_or(0),
+        _ => 0,
+    };
+    if below >= MAX_TREE {
+        return Err(syntax(line, "expression nested too deeply"));
+    }
+    Ok(Expr {
+        kind,
+        line,
+        depth: below + 1,
+    })
+}
+
 fn syntax(line: usize, message: impl Into<String>) -> Error {
     Error::Syntax {
         line,
@@ -200,6 +229,16 @@ impl<'t> Parser<'t> {
 
     fn statement(&mut self) -> Result<Stmt, Error> {
         let line = self.peek().line;
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(syntax(line, "blocks nested too deeply"));
+        }
+        let s = self.statement_inner(line);
+        self.depth -= 1;
+        s
+    }
+
+    fn statement_inner(&mut self, line: usize) -> Result<Stmt, Error> {
         let word = match &self.peek().tok {
             Tok::Ident(w) if is_keyword(w) => Some(w.clone()),
             _ => None,
@@ -348,10 +387,7 @@ impl<'t> Parser<'t> {
                         self.bump();
                     } else if self.is_op("~") {
                         let line = self.bump().line;
-                        targets.push(Expr {
-                            kind: ExprKind::Tilde,
-                            line,
-                        });
+                        targets.push(mk(ExprKind::Tilde, line)?);
                     } else {
                         targets.push(self.postfix()?);
                     }
@@ -424,14 +460,14 @@ impl<'t> Parser<'t> {
             }
             let line = self.bump().line;
             let r = self.binary(level + 1)?;
-            l = Expr {
-                kind: ExprKind::Binary {
+            l = mk(
+                ExprKind::Binary {
                     op,
                     l: Box::new(l),
                     r: Box::new(r),
                 },
                 line,
-            };
+            )?;
         }
         Ok(l)
     }
@@ -446,23 +482,23 @@ impl<'t> Parser<'t> {
         if self.is_op(":") {
             self.bump();
             let stop = self.binary(6)?;
-            Ok(Expr {
-                kind: ExprKind::Range {
+            mk(
+                ExprKind::Range {
                     start: Box::new(start),
                     step: Some(Box::new(second)),
                     stop: Box::new(stop),
                 },
                 line,
-            })
+            )
         } else {
-            Ok(Expr {
-                kind: ExprKind::Range {
+            mk(
+                ExprKind::Range {
                     start: Box::new(start),
                     step: None,
                     stop: Box::new(second),
                 },
                 line,
-            })
+            )
         }
     }
 
@@ -471,10 +507,7 @@ impl<'t> Parser<'t> {
         if let Tok::Op(op @ ("-" | "+" | "~")) = t.tok {
             if op == "~" && matches!(self.peek_at(1).tok, Tok::Op("," | ")")) {
                 self.bump();
-                return Ok(Expr {
-                    kind: ExprKind::Tilde,
-                    line: t.line,
-                });
+                return mk(ExprKind::Tilde, t.line);
             }
             self.bump();
             self.depth += 1;
@@ -483,10 +516,7 @@ impl<'t> Parser<'t> {
             }
             let e = self.unary()?;
             self.depth -= 1;
-            return Ok(Expr {
-                kind: ExprKind::Unary { op, e: Box::new(e) },
-                line: t.line,
-            });
+            return mk(ExprKind::Unary { op, e: Box::new(e) }, t.line);
         }
         self.power()
     }
@@ -501,14 +531,14 @@ impl<'t> Parser<'t> {
             } else {
                 self.postfix()?
             };
-            l = Expr {
-                kind: ExprKind::Binary {
+            l = mk(
+                ExprKind::Binary {
                     op,
                     l: Box::new(l),
                     r: Box::new(r),
                 },
                 line,
-            };
+            )?;
         }
         Ok(l)
     }
@@ -522,55 +552,49 @@ impl<'t> Parser<'t> {
                 Tok::Op("(") if !spaced_in_matrix => {
                     let line = t.line;
                     let args = self.args("(", ")")?;
-                    e = Expr {
-                        kind: ExprKind::Call {
+                    e = mk(
+                        ExprKind::Call {
                             target: Box::new(e),
                             args,
                         },
                         line,
-                    };
+                    )?;
                 }
                 Tok::Op("{") if !spaced_in_matrix => {
                     let line = t.line;
                     let args = self.args("{", "}")?;
-                    e = Expr {
-                        kind: ExprKind::CellIndex {
+                    e = mk(
+                        ExprKind::CellIndex {
                             target: Box::new(e),
                             args,
                         },
                         line,
-                    };
+                    )?;
                 }
                 Tok::Op(".") => {
                     let line = self.bump().line;
                     if self.is_op("(") {
                         // Dynamic field `s.(name)`: parsed, never evaluated.
                         self.args("(", ")")?;
-                        e = Expr {
-                            kind: ExprKind::Lambda,
-                            line,
-                        };
+                        e = mk(ExprKind::Lambda, line)?;
                     } else {
                         let name = match &self.peek().tok {
                             Tok::Ident(s) => s.clone(),
                             _ => return Err(self.unexpected("a field name after `.`")),
                         };
                         self.bump();
-                        e = Expr {
-                            kind: ExprKind::Field {
+                        e = mk(
+                            ExprKind::Field {
                                 target: Box::new(e),
                                 name,
                             },
                             line,
-                        };
+                        )?;
                     }
                 }
                 Tok::Op("'") | Tok::Op(".'") => {
                     let line = self.bump().line;
-                    e = Expr {
-                        kind: ExprKind::Transpose(Box::new(e)),
-                        line,
-                    };
+                    e = mk(ExprKind::Transpose(Box::new(e)), line)?;
                 }
                 _ => return Ok(e),
             }
@@ -596,10 +620,7 @@ impl<'t> Parser<'t> {
                             || matches!(&self.peek_at(1).tok, Tok::Op(o) if *o == close) =>
                     {
                         self.bump();
-                        Expr {
-                            kind: ExprKind::Colon,
-                            line: t.line,
-                        }
+                        mk(ExprKind::Colon, t.line)?
                     }
                     _ => self.expr()?,
                 };
@@ -662,7 +683,7 @@ impl<'t> Parser<'t> {
             }
             _ => return Err(self.unexpected("a value")),
         };
-        Ok(Expr { kind, line })
+        mk(kind, line)
     }
 
     /// `[rows]` / `{rows}`: elements split by `,` or whitespace, rows by `;` or line breaks.
@@ -677,10 +698,7 @@ impl<'t> Parser<'t> {
         self.open.push((true, line));
         let r = self.matrix_rows(close, line);
         self.open.pop();
-        Ok(Expr {
-            kind: ExprKind::Matrix { rows: r?, cell },
-            line,
-        })
+        mk(ExprKind::Matrix { rows: r?, cell }, line)
     }
 
     fn matrix_rows(&mut self, close: &str, line: usize) -> Result<Vec<Vec<Expr>>, Error> {
