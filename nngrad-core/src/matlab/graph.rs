@@ -259,3 +259,89 @@ impl Graph {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Dual;
+
+    /// MATLAB's definitions, written out independently of the Scalar implementations.
+    fn matlab(f: Transfer, n: f64) -> f64 {
+        match f {
+            Transfer::Tansig => 2.0 / (1.0 + (-2.0 * n).exp()) - 1.0,
+            Transfer::Logsig => 1.0 / (1.0 + (-n).exp()),
+            Transfer::Purelin => n,
+            Transfer::Poslin => n.max(0.0),
+            Transfer::Satlin => n.clamp(0.0, 1.0),
+            Transfer::Satlins => n.clamp(-1.0, 1.0),
+            Transfer::Elliotsig => n / (1.0 + n.abs()),
+            Transfer::Radbas => (-(n * n)).exp(),
+            Transfer::Tribas => (1.0 - n.abs()).max(0.0),
+            Transfer::Hardlim => (n >= 0.0) as u8 as f64,
+            Transfer::Hardlims => 2.0 * ((n >= 0.0) as u8 as f64) - 1.0,
+            Transfer::Netinv => 1.0 / n,
+            Transfer::Softmax => unreachable!("not element-wise"),
+        }
+    }
+
+    #[test]
+    fn elementwise_transfers_match_matlab_values_and_central_differences() {
+        use Transfer::*;
+        let all = [
+            Tansig, Logsig, Purelin, Poslin, Satlin, Satlins, Elliotsig, Radbas, Tribas, Hardlim,
+            Hardlims, Netinv,
+        ];
+        // Points away from every kink, on both sides of them.
+        let pts = [-2.3, -1.7, -0.6, -0.2, 0.15, 0.45, 0.8, 1.3, 2.9];
+        for f in all {
+            assert_eq!(Transfer::from_call(&format!("{}_apply", f.name())), Some(f));
+            assert_eq!(Transfer::from_call(f.name()), Some(f));
+            for &n in &pts {
+                let mut v = [Dual::variable(n)];
+                f.apply(&mut v);
+                let want = matlab(f, n);
+                assert!(
+                    (v[0].re() - want).abs() <= 4.0 * f64::EPSILON * want.abs().max(1.0),
+                    "{f:?}({n})"
+                );
+                let h = 1e-6;
+                let fd = (matlab(f, n + h) - matlab(f, n - h)) / (2.0 * h);
+                assert!(
+                    (v[0].eps() - fd).abs() < 1e-8,
+                    "{f:?}'({n}) = {} vs {fd}",
+                    v[0].eps()
+                );
+            }
+        }
+        assert_eq!(Transfer::from_call("foo_apply"), None);
+    }
+
+    #[test]
+    fn softmax_jacobian_is_diag_minus_outer_product() {
+        let n = [0.3, -1.2, 2.0];
+        let e: Vec<f64> = n.iter().map(|v: &f64| v.exp()).collect();
+        let s: f64 = e.iter().sum();
+        let a: Vec<f64> = e.iter().map(|v| v / s).collect();
+        for j in 0..3 {
+            let mut v: Vec<Dual> = n
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| Dual::new(x, (i == j) as u8 as f64))
+                .collect();
+            Transfer::Softmax.apply(&mut v);
+            for i in 0..3 {
+                let want = if i == j {
+                    a[i] * (1.0 - a[i])
+                } else {
+                    -a[i] * a[j]
+                };
+                assert!((v[i].re() - a[i]).abs() < 1e-15);
+                assert!((v[i].eps() - want).abs() < 1e-15, "d a{i}/d n{j}");
+            }
+        }
+        // Large net inputs do not overflow.
+        let mut big = [1000.0, 999.0];
+        Transfer::Softmax.apply(&mut big);
+        assert!((big[0] - 1.0 / (1.0 + (-1f64).exp())).abs() < 1e-15);
+    }
+}
