@@ -236,3 +236,80 @@ fn time_series_signature_of_a_static_network() {
     assert_eq!(net.inputs()[0].name, "X{1}");
     assert_eq!(net.outputs()[0].name, "Y{1}");
 }
+
+#[test]
+fn cascade_with_two_inputs_pca_and_constant_output_row() {
+    let net = ShallowNet::load(format!("{}/v7_cascade_two_inputs.m", dir())).unwrap();
+    let names: Vec<_> = net
+        .inputs()
+        .iter()
+        .map(|p| (p.name.as_str(), p.len))
+        .collect();
+    assert_eq!(names, [("x1", 3), ("x2", 2)]);
+    assert_eq!(net.output_len(), 3);
+    // The same network written out by hand with nalgebra.
+    let g1 = DVector::from_vec(vec![0.8, 1.25, 0.4]);
+    let xo1 = DVector::from_vec(vec![-1.5, 0.25, -3.0]);
+    let t = DMatrix::from_row_slice(2, 2, &[0.6, -0.8, 0.8, 0.6]);
+    let b1 = DVector::from_vec(vec![0.1, -0.2, 0.3, -0.4]);
+    let iw11 = DMatrix::from_row_slice(
+        4,
+        3,
+        &[
+            0.5, -0.25, 0.75, -0.5, 1.0, 0.125, 0.25, 0.5, -1.0, 1.0, -0.75, 0.5,
+        ],
+    );
+    let iw12 = DMatrix::from_row_slice(4, 2, &[0.3, -0.6, 0.9, 0.2, -0.4, 0.7, 0.1, -0.1]);
+    let b2 = DVector::from_vec(vec![0.05, -0.15]);
+    let iw21 = DMatrix::from_row_slice(2, 3, &[0.2, -0.1, 0.3, -0.3, 0.4, 0.1]);
+    let lw21 = DMatrix::from_row_slice(2, 4, &[1.1, -0.7, 0.4, 0.9, -0.6, 0.8, -1.2, 0.3]);
+    let gy = [0.5, 0.25];
+    let xoy = [10.0, -4.0];
+    for x in [
+        [0.3, -1.0, 2.0, 0.5, -0.7],
+        [-2.0, 1.5, -0.4, -1.1, 0.9],
+        [1.2, 0.1, -2.5, 2.2, 0.05],
+    ] {
+        let x1 = DVector::from_column_slice(&x[..3]);
+        let x2 = DVector::from_column_slice(&x[3..]);
+        let xp1 = (x1 - &xo1).component_mul(&g1).add_scalar(-1.0);
+        let xp2 = &t * x2;
+        let n1 = &b1 + &iw11 * &xp1 + &iw12 * &xp2;
+        let a1 = n1.map(|n: f64| 2.0 / (1.0 + (-2.0 * n).exp()) - 1.0);
+        let a2 = &b2 + &iw21 * &xp1 + &lw21 * &a1;
+        let y_ref = [
+            (a2[0] + 1.0) / gy[0] + xoy[0],
+            0.75,
+            (a2[1] + 1.0) / gy[1] + xoy[1],
+        ];
+        let da1 = DMatrix::from_diagonal(&a1.map(|a| 1.0 - a * a));
+        let g = DMatrix::from_diagonal(&g1);
+        let d_x1 = &iw21 * &g + &lw21 * &da1 * &iw11 * &g;
+        let d_x2 = &lw21 * &da1 * &iw12 * &t;
+        let (y, j) = net.jacobian(&x).unwrap();
+        for (a, b) in y.iter().zip(&y_ref) {
+            assert!((a - b).abs() < 1e-12 * b.abs().max(1.0), "{a} vs {b}");
+        }
+        for c in 0..5 {
+            assert_eq!(
+                j[(1, c)],
+                0.0,
+                "the restored constant row has no derivative"
+            );
+            for (row, out) in [(0, 0), (2, 1)] {
+                let want = if c < 3 {
+                    d_x1[(out, c)]
+                } else {
+                    d_x2[(out, c - 3)]
+                } / gy[out];
+                assert!(
+                    (j[(row, c)] - want).abs() < 1e-12,
+                    "J[{row},{c}] = {} vs {want}",
+                    j[(row, c)]
+                );
+            }
+        }
+        let fd = central_differences(&net, &x);
+        assert!((j - fd).amax() < 1e-6);
+    }
+}
