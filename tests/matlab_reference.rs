@@ -91,3 +91,22 @@ fn structure_is_read_from_the_simulation_code() {
         "myNeuralNetworkFunction: x1[5] -> a1[8] tansig -> a2[1] purelin -> y1[1]"
     );
 }
+
+#[test]
+fn byte_order_mark_and_latin1_comments_are_accepted() {
+    let base = format!("{}/tests/data/matlab", env!("CARGO_MANIFEST_DIR"));
+    let plain = std::fs::read(format!(
+        "{base}/shallow_tansig_struct/myNeuralNetworkFunction.m"
+    ))
+    .unwrap();
+    let mut edited = b"\xef\xbb\xbf".to_vec();
+    edited.extend_from_slice(&plain);
+    edited.extend_from_slice(b"\n% Gr\xfc\xdfe (Latin-1)\n");
+    let path = std::env::temp_dir().join(format!("nngrad_matlab_bom_{}.m", std::process::id()));
+    std::fs::write(&path, edited).unwrap();
+    let net = ShallowNet::load(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let x = [0.1, 0.2, 0.3, 0.4, 0.5];
+    let reference = ShallowNet::from_source(std::str::from_utf8(&plain).unwrap()).unwrap();
+    assert_eq!(net.forward(&x).unwrap(), reference.forward(&x).unwrap());
+}

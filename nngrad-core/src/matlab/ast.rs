@@ -70,6 +70,13 @@ impl Expr {
             ExprKind::Binary { op, l, r } => {
                 format!("{}{op}{}", l.describe(), r.describe())
             }
+            // `repmat(b1,1,Q)` is the bias `b1` as far as a reader is concerned.
+            ExprKind::Call { target, args }
+                if matches!(&target.kind, ExprKind::Ident(n) if n == "repmat")
+                    && !args.is_empty() =>
+            {
+                args[0].describe()
+            }
             ExprKind::Call { target, args } | ExprKind::CellIndex { target, args } => {
                 let inner = args
                     .iter()

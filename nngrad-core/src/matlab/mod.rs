@@ -160,6 +160,8 @@ impl ShallowNet {
     /// assert_eq!(err, Error::UnknownFunction { line: 3, name: "foo_apply".into() });
     /// ```
     pub fn from_source(src: &str) -> Result<ShallowNet, Error> {
+        // Editors on Windows may prefix a byte-order mark.
+        let src = src.strip_prefix('\u{feff}').unwrap_or(src);
         let (tokens, comments) = lexer::lex(src).map_err(|e| {
             // A binary or foreign file fails in the tokenizer; say what it is not.
             if starts_with_function(src) {
