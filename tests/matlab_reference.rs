@@ -110,3 +110,40 @@ fn byte_order_mark_and_latin1_comments_are_accepted() {
     let reference = ShallowNet::from_source(std::str::from_utf8(&plain).unwrap()).unwrap();
     assert_eq!(net.forward(&x).unwrap(), reference.forward(&x).unwrap());
 }
+
+#[test]
+fn nested_duals_give_the_hessian_of_an_output() {
+    // eval is generic, so second derivatives come from nested duals; checked against central
+    // differences of the (independently verified) Jacobian.
+    let base = format!("{}/tests/data/matlab", env!("CARGO_MANIFEST_DIR"));
+    let net = ShallowNet::load(format!("{base}/deep_logsig_flat_mapstd/netFcn.m")).unwrap();
+    let x = [0.3, -1.2, 0.7, 2.0, -0.4, 1.1, 0.05];
+    for out in 0..net.output_len() {
+        let (y, g, h) = nngrad_core::hessian(|x| net.eval(x).unwrap()[out], &x);
+        let (y0, j) = net.jacobian(&x).unwrap();
+        assert_eq!(y, y0[out]);
+        for c in 0..x.len() {
+            assert!((g[c] - j[(out, c)]).abs() < 1e-13);
+            let eps = 1e-5;
+            let (mut xp, mut xm) = (x.to_vec(), x.to_vec());
+            xp[c] += eps;
+            xm[c] -= eps;
+            let (_, jp) = net.jacobian(&xp).unwrap();
+            let (_, jm) = net.jacobian(&xm).unwrap();
+            for r in 0..x.len() {
+                let fd = (jp[(out, r)] - jm[(out, r)]) / (2.0 * eps);
+                assert!(
+                    (h[(r, c)] - fd).abs() < 1e-7,
+                    "H[{r},{c}] = {} vs {fd}",
+                    h[(r, c)]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn networks_can_be_shared_across_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<ShallowNet>();
+}
