@@ -342,3 +342,15 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn arithmetic_on_cells_and_structs_is_named() {
+    let src = "function y = f(x, ~)\nIW1_1 = [1 2];\nc = {x};\ny = IW1_1*c;";
+    assert!(
+        matches!(err(src), Error::Unsupported { line: 4, ref what } if what.contains("cell array"))
+    );
+    // A `~` parameter alone does not make a function a time-series export.
+    let net =
+        ShallowNet::from_source("function y = f(x, ~)\nIW1_1 = [1 2];\ny = IW1_1*x;").unwrap();
+    assert_eq!(net.inputs()[0].name, "x");
+}

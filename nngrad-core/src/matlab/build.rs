@@ -222,7 +222,7 @@ pub(crate) fn build(funcs: &[Function], comments: &[Comment]) -> Result<Built, E
             .params
             .iter()
             .skip(1)
-            .any(|p| p.as_deref().map_or(true, |p| p == "Xi" || p == "Ai"));
+            .any(|p| matches!(p.as_deref(), Some("Xi" | "Ai")));
     let mut env = Env::new();
     for (k, p) in main.params.iter().enumerate() {
         let Some(p) = p else { continue };
@@ -884,6 +884,15 @@ impl<'a> Builder<'a> {
                 };
                 Ok(Value::Sig(self.push(node, n)))
             }
+            (Value::Cell { .. } | Value::Struct(_), _)
+            | (_, Value::Cell { .. } | Value::Struct(_)) => Err(unsupported(
+                line,
+                format!(
+                    "arithmetic on a cell array or struct: `{}` {op} `{}`",
+                    le.describe(),
+                    re.describe()
+                ),
+            )),
             (Value::Sig(_), _) | (_, Value::Sig(_)) => Err(unsupported(
                 line,
                 format!("`{op}` between `{}` and `{}`", le.describe(), re.describe()),
