@@ -1197,6 +1197,8 @@ impl<'a> Builder<'a> {
             ));
         };
         let xd = x_expr.describe();
+        // Every field of `fields` was filled above (struct fields are required; flat arguments
+        // are matched one to one), so the NaN fallback is never used.
         let get = |k: &str| {
             settings
                 .get(k)

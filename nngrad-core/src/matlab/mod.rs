@@ -41,8 +41,18 @@
 //! `Inf`, `NaN`), matrices with commas or spaces and `...` continuations, functions with or
 //! without `end`, comments and `%{ … %}` blocks, and the time-series signature
 //! `[Y,Xf,Af] = name(X,~,~)` of static networks (its `for ts=1:TS` loop computes the same thing
-//! every step, so it is read once). The network is whatever the simulation code computes:
-//! any number of layers, layers fed by inputs and by other layers, several inputs and outputs.
+//! every step, so it is read once). Section comments (`% ===== SIMULATION ========`,
+//! `CALCULATIONS`, …) are not relied on. The network is whatever the simulation code computes:
+//! any number of layers, layers fed by inputs and by other layers (cascade connections),
+//! several inputs and outputs. Input lengths come from the weights and settings that consume
+//! them, checked against the header comment (`x = 5xQ matrix, input #1`) where there is one.
+//!
+//! The API has the shape of the ONNX loader's: [`ShallowNet::load`] / [`ShallowNet::from_source`],
+//! [`forward`](ShallowNet::forward), [`jacobian`](ShallowNet::jacobian),
+//! [`jvp`](ShallowNet::jvp), and [`eval`](ShallowNet::eval) generic over [`Scalar`] (nest dual
+//! numbers through it for Hessians). One sample at a time: all inputs concatenated in argument
+//! order ([`ShallowNet::inputs`]), all outputs concatenated ([`ShallowNet::outputs`]). Every
+//! layer product goes through [`crate::kernels::gemm_ws`].
 //!
 //! Transfer functions: tansig, logsig, purelin, poslin, satlin, satlins, softmax, elliotsig,
 //! radbas, tribas, hardlim, hardlims, netinv. `tansig` is evaluated as `tanh`, which equals
