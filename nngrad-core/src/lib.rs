@@ -57,6 +57,7 @@ mod dual_n;
 mod dual_num;
 mod first_order;
 pub mod kernels;
+pub mod matlab;
 mod nalgebra_impls;
 mod num_traits_impls;
 mod outputs;
