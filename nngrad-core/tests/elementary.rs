@@ -478,6 +478,17 @@ binary!(arith: |x, y| (x * y - x / y + y) * x % 100.0;
     d2 |x, y| (2.0 * y - 2.0 / y, 2.0 * x + 2.0 * x / (y * y) + 1.0, -2.0 * x * x / (y * y * y));
     at grid(&lin(-3.0, 3.0, 5), &[-2.0, -0.5, 0.7, 3.0, 1.3]));
 
+// Kinks: on a tie the receiver's derivative (crate docs, *Kinks*); the grids include ties.
+binary!(max: |a, b| a.max(b); value Some(f64::max);
+    d1 |a, b| if b > a { (0.0, 1.0) } else { (1.0, 0.0) }; d2 |_, _| (0.0, 0.0, 0.0);
+    at grid(&lin(-2.0, 2.0, 5), &lin(-2.0, 2.0, 5)));
+binary!(min: |a, b| a.min(b); value Some(f64::min);
+    d1 |a, b| if b < a { (0.0, 1.0) } else { (1.0, 0.0) }; d2 |_, _| (0.0, 0.0, 0.0);
+    at grid(&lin(-2.0, 2.0, 5), &lin(-2.0, 2.0, 5)));
+unary!(clamp: |x| x.clamp(-1.0, 1.5); Value::Bits(|x| x.clamp(-1.0, 1.5));
+    d1 |x| if (-1.0..=1.5).contains(&x) { 1.0 } else { 0.0 }; d2 |_| 0.0;
+    at pts(&[&lin(-3.0, 3.0, 25), &[-1.0, 1.5]]));
+
 /// `f64 op S` and `S op f64` in every form, against closed forms.
 #[test]
 #[allow(clippy::op_ref)] // the borrowed forms are what is being tested
