@@ -1,6 +1,7 @@
 //! The one implementation of [`Scalar`](crate::Scalar), the mixed `f64` operators,
-//! comparisons, sums and products for every dual type, written against [`DualNum`] and the
-//! rule table. Each dual type's own file supplies only its storage and `+ − × ÷` with itself.
+//! comparisons, sums and products for every dual type, written against
+//! [`DualNum`](crate::DualNum) and the rule table. Each dual type's own file supplies only its
+//! storage and `+ − × ÷` with itself.
 
 /// Implements everything shared for `$ty` with generics `[$($gen)*]`.
 macro_rules! impl_dual {

@@ -6,7 +6,8 @@ use crate::{Dual, DualN, Outputs, Scalar};
 use nalgebra::DMatrix;
 
 /// The number of tangent lanes the chunked helpers ([`jacobian`], [`gradient`],
-/// [`divergence`], [`hessian`], [`hvp`]) use unless told otherwise with [`Chunk`].
+/// [`divergence`], [`hessian`](crate::hessian), [`hvp`](crate::hvp)) use unless told
+/// otherwise with [`Chunk`].
 ///
 /// Chosen by measurement (see `BENCHMARKS.md`): enough lanes that one evaluation does a
 /// SIMD-width of useful work per operation, few enough that the lanes stay in registers.

@@ -148,7 +148,9 @@ proptest! {
         let fx = |x: f64, y: f64| eval(&e, Dual::variable(x), Dual::constant(y)).eps();
         let fy = |x: f64, y: f64| eval(&e, Dual::constant(x), Dual::variable(y)).eps();
         let h = 2e-4;
-        let (fxx, fxy, fyy) = (fd(|t| fx(t, y), x, h), fd(|t| fx(x, t), y, h), fd(|t| fy(x, t), y, h));
+        let fxx = fd(|t| fx(t, y), x, h);
+        let fxy = fd(|t| fx(x, t), y, h);
+        let fyy = fd(|t| fy(x, t), y, h);
         prop_assume!(fxx.value.is_finite() && fxy.value.is_finite() && fyy.value.is_finite());
         let scale = fx(x, y).abs().max(fy(x, y).abs());
 
@@ -158,11 +160,15 @@ proptest! {
         prop_assert!(agree(hm[(1, 1)], fyy, scale), "Hyy {} vs fd {:?}", hm[(1, 1)], fyy);
 
         // Dual<Dual> along x gives the same ∂²/∂x² as the chunked Hessian.
-        let n = eval(&e, Dual::new(Dual::variable(x), Dual::constant(1.0)), Dual::constant(Dual::constant(y)));
+        let xx = Dual::new(Dual::variable(x), Dual::constant(1.0));
+        let n = eval(&e, xx, Dual::constant(Dual::constant(y)));
         prop_assert!((n.eps().eps() - hm[(0, 0)]).abs() <= 1e-10 * (1.0 + hm[(0, 0)].abs()));
         // And DualN<DualN> (forward over multi-lane forward) agrees as well.
         let xy = [
-            DualN::<DualN<f64, 2>, 2>::new(DualN::variable(x, 0), [DualN::constant(1.0), DualN::constant(0.0)]),
+            DualN::<DualN<f64, 2>, 2>::new(
+                DualN::variable(x, 0),
+                [DualN::constant(1.0), DualN::constant(0.0)],
+            ),
             DualN::new(DualN::variable(y, 1), [DualN::constant(0.0), DualN::constant(1.0)]),
         ];
         let m = eval(&e, xy[0], xy[1]);

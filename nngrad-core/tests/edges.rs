@@ -19,7 +19,8 @@ fn d012(f: fn(Dual<Dual>) -> Dual<Dual>, x: f64) -> (f64, f64, f64) {
 }
 
 macro_rules! activation_limits {
-    ($($name:ident: |$x:ident| $body:expr => [$($at:expr => ($v:expr, $d:expr, $dd:expr)),*];)*) => {$(
+    ($($name:ident: |$x:ident| $body:expr =>
+        [$($at:expr => ($v:expr, $d:expr, $dd:expr)),*];)*) => {$(
         #[test]
         fn $name() {
             fn g<S: Scalar>($x: S) -> S {

@@ -218,11 +218,19 @@ unary!(tanh: |x| x.tanh(); Value::Bits(f64::tanh);
     d2 |x| -2.0 * x.tanh() / x.cosh() / x.cosh();
     at pts(&[&lin(-20.0, 20.0, 41), &[1e3, -1e3, 1e300, -1e300, 0.999, 1.0, -1.0, 300.0]]));
 unary!(asinh: |x| x.asinh(); Value::Bits(f64::asinh);
-    d1 |x| if x.abs() > 1.0 { 1.0 / (x.abs() * (1.0 + 1.0 / (x * x)).sqrt()) } else { 1.0 / (1.0 + x * x).sqrt() };
+    d1 |x| if x.abs() > 1.0 {
+        1.0 / (x.abs() * (1.0 + 1.0 / (x * x)).sqrt())
+    } else {
+        1.0 / (1.0 + x * x).sqrt()
+    };
     d2 |x| if x.abs() > 1e100 { -sign(x) * 0.0 } else { -x / (1.0 + x * x).powf(1.5) };
     at pts(&[&lin(-10.0, 10.0, 21), &[1e10, -1e10, 1e300, -1e300]]));
 unary!(acosh: |x| x.acosh(); Value::Bits(f64::acosh);
-    d1 |x| if x > 2.0 { 1.0 / (x * (1.0 - 1.0 / (x * x)).sqrt()) } else { 1.0 / ((x - 1.0) * (x + 1.0)).sqrt() };
+    d1 |x| if x > 2.0 {
+        1.0 / (x * (1.0 - 1.0 / (x * x)).sqrt())
+    } else {
+        1.0 / ((x - 1.0) * (x + 1.0)).sqrt()
+    };
     d2 |x| if x > 1e100 { 0.0 } else { -x / ((x - 1.0) * (x + 1.0)).powf(1.5) };
     at pts(&[&[1.0, 1e10, 1e300], &lin(1.01, 10.0, 20)]));
 unary!(atanh: |x| x.atanh(); Value::Bits(f64::atanh);
@@ -277,7 +285,10 @@ unary!(elu: |x| x.elu(1.3);
     d2 |x| if x > 0.0 { 0.0 } else { 1.3 * x.exp() };
     at pts(&[&lin(-3.0, 3.0, 25), &[1e300, -1e300, 1e3, -1e3]]));
 unary!(selu: |x| x.selu();
-    Value::Close(|x| 1.0507009873554805 * if x > 0.0 { x } else { 1.6732632423543772 * x.exp_m1() }, 1e-15);
+    Value::Close(
+        |x| 1.0507009873554805 * if x > 0.0 { x } else { 1.6732632423543772 * x.exp_m1() },
+        1e-15,
+    );
     d1 |x| 1.0507009873554805 * if x > 0.0 { 1.0 } else { 1.6732632423543772 * x.exp() };
     d2 |x| 1.0507009873554805 * if x > 0.0 { 0.0 } else { 1.6732632423543772 * x.exp() };
     at pts(&[&lin(-3.0, 3.0, 25), &[1e300, -1e300]]));
@@ -440,21 +451,31 @@ fn grid(xs: &[f64], ys: &[f64]) -> Vec<(f64, f64)> {
 
 binary!(atan2: |y, x| y.atan2(x); value Some(f64::atan2);
     d1 |y, x| { let r = x * x + y * y; (x / r, -y / r) };
-    d2 |y, x| { let r = x * x + y * y; (-2.0 * x * y / (r * r), (y * y - x * x) / (r * r), 2.0 * x * y / (r * r)) };
+    d2 |y, x| {
+        let r2 = (x * x + y * y) * (x * x + y * y);
+        (-2.0 * x * y / r2, (y * y - x * x) / r2, 2.0 * x * y / r2)
+    };
     at grid(&lin(-3.0, 3.0, 5), &[-2.0, -0.5, 0.7, 3.0, 1e-3]));
 binary!(hypot: |x, y| x.hypot(y); value Some(f64::hypot);
     d1 |x, y| { let h = (x * x + y * y).sqrt(); (x / h, y / h) };
-    d2 |x, y| { let h = (x * x + y * y).sqrt(); let h3 = h * h * h; (y * y / h3, -x * y / h3, x * x / h3) };
+    d2 |x, y| {
+        let h3 = (x * x + y * y).powf(1.5);
+        (y * y / h3, -x * y / h3, x * x / h3)
+    };
     at grid(&lin(-3.0, 3.0, 5), &[-2.0, -0.5, 0.7, 3.0, 1e-3]));
 binary!(powf_both: |x, y| x.powf(y); value Some(f64::powf);
     d1 |x, y| (y * x.powf(y - 1.0), x.powf(y) * x.ln());
-    d2 |x, y| (y * (y - 1.0) * x.powf(y - 2.0), x.powf(y - 1.0) * (1.0 + y * x.ln()), x.powf(y) * x.ln() * x.ln());
+    d2 |x, y| {
+        let l = x.ln();
+        (y * (y - 1.0) * x.powf(y - 2.0), x.powf(y - 1.0) * (1.0 + y * l), x.powf(y) * l * l)
+    };
     at grid(&lin(0.2, 4.0, 5), &[-2.0, -0.875, 0.0, 1.375, 2.5]));
 binary!(log_both: |x, b| x.log(b); value None;
     d1 |x, b| (1.0 / (x * b.ln()), -x.ln() / (b * b.ln() * b.ln()));
     d2 |x, b| {
         let lb = b.ln();
-        (-1.0 / (x * x * lb), -1.0 / (x * b * lb * lb), x.ln() * (lb + 2.0) / (b * b * lb * lb * lb))
+        let lb3 = lb * lb * lb;
+        (-1.0 / (x * x * lb), -1.0 / (x * b * lb * lb), x.ln() * (lb + 2.0) / (b * b * lb3))
     };
     at grid(&lin(0.2, 4.0, 5), &[0.3, 0.5, 2.0, 3.0, 10.0]));
 binary!(mul_add: |x, a| x.mul_add(a, x * 0.5); value Some(|x, a| x.mul_add(a, x * 0.5));
@@ -477,6 +498,17 @@ binary!(arith: |x, y| (x * y - x / y + y) * x % 100.0;
     d1 |x, y| (2.0 * x * y - 2.0 * x / y + y, x * x + x * x / (y * y) + x);
     d2 |x, y| (2.0 * y - 2.0 / y, 2.0 * x + 2.0 * x / (y * y) + 1.0, -2.0 * x * x / (y * y * y));
     at grid(&lin(-3.0, 3.0, 5), &[-2.0, -0.5, 0.7, 3.0, 1.3]));
+
+// Kinks: on a tie the receiver's derivative (crate docs, *Kinks*); the grids include ties.
+binary!(max: |a, b| a.max(b); value Some(f64::max);
+    d1 |a, b| if b > a { (0.0, 1.0) } else { (1.0, 0.0) }; d2 |_, _| (0.0, 0.0, 0.0);
+    at grid(&lin(-2.0, 2.0, 5), &lin(-2.0, 2.0, 5)));
+binary!(min: |a, b| a.min(b); value Some(f64::min);
+    d1 |a, b| if b < a { (0.0, 1.0) } else { (1.0, 0.0) }; d2 |_, _| (0.0, 0.0, 0.0);
+    at grid(&lin(-2.0, 2.0, 5), &lin(-2.0, 2.0, 5)));
+unary!(clamp: |x| x.clamp(-1.0, 1.5); Value::Bits(|x| x.clamp(-1.0, 1.5));
+    d1 |x| if (-1.0..=1.5).contains(&x) { 1.0 } else { 0.0 }; d2 |_| 0.0;
+    at pts(&[&lin(-3.0, 3.0, 25), &[-1.0, 1.5]]));
 
 /// `f64 op S` and `S op f64` in every form, against closed forms.
 #[test]
