@@ -173,7 +173,8 @@ fn narx_tapped_delays_are_rejected_by_name() {
     let e = err(&src);
     match &e {
         Error::Unsupported { line, what } => {
-            assert_eq!(*line, line_of(&src, "Xd1{ts} = mapminmax_apply(Xi{1,ts}"));
+            // Named where the delay states are first read, before `if isempty(Xi) …` rebinds them.
+            assert_eq!(*line, line_of(&src, "elseif ~isempty(Xi)"));
             assert!(
                 what.contains("tapped delay") && what.contains("Xi"),
                 "{what}"

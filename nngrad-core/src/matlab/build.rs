@@ -193,6 +193,57 @@ fn assigns_input_weights(stmts: &[Stmt]) -> bool {
     })
 }
 
+/// Whether `e` mentions any of `names`.
+fn mentions(e: &Expr, names: &[&str]) -> bool {
+    let any = |es: &[Expr]| es.iter().any(|e| mentions(e, names));
+    match &e.kind {
+        ExprKind::Ident(n) => names.contains(&n.as_str()),
+        ExprKind::Matrix { rows, .. } => rows.iter().any(|r| any(r)),
+        ExprKind::Unary { e, .. } | ExprKind::Transpose(e) => mentions(e, names),
+        ExprKind::Binary { l, r, .. } => mentions(l, names) || mentions(r, names),
+        ExprKind::Range { start, step, stop } => {
+            mentions(start, names)
+                || mentions(stop, names)
+                || step.as_deref().is_some_and(|s| mentions(s, names))
+        }
+        ExprKind::Call { target, args } | ExprKind::CellIndex { target, args } => {
+            mentions(target, names) || any(args)
+        }
+        ExprKind::Field { target, .. } => mentions(target, names),
+        _ => false,
+    }
+}
+
+/// The line of the first statement that mentions any of `names`.
+fn first_mention(stmts: &[Stmt], names: &[&str]) -> Option<usize> {
+    stmts.iter().find_map(|s| match &s.kind {
+        StmtKind::Assign { targets, value } => {
+            (targets.iter().any(|t| mentions(t, names)) || mentions(value, names)).then_some(s.line)
+        }
+        StmtKind::If {
+            branches,
+            otherwise,
+        } => branches
+            .iter()
+            .find_map(|(c, b)| {
+                if mentions(c, names) {
+                    Some(c.line)
+                } else {
+                    first_mention(b, names)
+                }
+            })
+            .or_else(|| first_mention(otherwise, names)),
+        StmtKind::For { range, body, .. } => {
+            if mentions(range, names) {
+                Some(s.line)
+            } else {
+                first_mention(body, names)
+            }
+        }
+        _ => None,
+    })
+}
+
 pub(crate) fn build(funcs: &[Function], comments: &[Comment]) -> Result<Built, Error> {
     let Some(main) = funcs.first() else {
         return Err(Error::NotGenFunction {
@@ -223,6 +274,20 @@ pub(crate) fn build(funcs: &[Function], comments: &[Comment]) -> Result<Built, E
             .iter()
             .skip(1)
             .any(|p| matches!(p.as_deref(), Some("Xi" | "Ai")));
+    if time_series {
+        // NARX and time-delay networks read their delay states; say so where they first do,
+        // before any bookkeeping on them (`if isempty(Xi) …`) could obscure it.
+        let delays: Vec<&str> = main
+            .params
+            .iter()
+            .skip(1)
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        if let Some(line) = first_mention(&main.body, &delays) {
+            return Err(unsupported(line, DELAYS));
+        }
+    }
     let mut env = Env::new();
     for (k, p) in main.params.iter().enumerate() {
         let Some(p) = p else { continue };
