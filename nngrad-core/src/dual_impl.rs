@@ -20,9 +20,11 @@ macro_rules! impl_dual {
             }
 
             $crate::dual_impl::unary_rules!(
-                chain: abs, exp, exp2, exp_m1, sin, cos, tan, atan, sinh, cosh, tanh, asinh,
-                    erf, erfc, sigmoid, softplus, relu, selu, gelu, gelu_tanh, silu, softsign;
-                chain_safe: sqrt, cbrt, ln, ln_1p, log2, log10, asin, acos, acosh, atanh, recip
+                chain: abs, sin, cos, tan, atan, tanh, asinh, erf, erfc, sigmoid, softplus,
+                    relu, selu, gelu, gelu_tanh, silu, softsign;
+                // Infinite local derivative at a domain edge, or on overflow (exp, sinh, …).
+                chain_safe: sqrt, cbrt, ln, ln_1p, log2, log10, asin, acos, acosh, atanh, recip,
+                    exp, exp2, exp_m1, sinh, cosh
             );
 
             #[inline(always)]
@@ -295,7 +297,7 @@ macro_rules! impl_dual {
             #[inline(always)]
             fn div(self, o: $ty) -> $ty {
                 let q = T::cst(self) / o.real();
-                o.chain(q, -(q / o.real()))
+                o.chain_safe(q, -(q / o.real()))
             }
         }
         impl<$($gen)*> core::ops::Rem<$ty> for f64 {
