@@ -7,37 +7,16 @@
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
+mod calls;
+mod constant;
+mod processing;
+
+use self::calls::BOOKKEEPING;
+use self::constant::{num_binary, Mat};
 use super::ast::{Expr, ExprKind, Function, Stmt, StmtKind};
-use super::graph::{Graph, Node, Transfer};
+use super::graph::{Graph, Node};
 use super::lexer::Comment;
 use super::Error;
-
-/// A constant matrix, row-major.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Mat {
-    pub rows: usize,
-    pub cols: usize,
-    pub data: Vec<f64>,
-}
-
-impl Mat {
-    fn scalar(v: f64) -> Mat {
-        Mat {
-            rows: 1,
-            cols: 1,
-            data: vec![v],
-        }
-    }
-    fn numel(&self) -> usize {
-        self.data.len()
-    }
-    fn is_vector(&self) -> bool {
-        self.rows <= 1 || self.cols <= 1
-    }
-    fn shape(&self) -> String {
-        format!("{}×{}", self.rows, self.cols)
-    }
-}
 
 #[derive(Clone, Debug)]
 enum Value {
@@ -69,40 +48,6 @@ pub(crate) struct Built {
     /// `(variable, size, transfer function)` of each `aK = …` layer, in assignment order.
     pub layers: Vec<(String, usize, &'static str)>,
 }
-
-/// Settings fields of each processing function, in the alphabetical order `genFunction` uses
-/// when it passes them as separate arguments.
-const PROCESSING: [(&str, &[&str]); 7] = [
-    ("mapminmax_apply", &["gain", "xoffset", "ymin"]),
-    ("mapminmax_reverse", &["gain", "xoffset", "ymin"]),
-    ("mapstd_apply", &["gain", "xoffset", "yoffset"]),
-    ("mapstd_reverse", &["gain", "xoffset", "yoffset"]),
-    ("removeconstantrows_apply", &["keep"]),
-    (
-        "removeconstantrows_reverse",
-        &["constants", "keep", "remove", "xrows"],
-    ),
-    ("processpca_apply", &["transform"]),
-];
-
-/// MATLAB functions the simulation code calls for bookkeeping (sizes, argument formats);
-/// their results never feed the network.
-const BOOKKEEPING: [&str; 14] = [
-    "size",
-    "numel",
-    "length",
-    "iscell",
-    "isempty",
-    "isa",
-    "nargin",
-    "nargout",
-    "zeros",
-    "ones",
-    "isnumeric",
-    "isstruct",
-    "class",
-    "ndims",
-];
 
 /// Cap on the number of inputs / outputs / cell entries, so a hostile index cannot allocate.
 const MAX_PORTS: usize = 1024;
@@ -193,6 +138,57 @@ fn assigns_input_weights(stmts: &[Stmt]) -> bool {
     })
 }
 
+/// Whether `e` mentions any of `names`.
+fn mentions(e: &Expr, names: &[&str]) -> bool {
+    let any = |es: &[Expr]| es.iter().any(|e| mentions(e, names));
+    match &e.kind {
+        ExprKind::Ident(n) => names.contains(&n.as_str()),
+        ExprKind::Matrix { rows, .. } => rows.iter().any(|r| any(r)),
+        ExprKind::Unary { e, .. } | ExprKind::Transpose(e) => mentions(e, names),
+        ExprKind::Binary { l, r, .. } => mentions(l, names) || mentions(r, names),
+        ExprKind::Range { start, step, stop } => {
+            mentions(start, names)
+                || mentions(stop, names)
+                || step.as_deref().is_some_and(|s| mentions(s, names))
+        }
+        ExprKind::Call { target, args } | ExprKind::CellIndex { target, args } => {
+            mentions(target, names) || any(args)
+        }
+        ExprKind::Field { target, .. } => mentions(target, names),
+        _ => false,
+    }
+}
+
+/// The line of the first statement that mentions any of `names`.
+fn first_mention(stmts: &[Stmt], names: &[&str]) -> Option<usize> {
+    stmts.iter().find_map(|s| match &s.kind {
+        StmtKind::Assign { targets, value } => {
+            (targets.iter().any(|t| mentions(t, names)) || mentions(value, names)).then_some(s.line)
+        }
+        StmtKind::If {
+            branches,
+            otherwise,
+        } => branches
+            .iter()
+            .find_map(|(c, b)| {
+                if mentions(c, names) {
+                    Some(c.line)
+                } else {
+                    first_mention(b, names)
+                }
+            })
+            .or_else(|| first_mention(otherwise, names)),
+        StmtKind::For { range, body, .. } => {
+            if mentions(range, names) {
+                Some(s.line)
+            } else {
+                first_mention(body, names)
+            }
+        }
+        _ => None,
+    })
+}
+
 pub(crate) fn build(funcs: &[Function], comments: &[Comment]) -> Result<Built, Error> {
     let Some(main) = funcs.first() else {
         return Err(Error::NotGenFunction {
@@ -223,6 +219,20 @@ pub(crate) fn build(funcs: &[Function], comments: &[Comment]) -> Result<Built, E
             .iter()
             .skip(1)
             .any(|p| matches!(p.as_deref(), Some("Xi" | "Ai")));
+    if time_series {
+        // NARX and time-delay networks read their delay states; say so where they first do,
+        // before any bookkeeping on them (`if isempty(Xi) …`) could obscure it.
+        let delays: Vec<&str> = main
+            .params
+            .iter()
+            .skip(1)
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        if let Some(line) = first_mention(&main.body, &delays) {
+            return Err(unsupported(line, DELAYS));
+        }
+    }
     let mut env = Env::new();
     for (k, p) in main.params.iter().enumerate() {
         let Some(p) = p else { continue };
@@ -977,418 +987,6 @@ impl<'a> Builder<'a> {
         };
         Ok(Value::Sig(self.push(node, n)))
     }
-
-    fn call(
-        &mut self,
-        env: &mut Env,
-        name: &str,
-        args: &[Expr],
-        line: usize,
-    ) -> Result<Value, Error> {
-        if let Some(f) = Transfer::from_call(name) {
-            if args.is_empty() || args.len() > 2 {
-                return Err(Error::Syntax {
-                    line,
-                    message: format!(
-                        "`{name}` takes the net input (and an ignored `~`), got {} arguments",
-                        args.len()
-                    ),
-                });
-            }
-            let Value::Sig(s) = self.eval(env, &args[0])? else {
-                return Err(unsupported(
-                    line,
-                    format!("`{name}` of a value that does not depend on the inputs"),
-                ));
-            };
-            if f == Transfer::Purelin {
-                return Ok(Value::Sig(s));
-            }
-            let n = self.len(s, line, &format!("`{name}`"))?;
-            return Ok(Value::Sig(self.push(Node::Transfer { src: s, f }, n)));
-        }
-        if let Some(&(_, fields)) = PROCESSING.iter().find(|(p, _)| *p == name) {
-            return self.processing(env, name, fields, args, line);
-        }
-        match name {
-            "repmat" => {
-                // `repmat(b, 1, Q)`: the bias, repeated per sample.
-                if args.len() < 2 {
-                    return Err(Error::Syntax {
-                        line,
-                        message: "`repmat` needs at least two arguments".into(),
-                    });
-                }
-                let v = self.eval(env, &args[0])?;
-                if let Value::Num(m) = self.eval(env, &args[1])? {
-                    if m.numel() >= 1 && m.data[0] != 1.0 {
-                        return Err(unsupported(line, "`repmat` that repeats rows"));
-                    }
-                }
-                match v {
-                    Value::Sig(_) => Err(unsupported(line, "`repmat` of an input-dependent value")),
-                    v => Ok(v),
-                }
-            }
-            "bsxfun" => {
-                if args.len() != 3 {
-                    return Err(Error::Syntax {
-                        line,
-                        message: "`bsxfun` takes a function handle and two arrays".into(),
-                    });
-                }
-                let op = match &args[0].kind {
-                    ExprKind::Handle(h) => match h.as_str() {
-                        "plus" => "+",
-                        "minus" => "-",
-                        "times" => ".*",
-                        "rdivide" => "./",
-                        other => {
-                            return Err(Error::UnknownFunction {
-                                line,
-                                name: format!("@{other}"),
-                            })
-                        }
-                    },
-                    _ => return Err(unsupported(line, "`bsxfun` without a function handle")),
-                };
-                let l = self.eval(env, &args[1])?;
-                let r = self.eval(env, &args[2])?;
-                self.binary(op, l, r, &args[1], &args[2], line)
-            }
-            "cell" => Ok(Value::Cell {
-                items: Vec::new(),
-                inputs: false,
-            }),
-            "cell2mat" | "double" => match args {
-                [a] => self.eval(env, a),
-                _ => Err(Error::Syntax {
-                    line,
-                    message: format!("`{name}` takes one argument"),
-                }),
-            },
-            "cat" | "mod" => Err(unsupported(line, DELAYS)),
-            "fixunknowns_apply" | "fixunknowns_reverse" => Err(unsupported(
-                line,
-                format!("`{name}` (unknown-value processing)"),
-            )),
-            n if BOOKKEEPING.contains(&n) => {
-                for a in args {
-                    if let Value::Sig(_) = self.eval(env, a)? {
-                        if !matches!(
-                            n,
-                            "size" | "numel" | "length" | "isempty" | "iscell" | "isa"
-                        ) {
-                            return Err(unsupported(
-                                line,
-                                format!("`{n}` of an input-dependent value"),
-                            ));
-                        }
-                    }
-                }
-                Ok(Value::Opaque)
-            }
-            _ => Err(Error::UnknownFunction {
-                line,
-                name: name.to_string(),
-            }),
-        }
-    }
-
-    /// A processing step: its settings as one struct argument or as separate arguments.
-    fn processing(
-        &mut self,
-        env: &mut Env,
-        name: &str,
-        fields: &[&str],
-        args: &[Expr],
-        line: usize,
-    ) -> Result<Value, Error> {
-        let bad_args = || {
-            Error::Syntax {
-            line,
-            message: format!(
-                "`{name}` takes the data and its settings (a struct, or {} as separate arguments), got {} arguments",
-                fields.join(", "),
-                args.len()
-            ),
-        }
-        };
-        let Some(x_expr) = args.first() else {
-            return Err(bad_args());
-        };
-        let x = self.eval(env, x_expr)?;
-        let mut settings: BTreeMap<&str, (String, Rc<Mat>)> = BTreeMap::new();
-        let struct_arg = match args {
-            [_, s] => match self.eval(env, s)? {
-                Value::Struct(map) => Some((s.describe(), map)),
-                _ => None,
-            },
-            _ => None,
-        };
-        if let Some((sname, map)) = struct_arg {
-            for f in fields {
-                match map.get(*f) {
-                    Some(Value::Num(m)) => {
-                        settings.insert(f, (format!("{sname}.{f}"), m.clone()));
-                    }
-                    Some(_) => {
-                        return Err(unsupported(
-                            line,
-                            format!("non-numeric setting `{sname}.{f}`"),
-                        ))
-                    }
-                    None => {
-                        return Err(Error::Undefined {
-                            line,
-                            name: format!("{sname}.{f}"),
-                        })
-                    }
-                }
-            }
-        } else {
-            if args.len() != fields.len() + 1 {
-                return Err(bad_args());
-            }
-            // The module function's own parameter names (`settings_gain`, …) say which
-            // argument is which; `genFunction` orders them alphabetically.
-            let order: Vec<String> = match self.funcs.get(name) {
-                Some(def) if def.params.len() == args.len() => {
-                    let names: Vec<String> = def.params[1..]
-                        .iter()
-                        .map(|p| {
-                            let p = p.as_deref().unwrap_or("");
-                            p.rsplit('_').next().unwrap_or(p).to_string()
-                        })
-                        .collect();
-                    let mut sorted = names.clone();
-                    sorted.sort();
-                    if sorted.iter().map(String::as_str).eq(fields.iter().copied()) {
-                        names
-                    } else {
-                        fields.iter().map(|s| s.to_string()).collect()
-                    }
-                }
-                _ => fields.iter().map(|s| s.to_string()).collect(),
-            };
-            for (a, f) in args[1..].iter().zip(&order) {
-                let key = fields
-                    .iter()
-                    .find(|k| **k == f.as_str())
-                    .copied()
-                    .unwrap_or("");
-                match self.eval(env, a)? {
-                    Value::Num(m) => {
-                        settings.insert(key, (a.describe(), m));
-                    }
-                    _ => {
-                        return Err(unsupported(
-                            line,
-                            format!("non-numeric setting `{}`", a.describe()),
-                        ))
-                    }
-                }
-            }
-        }
-        let Value::Sig(s) = x else {
-            return Err(unsupported(
-                line,
-                format!("`{name}` of a value that does not depend on the inputs"),
-            ));
-        };
-        let xd = x_expr.describe();
-        // Every field of `fields` was filled above (struct fields are required; flat arguments
-        // are matched one to one), so the NaN fallback is never used.
-        let get = |k: &str| {
-            settings
-                .get(k)
-                .cloned()
-                .unwrap_or_else(|| (k.to_string(), Rc::new(Mat::scalar(f64::NAN))))
-        };
-        match name {
-            "mapminmax_apply" | "mapstd_apply" | "mapminmax_reverse" | "mapstd_reverse" => {
-                let y = if name.starts_with("mapminmax") {
-                    "ymin"
-                } else {
-                    "yoffset"
-                };
-                let parts = [get("xoffset"), get("gain"), get(y)];
-                // bsxfun: each setting has one element per row, or a single element.
-                let n = match self.lens[s] {
-                    Some(n) => n,
-                    None => parts.iter().map(|(_, m)| m.numel()).max().unwrap_or(1),
-                };
-                for (pname, m) in &parts {
-                    let k = m.numel();
-                    if (k != 1 && k != n) || !m.is_vector() {
-                        return Err(size_err(
-                            line,
-                            format!(
-                                "`{name}`: setting `{pname}` is {} but `{xd}` has {n} rows",
-                                m.shape()
-                            ) + &self.declared_note(s),
-                        ));
-                    }
-                }
-                self.expect_len(s, n, line, |m| {
-                    format!("`{name}`: `{xd}` has {m} rows but its settings have {n}")
-                })?;
-                let [(_, xoff), (_, gain), (_, yoff)] = parts;
-                let mut cur = s;
-                let steps = if name.ends_with("_apply") {
-                    [
-                        Node::SubConst {
-                            src: 0,
-                            c: xoff.data.clone(),
-                        },
-                        Node::MulConst {
-                            src: 0,
-                            c: gain.data.clone(),
-                        },
-                        Node::AddConst {
-                            src: 0,
-                            c: yoff.data.clone(),
-                        },
-                    ]
-                } else {
-                    [
-                        Node::SubConst {
-                            src: 0,
-                            c: yoff.data.clone(),
-                        },
-                        Node::DivConst {
-                            src: 0,
-                            c: gain.data.clone(),
-                        },
-                        Node::AddConst {
-                            src: 0,
-                            c: xoff.data.clone(),
-                        },
-                    ]
-                };
-                for mut node in steps {
-                    match &mut node {
-                        Node::SubConst { src, .. }
-                        | Node::MulConst { src, .. }
-                        | Node::DivConst { src, .. }
-                        | Node::AddConst { src, .. } => *src = cur,
-                        _ => {}
-                    }
-                    cur = self.push(node, n);
-                }
-                Ok(Value::Sig(cur))
-            }
-            "removeconstantrows_apply" => {
-                let (kname, keep) = get("keep");
-                let max_keep = keep.data.iter().fold(0.0f64, |a, &b| a.max(b));
-                let n = match self.lens[s] {
-                    Some(n) => n,
-                    None => index(max_keep, MAX_ROWS).map_or(0, |i| i + 1),
-                };
-                let note = self.declared_note(s);
-                let idx = keep
-                    .data
-                    .iter()
-                    .map(|&v| index(v, n))
-                    .collect::<Option<Vec<usize>>>()
-                    .ok_or_else(|| size_err(line, format!(
-                        "`{name}`: `{kname}` must hold 1-based row numbers of `{xd}`, which has {n} rows; it holds {:?}{note}",
-                        keep.data
-                    )))?;
-                self.expect_len(s, n, line, |m| format!("`{xd}` has {m} rows"))?;
-                let k = idx.len();
-                Ok(Value::Sig(self.push(Node::Gather { src: s, idx }, k)))
-            }
-            "removeconstantrows_reverse" => {
-                let (_, xrows) = get("xrows");
-                let (kname, keep) = get("keep");
-                let (rname, remove) = get("remove");
-                let (cname, constants) = get("constants");
-                let len = match xrows.data.as_slice() {
-                    [v] => index(*v, MAX_ROWS).map(|i| i + 1),
-                    _ => None,
-                }
-                .ok_or_else(|| {
-                    size_err(
-                        line,
-                        format!("`{name}`: `xrows` must be a positive integer"),
-                    )
-                })?;
-                let to_idx = |m: &Mat, what: &str| {
-                    m.data
-                        .iter()
-                        .map(|&v| index(v, len))
-                        .collect::<Option<Vec<usize>>>()
-                        .ok_or_else(|| {
-                            size_err(
-                                line,
-                                format!("`{name}`: `{what}` must hold row numbers from 1 to {len}"),
-                            )
-                        })
-                };
-                let keep_idx = to_idx(&keep, &kname)?;
-                let remove_idx = to_idx(&remove, &rname)?;
-                let split = keep_idx.len() + remove_idx.len() == len && {
-                    let mut seen = vec![false; len];
-                    keep_idx
-                        .iter()
-                        .chain(&remove_idx)
-                        .for_each(|&i| seen[i] = true);
-                    !seen.contains(&false)
-                };
-                if !split {
-                    return Err(size_err(
-                        line,
-                        format!("`{name}`: `{kname}` and `{rname}` must split the {len} rows between them"),
-                    ));
-                }
-                if constants.numel() != remove_idx.len() {
-                    return Err(size_err(
-                        line,
-                        format!(
-                            "`{name}`: `{cname}` has {} elements but `{rname}` has {}",
-                            constants.numel(),
-                            remove_idx.len()
-                        ),
-                    ));
-                }
-                let k = keep_idx.len();
-                self.expect_len(s, k, line, |m| {
-                    format!("`{name}`: `{xd}` has {m} rows but `{kname}` lists {k}")
-                })?;
-                let fill = remove_idx
-                    .into_iter()
-                    .zip(constants.data.iter().copied())
-                    .collect();
-                Ok(Value::Sig(self.push(
-                    Node::Scatter {
-                        src: s,
-                        len,
-                        keep: keep_idx,
-                        fill,
-                    },
-                    len,
-                )))
-            }
-            _ => {
-                // processpca_apply: y = transform * x.
-                let (tname, t) = get("transform");
-                self.expect_len(s, t.cols, line, |m| {
-                    format!(
-                        "`{name}`: `{tname}` is {} but `{xd}` has {m} rows",
-                        t.shape()
-                    )
-                })?;
-                let node = Node::MatMul {
-                    src: s,
-                    w: t.data.clone(),
-                    rows: t.rows,
-                    cols: t.cols,
-                };
-                Ok(Value::Sig(self.push(node, t.rows)))
-            }
-        }
-    }
 }
 
 fn set_field(slot: &mut Value, path: &[&str], v: Value) -> Result<(), ()> {
@@ -1440,205 +1038,5 @@ fn range(a: Value, s: Option<Value>, b: Value, line: usize) -> Result<Value, Err
     })))
 }
 
-/// Constant folding for the few operations constants meet in simulation code.
-fn num_binary(op: &str, a: &Mat, b: &Mat, line: usize) -> Result<Mat, Error> {
-    let matmul = op == "*" && a.numel() != 1 && b.numel() != 1;
-    if a.rows.max(b.rows).saturating_mul(a.cols.max(b.cols)) > MAX_ROWS {
-        return Err(unsupported(
-            line,
-            "a constant expression with more than ten million elements",
-        ));
-    }
-    if matmul {
-        if a.cols != b.rows {
-            return Err(size_err(
-                line,
-                format!("product of {} and {} matrices", a.shape(), b.shape()),
-            ));
-        }
-        let mut data = vec![0.0; a.rows * b.cols];
-        for i in 0..a.rows {
-            for p in 0..a.cols {
-                for j in 0..b.cols {
-                    data[i * b.cols + j] += a.data[i * a.cols + p] * b.data[p * b.cols + j];
-                }
-            }
-        }
-        return Ok(Mat {
-            rows: a.rows,
-            cols: b.cols,
-            data,
-        });
-    }
-    let f: fn(f64, f64) -> f64 = match op {
-        "+" => |x, y| x + y,
-        "-" => |x, y| x - y,
-        "*" | ".*" => |x, y| x * y,
-        "/" | "./" => |x, y| x / y,
-        "^" | ".^" => f64::powf,
-        "==" => |x, y| (x == y) as u8 as f64,
-        "~=" => |x, y| (x != y) as u8 as f64,
-        "<" => |x, y| (x < y) as u8 as f64,
-        "<=" => |x, y| (x <= y) as u8 as f64,
-        ">" => |x, y| (x > y) as u8 as f64,
-        ">=" => |x, y| (x >= y) as u8 as f64,
-        "&" | "&&" => |x, y| (x != 0.0 && y != 0.0) as u8 as f64,
-        "|" | "||" => |x, y| (x != 0.0 || y != 0.0) as u8 as f64,
-        _ => return Err(unsupported(line, format!("operator `{op}` on constants"))),
-    };
-    if (op == "/" || op == "^") && b.numel() != 1 {
-        return Err(unsupported(line, format!("matrix `{op}` on constants")));
-    }
-    let (rows, cols) = if a.numel() == 1 {
-        (b.rows, b.cols)
-    } else if b.numel() == 1 || (a.rows == b.rows && a.cols == b.cols) {
-        (a.rows, a.cols)
-    } else {
-        return Err(size_err(
-            line,
-            format!("`{op}` of {} and {} matrices", a.shape(), b.shape()),
-        ));
-    };
-    let at = |m: &Mat, i: usize| if m.numel() == 1 { m.data[0] } else { m.data[i] };
-    Ok(Mat {
-        rows,
-        cols,
-        data: (0..rows * cols).map(|i| f(at(a, i), at(b, i))).collect(),
-    })
-}
-
 #[cfg(test)]
-mod tests {
-    use super::super::{lexer, parser::Parser};
-    use super::*;
-
-    /// The constant a one-line `z = …;` evaluates to.
-    fn constant(expr: &str) -> Result<Mat, Error> {
-        let src = format!("function y = f(x)\nz = {expr};\n");
-        let (toks, _) = lexer::lex(&src)?;
-        let funcs = Parser::new(&toks).file()?;
-        let mut b = Builder {
-            funcs: HashMap::new(),
-            nodes: Vec::new(),
-            lens: Vec::new(),
-            inputs: Vec::new(),
-            declared: BTreeMap::new(),
-            layers: Vec::new(),
-            steps: 0,
-        };
-        let mut env = Env::new();
-        b.exec_block(&mut env, &funcs[0].body)?;
-        match env.remove("z") {
-            Some(Value::Num(m)) => Ok((*m).clone()),
-            other => panic!("not a constant: {other:?}"),
-        }
-    }
-
-    fn m(rows: usize, cols: usize, data: &[f64]) -> Mat {
-        Mat {
-            rows,
-            cols,
-            data: data.to_vec(),
-        }
-    }
-
-    #[test]
-    fn matrix_literal_whitespace_rules() {
-        assert_eq!(constant("[1 -2]").unwrap(), m(1, 2, &[1.0, -2.0]));
-        assert_eq!(constant("[1 - 2]").unwrap(), m(1, 1, &[-1.0]));
-        assert_eq!(constant("[1-2]").unwrap(), m(1, 1, &[-1.0]));
-        assert_eq!(constant("[1 -2 +3]").unwrap(), m(1, 3, &[1.0, -2.0, 3.0]));
-        assert_eq!(
-            constant("[1, -2; 3, 4]").unwrap(),
-            m(2, 2, &[1.0, -2.0, 3.0, 4.0])
-        );
-        assert_eq!(
-            constant("[1 2\n 3 4]").unwrap(),
-            m(2, 2, &[1.0, 2.0, 3.0, 4.0])
-        );
-        assert_eq!(
-            constant("[1 2 ...\n 3 4]").unwrap(),
-            m(1, 4, &[1.0, 2.0, 3.0, 4.0])
-        );
-        assert_eq!(constant("[1;2;3]").unwrap(), m(3, 1, &[1.0, 2.0, 3.0]));
-        assert_eq!(
-            constant("[[1;2] [3;4]]").unwrap(),
-            m(2, 2, &[1.0, 3.0, 2.0, 4.0])
-        );
-        assert_eq!(constant("[]").unwrap(), m(0, 0, &[]));
-        assert_eq!(constant("[1 2;]").unwrap(), m(1, 2, &[1.0, 2.0]));
-    }
-
-    #[test]
-    fn number_forms_and_named_constants() {
-        let z = constant("[-1.5e-3 +2E+2 .25 7. Inf -inf 3d1]").unwrap();
-        assert_eq!(
-            z.data,
-            [
-                -1.5e-3,
-                200.0,
-                0.25,
-                7.0,
-                f64::INFINITY,
-                f64::NEG_INFINITY,
-                30.0
-            ]
-        );
-        assert!(constant("NaN").unwrap().data[0].is_nan());
-        // 20 significant digits round to the nearest double, as MATLAB reads them.
-        let z = constant("0.36963746172582734317").unwrap();
-        assert_eq!(z.data[0], 0.369_637_461_725_827_35);
-    }
-
-    #[test]
-    fn constant_arithmetic_precedence() {
-        assert_eq!(constant("-2^2").unwrap().data, [-4.0]);
-        assert_eq!(constant("2^-1").unwrap().data, [0.5]);
-        assert_eq!(constant("1 + 2*3").unwrap().data, [7.0]);
-        assert_eq!(constant("(1 + 2)*3").unwrap().data, [9.0]);
-        assert_eq!(constant("[1 2 3]'").unwrap(), m(3, 1, &[1.0, 2.0, 3.0]));
-        assert_eq!(constant("1:3").unwrap(), m(1, 3, &[1.0, 2.0, 3.0]));
-        assert_eq!(constant("5:-2:1").unwrap().data, [5.0, 3.0, 1.0]);
-        assert_eq!(constant("[1 2;3 4]*[1;1]").unwrap().data, [3.0, 7.0]);
-        assert_eq!(constant("[1 2] == [1 3]").unwrap().data, [1.0, 0.0]);
-        assert_eq!(constant("~[0 2]").unwrap().data, [1.0, 0.0]);
-    }
-
-    #[test]
-    fn ragged_and_mismatched_constants() {
-        assert!(matches!(
-            constant("[1 2; 3]"),
-            Err(Error::RaggedMatrix {
-                line: 2,
-                expected: 2,
-                found: 1,
-                row: 2
-            })
-        ));
-        assert!(matches!(
-            constant("[[1;2] 3]"),
-            Err(Error::SizeMismatch { line: 2, .. })
-        ));
-        assert!(matches!(
-            constant("[1 2] + [1 2 3]"),
-            Err(Error::SizeMismatch { line: 2, .. })
-        ));
-    }
-
-    #[test]
-    fn header_comment_sizes() {
-        let c = |t: &str| Comment {
-            line: 3,
-            text: t.into(),
-        };
-        let d = declared_inputs(&[
-            c("   x = 7xQ matrix, input #1"),
-            c("   Each X{2,ts} = Qx13 matrix, input #2 at timestep ts."),
-            c("   y = 3xQ matrix, output #1"),
-        ]);
-        assert_eq!(
-            d.into_iter().collect::<Vec<_>>(),
-            [(0, (7, 3)), (1, (13, 3))]
-        );
-    }
-}
+mod tests;

@@ -76,14 +76,22 @@ impl Transfer {
             Transfer::Tansig => each(n, &|v| v.tanh()),
             Transfer::Logsig => each(n, &|v| v.sigmoid()),
             Transfer::Purelin => {}
-            Transfer::Poslin => each(n, &|v| v.relu()),
+            // The piecewise functions keep NaN as NaN (`a(isnan(n)) = nan` in MATLAB's
+            // bodies) rather than mapping an unknown value to 0.
+            Transfer::Poslin => each(n, &|v| if v.is_nan() { v } else { v.relu() }),
             Transfer::Satlin => each(n, &|v| v.clamp(0.0, 1.0)),
             Transfer::Satlins => each(n, &|v| v.clamp(-1.0, 1.0)),
             Transfer::Elliotsig => each(n, &|v| v.softsign()),
             Transfer::Radbas => each(n, &|v| (-(v * v)).exp()),
-            Transfer::Tribas => each(n, &|v| (-v.abs() + 1.0).relu()),
-            Transfer::Hardlim => each(n, &|v| S::cst(if v >= 0.0 { 1.0 } else { 0.0 })),
-            Transfer::Hardlims => each(n, &|v| S::cst(if v >= 0.0 { 1.0 } else { -1.0 })),
+            Transfer::Tribas => each(n, &|v| {
+                if v.is_nan() {
+                    v
+                } else {
+                    (-v.abs() + 1.0).relu()
+                }
+            }),
+            Transfer::Hardlim => each(n, &|v| step(v, 0.0)),
+            Transfer::Hardlims => each(n, &|v| step(v, -1.0)),
             Transfer::Netinv => each(n, &|v| v.recip()),
             Transfer::Softmax => {
                 // Shift by the largest value (a constant: softmax is shift-invariant, so the
@@ -99,6 +107,15 @@ impl Transfer {
                 n.iter_mut().for_each(|v| *v /= sum);
             }
         }
+    }
+}
+
+/// 1 for `v >= 0`, `below` otherwise, NaN for NaN; a constant (zero derivative).
+fn step<S: Scalar>(v: S, below: f64) -> S {
+    if v.is_nan() {
+        v
+    } else {
+        S::cst(if v >= 0.0 { 1.0 } else { below })
     }
 }
 
@@ -314,6 +331,19 @@ mod tests {
             }
         }
         assert_eq!(Transfer::from_call("foo_apply"), None);
+    }
+
+    #[test]
+    fn nan_stays_nan() {
+        use Transfer::*;
+        for f in [
+            Tansig, Logsig, Purelin, Poslin, Satlin, Satlins, Elliotsig, Radbas, Tribas, Hardlim,
+            Hardlims, Netinv, Softmax,
+        ] {
+            let mut v = [f64::NAN];
+            f.apply(&mut v);
+            assert!(v[0].is_nan(), "{f:?}");
+        }
     }
 
     #[test]

@@ -245,6 +245,30 @@ impl ShallowNet {
         &self.outputs
     }
 
+    /// The input names in concatenation order (as the ONNX loader's `output_names`).
+    ///
+    /// ```
+    /// use nngrad_core::matlab::ShallowNet;
+    /// let src = "function y1 = f(x1,x2)\nIW1_1 = [1 2];\nIW1_2 = 3;\ny1 = IW1_1*x1 + IW1_2*x2;";
+    /// assert_eq!(ShallowNet::from_source(src)?.input_names(), ["x1", "x2"]);
+    /// # Ok::<(), nngrad_core::matlab::Error>(())
+    /// ```
+    pub fn input_names(&self) -> Vec<&str> {
+        self.inputs.iter().map(|p| p.name.as_str()).collect()
+    }
+
+    /// The output names in concatenation order.
+    ///
+    /// ```
+    /// use nngrad_core::matlab::ShallowNet;
+    /// let net = ShallowNet::from_source("function [y1,y2] = f(x1)\nIW1_1 = 2;\ny1 = IW1_1*x1;\ny2 = -y1;")?;
+    /// assert_eq!(net.output_names(), ["y1", "y2"]);
+    /// # Ok::<(), nngrad_core::matlab::Error>(())
+    /// ```
+    pub fn output_names(&self) -> Vec<&str> {
+        self.outputs.iter().map(|p| p.name.as_str()).collect()
+    }
+
     /// The layers (`aK = …` assignments of the simulation code), in order.
     ///
     /// ```

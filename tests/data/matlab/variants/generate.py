@@ -62,7 +62,7 @@ FIELDS = {"mapminmax": ["gain", "xoffset", "ymin"], "mapstd": ["gain", "xoffset"
 
 def fmt_num(v, style):
     if style == "repr":
-        return repr(float(v)) if v != int(v) or abs(v) > 1e15 else repr(float(v))
+        return repr(float(v))
     if style == "exp":
         return "%.16e" % v
     if style == "g20":
