@@ -33,6 +33,8 @@ mod dual_n;
 mod dual_num;
 mod first_order;
 pub mod kernels;
+#[cfg(feature = "onnx")]
+pub mod onnx;
 mod outputs;
 mod rules;
 mod scalar;
