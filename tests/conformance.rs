@@ -46,7 +46,7 @@ fn compare(got: &[f64], want: &[f64], rtol: f64, atol: f64, exact: bool) -> Opti
         } else if w.is_infinite() || exact {
             g != w
         } else {
-            !((g - w).abs() <= atol + rtol * w.abs())
+            (g - w).is_nan() || (g - w).abs() > atol + rtol * w.abs()
         };
         if bad {
             let excess = if g.is_finite() && w.is_finite() {
