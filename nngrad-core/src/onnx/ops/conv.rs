@@ -69,12 +69,29 @@ fn geometry(
             ));
         }
         for i in 0..nd {
-            pb[i] = explicit[i] as usize;
-            pe[i] = explicit[i + nd] as usize;
+            pb[i] = usize::try_from(explicit[i])
+                .unwrap_or(usize::MAX)
+                .min(1 << 32);
+            pe[i] = usize::try_from(explicit[i + nd])
+                .unwrap_or(usize::MAX)
+                .min(1 << 32);
+        }
+    }
+    // kernel sizes, strides and dilations come from attributes: bound them by the input
+    // before any arithmetic or allocation depends on them
+    numel_checked(kernel, 64)?;
+    for i in 0..nd {
+        let room = (input[i] + pb[i] + pe[i])
+            .saturating_mul(4)
+            .saturating_add(64);
+        if kernel[i] == 0 || (kernel[i] - 1).saturating_mul(d[i]) > room {
+            return Err(format!(
+                "kernel {kernel:?} with dilations {d:?} does not fit the input {input:?} with pads"
+            ));
         }
     }
     for i in 0..nd {
-        let ek = (kernel[i] - 1) * d[i] + 1;
+        let ek = (kernel[i] - 1).saturating_mul(d[i]).saturating_add(1);
         match auto_pad.as_str() {
             "SAME_UPPER" | "SAME_LOWER" => {
                 let o = input[i].div_ceil(s[i]);
@@ -88,7 +105,7 @@ fn geometry(
                 out[i] = o;
             }
             "VALID" | "NOTSET" | "" => {
-                let span = input[i] + pb[i] + pe[i];
+                let span = input[i].saturating_add(pb[i]).saturating_add(pe[i]);
                 if span < ek {
                     return Err(format!(
                         "the window ({ek} with dilation) is larger than the padded input ({span}) on spatial axis {i}"
@@ -112,6 +129,9 @@ fn geometry(
                 ))
             }
         }
+    }
+    for i in 0..nd {
+        numel_checked(&[out[i], kernel[i]], 16)?;
     }
     let mut pos = Vec::with_capacity(nd);
     let mut in_pad = Vec::with_capacity(nd);

@@ -411,6 +411,12 @@ pub(crate) fn rnn<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
         Some(a) => usize::try_from(a.i).map_err(|_| "hidden_size is negative")?,
         None => r0.shape()[2],
     };
+    if h != r0.shape()[2] {
+        return Err(format!(
+            "hidden_size {h} does not match R of shape {:?}",
+            r0.shape()
+        ));
+    }
     let check = |v: &Value<S>, shape: &[usize], what: &str| -> Result<(), String> {
         if v.shape() != shape {
             return Err(format!(

@@ -334,6 +334,11 @@ pub(crate) fn split<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
             } else {
                 n_out.max(1)
             };
+            if k > n_out.max(1) {
+                return Err(format!(
+                    "num_outputs {k} exceeds the node's {n_out} outputs"
+                ));
+            }
             let chunk = d.div_ceil(k);
             (0..k)
                 .map(|i| chunk.min(d.saturating_sub(i * chunk)))
