@@ -1,6 +1,19 @@
 //! The part of the ONNX protobuf schema the loader reads, declared by hand with the field
 //! numbers of `onnx.proto3` (ONNX IR version 10). Fields we never read are not declared, so
-//! prost skips them.
+//! prost skips them. Public so that tools and tests can build or inspect models.
+//!
+//! ```
+//! use nngrad_core::onnx::proto::{ModelProto, GraphProto, OperatorSetIdProto};
+//! use prost::Message;
+//! let m = ModelProto {
+//!     ir_version: 8,
+//!     graph: Some(GraphProto { name: "empty".into(), ..Default::default() }),
+//!     opset_import: vec![OperatorSetIdProto { domain: String::new(), version: 13 }],
+//!     ..Default::default()
+//! };
+//! let bytes = m.encode_to_vec();
+//! assert_eq!(ModelProto::decode(bytes.as_slice()).unwrap(), m);
+//! ```
 
 #![allow(missing_docs)]
 
