@@ -111,8 +111,8 @@ fn check_derivative(model: &Model, x: &[f64]) -> Deriv {
     }
     let scale = x.iter().fold(1f64, |m, v| m.max(v.abs()));
     // the full Jacobian where it is small enough: its rows times v must give jvp's J·v
-    let jac = (x.len() <= 512 && x.len() * model.output_len() <= 200_000)
-        .then(|| model.jacobian(x));
+    let jac =
+        (x.len() <= 512 && x.len() * model.output_len() <= 200_000).then(|| model.jacobian(x));
     if let Some(Err(e)) = &jac {
         return Deriv::Failed(format!("jacobian: {e}"));
     }
@@ -127,8 +127,14 @@ fn check_derivative(model: &Model, x: &[f64]) -> Deriv {
                 .map(|i| (0..j.ncols()).map(|k| j[(i, k)] * v[k]).sum())
                 .collect();
             let mag = jv.iter().fold(1e-300f64, |m, v| m.max(v.abs()));
-            let same_y = yj.iter().zip(&y).all(|(a, b)| a == b || (a.is_nan() && b.is_nan()));
-            let d = jv.iter().zip(&jv2).fold(0f64, |m, (a, b)| m.max((a - b).abs()));
+            let same_y = yj
+                .iter()
+                .zip(&y)
+                .all(|(a, b)| a == b || (a.is_nan() && b.is_nan()));
+            let d = jv
+                .iter()
+                .zip(&jv2)
+                .fold(0f64, |m, (a, b)| m.max((a - b).abs()));
             if !same_y || d > 1e-12 * mag * x.len() as f64 {
                 return Deriv::Failed(format!(
                     "jacobian and jvp disagree: J·v differs by {:.1e} relative",

@@ -278,3 +278,24 @@ fn float64_twins_load_double_weights_and_match_finite_differences() {
         }
     }
 }
+
+#[test]
+fn gru_with_linear_before_reset_matches_the_onnx_reference_evaluator() {
+    // made by gru_linear_before_reset/make.py with onnx.reference (bidirectional, float64)
+    let d =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/onnx/gru_linear_before_reset");
+    let r: Json =
+        serde_json::from_str(&std::fs::read_to_string(d.join("reference.json")).unwrap()).unwrap();
+    let model = Model::load(d.join("model.onnx")).unwrap();
+    assert_eq!((model.input_len(), model.output_len()), (12, 10));
+    for (k, x) in matrix(&r["points"]).iter().enumerate() {
+        let (y, j) = model.jacobian(x).unwrap();
+        let e = rel_err(&y, &floats(&r["outputs"][k]));
+        assert!(e < 1e-13, "point {k}: outputs differ by {e:e}");
+        let e = rel_err(&row_major(&j), &matrix(&r["jacobians_fd"][k]).concat());
+        assert!(
+            e < 1e-8,
+            "point {k}: Jacobian vs the evaluator's differences: {e:e}"
+        );
+    }
+}
