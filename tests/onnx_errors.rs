@@ -317,7 +317,7 @@ fn hostile_attributes_and_dims_never_panic() {
         let graph = base.graph.as_ref().unwrap();
         let mut variants: Vec<ModelProto> = Vec::new();
         for (ni, n) in graph.node.iter().enumerate() {
-            for (ai, a) in n.attribute.iter().enumerate() {
+            for ai in 0..n.attribute.len() {
                 for &v in &[-1i64, 0, 3, 1 << 40, i64::MIN] {
                     let mut m = base.clone();
                     let at = &mut m.graph.as_mut().unwrap().node[ni].attribute[ai];
