@@ -237,3 +237,28 @@ fn matlab_legacy_gemm_on_4d_input_with_initializers_listed_as_inputs() {
         }
     }
 }
+
+#[test]
+fn constant_of_shape_builds_from_an_integer_shape_subgraph() {
+    // y = x + ConstantOfShape(Shape(x), value = 2.5): integers on the way, no derivative
+    let value = AttributeProto {
+        name: "value".into(),
+        t: Some(f32_tensor("v", &[1], &[2.5])),
+        r#type: 4,
+        ..Default::default()
+    };
+    let m = build(
+        13,
+        vec![
+            node("Shape", &["x"], &["s"], vec![]),
+            node("ConstantOfShape", &["s"], &["c"], vec![value]),
+            node("Mul", &["x", "c"], &["y"], vec![]),
+        ],
+        vec![],
+        vec![vi("x", data_type::FLOAT, &[2, 2])],
+        vi("y", data_type::FLOAT, &[2, 2]),
+    );
+    let (y, j) = m.jacobian(&[1.0, 2.0, 3.0, 4.0]).unwrap();
+    assert_eq!(y, vec![2.5, 5.0, 7.5, 10.0]);
+    assert_eq!(j, nalgebra::DMatrix::from_diagonal_element(4, 4, 2.5));
+}
