@@ -25,7 +25,7 @@
 //! (so the first of equal values wins, as in JAX and TensorFlow), `clamp` keeps `x`'s
 //! derivative on the interval's closed ends.
 
-pub use nngrad_derive::differentiable;
+pub use nngrad_derive::{differentiable, scalar_bounds};
 
 mod dual;
 mod dual_impl;
@@ -34,6 +34,8 @@ mod dual_num;
 mod first_order;
 pub mod kernels;
 mod outputs;
+#[doc(hidden)]
+pub mod private;
 mod rules;
 mod scalar;
 mod second_order;
@@ -48,3 +50,7 @@ pub use first_order::{
 pub use outputs::Outputs;
 pub use scalar::{AssignOps, BinOps, BinOpsOut, Scalar, ScalarLhs, ScalarRef, ScalarRefLhs};
 pub use second_order::{hessian, hessian_chunk, hessian_diagonal, hvp, laplacian};
+
+/// The generated code's helpers, under the name the macro emits (`<core>::__private::..`).
+#[doc(hidden)]
+pub use private as __private;

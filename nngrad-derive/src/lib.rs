@@ -4,3 +4,7 @@ use proc_macro::TokenStream;
 pub fn differentiable(_a: TokenStream, item: TokenStream) -> TokenStream {
     item
 }
+#[proc_macro_attribute]
+pub fn scalar_bounds(_a: TokenStream, item: TokenStream) -> TokenStream {
+    item
+}
