@@ -25,6 +25,9 @@
 //! (so the first of equal values wins, as in JAX and TensorFlow), `clamp` keeps `x`'s
 //! derivative on the interval's closed ends.
 
+// The generated code names the core crate `::nngrad_core` everywhere, this crate included.
+extern crate self as nngrad_core;
+
 pub use nngrad_derive::{differentiable, scalar_bounds};
 
 mod dual;
@@ -54,3 +57,22 @@ pub use second_order::{hessian, hessian_chunk, hessian_diagonal, hvp, laplacian}
 /// The generated code's helpers, under the name the macro emits (`<core>::__private::..`).
 #[doc(hidden)]
 pub use private as __private;
+
+/// An island of plain `f64` code inside a `#[differentiable]` body: the macro leaves the
+/// tokens untouched (literals and types stay `f64`), and `nograd!` itself expands to them.
+///
+/// ```
+/// use nngrad_core::{differentiable, nograd, Dual, Scalar};
+/// #[differentiable]
+/// fn scaled(x: f64) -> f64 {
+///     let table = nograd!(vec![0.25, 0.5, 1.0]); // stays Vec<f64>
+///     let i = nograd!((x.value() * 2.0).clamp(0.0, 2.0) as usize);
+///     x * table[i]
+/// }
+/// assert_eq!(scaled(0.6), 0.6 * 0.5);
+/// assert_eq!(scaled(Dual::variable(0.6)).eps(), 0.5);
+/// ```
+#[macro_export]
+macro_rules! nograd {
+    ($($t:tt)*) => { $($t)* };
+}

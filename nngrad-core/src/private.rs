@@ -16,6 +16,10 @@
 //! `identity_or` test `TypeId`s, which are constants after monomorphisation).
 
 use crate::Scalar;
+
+/// Strips the `#[nograd]`/`#[lift]` markers and leaves the f64 code as written (reference
+/// copies in tests).
+pub use nngrad_derive::plain;
 use core::any::Any;
 use core::cell::Cell;
 
