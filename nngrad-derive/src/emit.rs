@@ -49,8 +49,7 @@ fn add_where(sig: &mut Signature, preds: TokenStream) {
 /// `#[differentiable]` on any item.
 pub fn differentiable(args: TokenStream, item: TokenStream) -> TokenStream {
     let parsed = match syn::parse2::<Item>(item.clone()) {
-        Ok(it) => it,
-        Err(_) => {
+        Ok(Item::Verbatim(_)) | Err(_) => {
             if let Ok(decl) = syn::parse2::<syn::TraitItemFn>(item.clone()) {
                 let e = syn::Error::new(
                     decl.sig.ident.span(),
@@ -65,6 +64,7 @@ pub fn differentiable(args: TokenStream, item: TokenStream) -> TokenStream {
                 item,
             );
         }
+        Ok(it) => it,
     };
     let args = match parse_args(args) {
         Ok(a) => a,
