@@ -23,9 +23,15 @@ mod ad {
 const N: usize = 128;
 
 fn data() -> (Vec<f64>, Vec<Vec<f64>>, Vec<f64>) {
-    let x: Vec<f64> = (0..N).map(|i| ((i * 37 % 101) as f64 / 50.0) - 1.0).collect();
+    let x: Vec<f64> = (0..N)
+        .map(|i| ((i * 37 % 101) as f64 / 50.0) - 1.0)
+        .collect();
     let w: Vec<Vec<f64>> = (0..N)
-        .map(|r| (0..N).map(|c| (((r * 13 + c * 7) % 29) as f64 - 14.0) / 200.0).collect())
+        .map(|r| {
+            (0..N)
+                .map(|c| (((r * 13 + c * 7) % 29) as f64 - 14.0) / 200.0)
+                .collect()
+        })
         .collect();
     let b: Vec<f64> = (0..N).map(|i| (i % 5) as f64 * 0.01).collect();
     (x, w, b)
@@ -37,31 +43,51 @@ fn bench(c: &mut Criterion) {
     let gain = vec![1.0; N];
 
     let mut g = c.benchmark_group("dense 128x128 + tanh");
-    g.bench_function("plain f64", |bn| bn.iter(|| plain::c04_dense(black_box(&x), &w, &b)));
-    g.bench_function("rewritten, S = f64", |bn| bn.iter(|| ad::c04_dense(black_box(&x), &w, &b)));
-    g.bench_function("rewritten, S = Dual", |bn| bn.iter(|| ad::c04_dense(black_box(&xd), &w, &b)));
+    g.bench_function("plain f64", |bn| {
+        bn.iter(|| plain::c04_dense(black_box(&x), &w, &b))
+    });
+    g.bench_function("rewritten, S = f64", |bn| {
+        bn.iter(|| ad::c04_dense(black_box(&x), &w, &b))
+    });
+    g.bench_function("rewritten, S = Dual", |bn| {
+        bn.iter(|| ad::c04_dense(black_box(&xd), &w, &b))
+    });
     g.finish();
 
     let mut g = c.benchmark_group("layer norm + gelu 128");
-    g.bench_function("plain f64", |bn| bn.iter(|| plain::layernorm_gelu(black_box(&x), &gain, &b)));
-    g.bench_function("rewritten, S = f64", |bn| bn.iter(|| ad::layernorm_gelu(black_box(&x), &gain, &b)));
+    g.bench_function("plain f64", |bn| {
+        bn.iter(|| plain::layernorm_gelu(black_box(&x), &gain, &b))
+    });
+    g.bench_function("rewritten, S = f64", |bn| {
+        bn.iter(|| ad::layernorm_gelu(black_box(&x), &gain, &b))
+    });
     g.finish();
 
     let mut g = c.benchmark_group("softmax 128");
-    g.bench_function("plain f64", |bn| bn.iter(|| plain::c06_softmax(black_box(&x))));
-    g.bench_function("rewritten, S = f64", |bn| bn.iter(|| ad::c06_softmax(black_box(&x))));
+    g.bench_function("plain f64", |bn| {
+        bn.iter(|| plain::c06_softmax(black_box(&x)))
+    });
+    g.bench_function("rewritten, S = f64", |bn| {
+        bn.iter(|| ad::c06_softmax(black_box(&x)))
+    });
     g.finish();
 
     let (pn, an) = (plain::ShallowNet::demo(), ad::ShallowNet::demo());
     let x3 = [0.7, 2.3, 1.9];
     let mut g = c.benchmark_group("MATLAB shallow net");
     g.bench_function("plain f64", |bn| bn.iter(|| pn.forward(black_box(&x3))));
-    g.bench_function("rewritten, S = f64", |bn| bn.iter(|| an.forward(black_box(&x3))));
+    g.bench_function("rewritten, S = f64", |bn| {
+        bn.iter(|| an.forward(black_box(&x3)))
+    });
     g.finish();
 
     let mut g = c.benchmark_group("ODE rk4 200 steps");
-    g.bench_function("plain f64", |bn| bn.iter(|| plain::ode_pendulum(black_box(0.4), -0.2, 0.3, 200)));
-    g.bench_function("rewritten, S = f64", |bn| bn.iter(|| ad::ode_pendulum(black_box(0.4), -0.2, 0.3, 200)));
+    g.bench_function("plain f64", |bn| {
+        bn.iter(|| plain::ode_pendulum(black_box(0.4), -0.2, 0.3, 200))
+    });
+    g.bench_function("rewritten, S = f64", |bn| {
+        bn.iter(|| ad::ode_pendulum(black_box(0.4), -0.2, 0.3, 200))
+    });
     g.finish();
 }
 

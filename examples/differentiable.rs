@@ -45,7 +45,11 @@ impl Net {
 #[differentiable]
 fn mse(pred: &[f64], #[nograd] target: &[f64]) -> f64 {
     let n = pred.len() as f64;
-    pred.iter().zip(target).map(|(p, t)| (p - t).powi(2)).sum::<f64>() / n
+    pred.iter()
+        .zip(target)
+        .map(|(p, t)| (p - t).powi(2))
+        .sum::<f64>()
+        / n
 }
 
 fn main() {

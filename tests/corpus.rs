@@ -59,17 +59,33 @@ fn w22() -> Vec<Vec<f64>> {
 
 case!(c01_scalar, [0.7], |x| c01_scalar(x[0]));
 case!(c02_slice, [0.7, -1.3, 2.1], |x| c02_slice(x));
-case!(c03_array, [0.7, -1.3, 2.1], |x| c03_array([x[0], x[1], x[2]]));
-case!(c04_dense, [0.7, -1.3, 2.1], |x| c04_dense(x, &crate::w23(), &crate::b2()));
-case!(c04b_dense_all, [0.7, -1.3, 0.3, -0.2, 0.5, 0.1, 0.4, -0.6, 0.05, -0.1], |x| {
-    let w = vec![x[2..5].to_vec(), x[5..8].to_vec()];
-    c04b_dense_all(&x[..2], &w, &x[8..])
-});
+case!(c03_array, [0.7, -1.3, 2.1], |x| c03_array([
+    x[0], x[1], x[2]
+]));
+case!(c04_dense, [0.7, -1.3, 2.1], |x| c04_dense(
+    x,
+    &crate::w23(),
+    &crate::b2()
+));
+case!(
+    c04b_dense_all,
+    [0.7, -1.3, 0.3, -0.2, 0.5, 0.1, 0.4, -0.6, 0.05, -0.1],
+    |x| {
+        let w = vec![x[2..5].to_vec(), x[5..8].to_vec()];
+        c04b_dense_all(&x[..2], &w, &x[8..])
+    }
+);
 case!(c05_dot, [0.7, -1.3], |x| c05_dot(x, &[2.0, 0.5]));
-case!(c05b_iter_mix, [0.7, -1.3, 0.4], |x| c05b_iter_mix(x, &[2.0, 0.5, -1.0]));
+case!(c05b_iter_mix, [0.7, -1.3, 0.4], |x| c05b_iter_mix(
+    x,
+    &[2.0, 0.5, -1.0]
+));
 case!(c06_relu_max_pos, [0.7], |x| c06_relu_max(x[0]));
 case!(c06_relu_max_neg, [-0.7], |x| c06_relu_max(x[0]));
-case!(c06_relu_if, [0.7], |x| [c06_relu_if(x[0]), c06_relu_if(-x[0])]);
+case!(c06_relu_if, [0.7], |x| [
+    c06_relu_if(x[0]),
+    c06_relu_if(-x[0])
+]);
 case!(c06_leaky, [0.7], |x| [c06_leaky(x[0]), c06_leaky(-x[0])]);
 case!(c06_softmax, [0.7, -1.3, 2.1], |x| c06_softmax(x));
 case!(c07_positional, [0.7, -1.3, 2.1, 0.2], |x| c07_positional(x));
@@ -84,22 +100,55 @@ case!(c11_activate, [0.7], |x| [
     c11_activate(x[0], Act::Gelu),
     c11_activate(x[0], Act::Identity),
 ]);
-case!(c11_closures, [0.7, -1.3, 2.1], |x| (c11_closures(x, Act::Gelu), c11_closures(&[x[0] + 11.0], Act::Tanh)));
-case!(norm_apply, [0.7, -1.3, 2.1, 0.4], |x| Norm { eps: 1e-5, scale: 1.5, shift: 0.2 }.apply(x));
+case!(c11_closures, [0.7, -1.3, 2.1], |x| (
+    c11_closures(x, Act::Gelu),
+    c11_closures(&[x[0] + 11.0], Act::Tanh)
+));
+case!(norm_apply, [0.7, -1.3, 2.1, 0.4], |x| Norm {
+    eps: 1e-5,
+    scale: 1.5,
+    shift: 0.2
+}
+.apply(x));
 case!(c13_polar, [0.7, -1.3], |x| c13_polar(x[0], x[1]));
 case!(c14_methods, [0.7], |x| c14_methods(x[0], 0.3));
-case!(c15_const, [0.7], |x| [c15_const(x[0]), c15_const(x[0] - 0.75)]);
-case!(c16_promote, [0.7, -1.3, 2.1], |x| c16_promote(x, &[0.5, 0.25, -0.5], 0.9));
-case!(c17_mse, [0.7, -1.3, 2.1], |x| c17_mse(x, &[0.5, 0.25, -0.5]));
+case!(c15_const, [0.7], |x| [
+    c15_const(x[0]),
+    c15_const(x[0] - 0.75)
+]);
+case!(c16_promote, [0.7, -1.3, 2.1], |x| c16_promote(
+    x,
+    &[0.5, 0.25, -0.5],
+    0.9
+));
+case!(c17_mse, [0.7, -1.3, 2.1], |x| c17_mse(
+    x,
+    &[0.5, 0.25, -0.5]
+));
 case!(c18_casts, [0.7], |x| c18_casts(x[0], 7));
 case!(c18b_to_int, [0.7], |x| c18b_to_int(x[0]));
 case!(c19_attention, [0.7, -1.3], |x| {
-    c19_attention(x, &[vec![0.2, 0.5], vec![-0.3, 0.8], vec![0.9, 0.1]], &[vec![1.0, 2.0], vec![0.5, -1.0], vec![3.0, 0.0]])
+    c19_attention(
+        x,
+        &[vec![0.2, 0.5], vec![-0.3, 0.8], vec![0.9, 0.1]],
+        &[vec![1.0, 2.0], vec![0.5, -1.0], vec![3.0, 0.0]],
+    )
 });
-case!(c20_loops, [0.7, -1.3, 2.1, 0.4], |x| c20_loops([x[0], x[1], x[2], x[3]]));
+case!(c20_loops, [0.7, -1.3, 2.1, 0.4], |x| c20_loops([
+    x[0], x[1], x[2], x[3]
+]));
 case!(c21_sorting, [0.7, -1.3, 2.1, 0.4, 0.1], |x| c21_sorting(x));
-case!(c22_typed, [0.7, -1.3, 2.1], |x| c22_typed(x, &[0.5, 0.25, -0.5], 1.0));
-case!(c22_return, [0.7], |x| [c22_return(x[0], 0.3), c22_return(x[0] - 1.0, 0.3), c22_return(x[0] + 200.0, 0.3), c22_return(x[0] - 200.0, 0.3)]);
+case!(c22_typed, [0.7, -1.3, 2.1], |x| c22_typed(
+    x,
+    &[0.5, 0.25, -0.5],
+    1.0
+));
+case!(c22_return, [0.7], |x| [
+    c22_return(x[0], 0.3),
+    c22_return(x[0] - 1.0, 0.3),
+    c22_return(x[0] + 200.0, 0.3),
+    c22_return(x[0] - 200.0, 0.3)
+]);
 case!(c22_const_tail, [0.7], |x| c22_const_tail(x[0], 0.3));
 case!(c24_norm, [0.7, -1.3, 2.1], |x| c24_norm([x[0], x[1], x[2]]));
 case!(c24_first_pos, [-0.7, 1.3, 2.1], |x| c24_first_pos(x));
@@ -109,9 +158,17 @@ case!(layer_impl, [0.7, -1.3, 2.1], |x| {
     (l.pre(x), l.forward(x))
 });
 case!(c26_closure_both, [0.7], |x| c26_closure_both(x[0], 0.3));
-case!(c28_option, [0.7], |x| (c28_option(x[0], Some(x[0] * 0.5)), c28_option(x[0], None)));
-case!(c29_nested, [0.7, -1.3, 2.1, 0.4, 0.1, 0.9], |x| c29_nested(&[x[..3].to_vec(), x[3..].to_vec()]));
-case!(c30_tuple, [0.7, -1.3, 1.5], |x| c30_tuple((x[0], x[1]), x[2]));
+case!(c28_option, [0.7], |x| (
+    c28_option(x[0], Some(x[0] * 0.5)),
+    c28_option(x[0], None)
+));
+case!(c29_nested, [0.7, -1.3, 2.1, 0.4, 0.1, 0.9], |x| c29_nested(
+    &[x[..3].to_vec(), x[3..].to_vec()]
+));
+case!(c30_tuple, [0.7, -1.3, 1.5], |x| c30_tuple(
+    (x[0], x[1]),
+    x[2]
+));
 case!(c31_math, [0.4], |x| c31_math(x[0]));
 case!(c32_else_if, [0.7, 0.3], |x| [
     c32_else_if(x[0], x[1]),
@@ -120,35 +177,78 @@ case!(c32_else_if, [0.7, 0.3], |x| [
     c32_else_if(x[0], -x[1]),
 ]);
 case!(c33_time_loop, [0.7], |x| c33_time_loop(x[0]));
-case!(c34_svector, [0.7, -1.3, 0.4], |x| c34_svector(nalgebra::SVector::<_, 3>::new(x[0], x[1], x[2])));
+case!(c34_svector, [0.7, -1.3, 0.4], |x| c34_svector(
+    nalgebra::SVector::<_, 3>::new(x[0], x[1], x[2])
+));
 case!(c35_from_consts, [0.7], |x| c35_from_consts(x[0], 3));
-case!(c36_mixed_calls, [0.7, -1.3, 2.1], |x| c36_mixed_calls(x, &crate::w23(), &crate::b2()));
-case!(c37_iter_adapters, [0.7, -1.3, 2.1, 0.4, 0.9], |x| c37_iter_adapters(x));
-case!(c38_refs, [0.7, -1.3, 1.6], |x| c38_refs(&x[..2], &x[2]));
-case!(c39_enum_data, [0.7], |x| [c39_enum_data(x[0], 0), c39_enum_data(x[0], 1), c39_enum_data(x[0], 2), c39_enum_data(x[0], 3)]);
-case!(c40_builtin_acts, [0.7], |x| [c40_builtin_acts(x[0]), c40_builtin_acts(-x[0])]);
-case!(n01_layer_all, [0.7, -1.3, 0.3, -0.2, 0.5, 0.1, 0.05, -0.1], |x| {
-    let v = nalgebra::DVector::from_column_slice(&x[..2]);
-    let w = nalgebra::DMatrix::from_row_slice(2, 2, &x[2..6]);
-    let b = nalgebra::DVector::from_column_slice(&x[6..]);
-    n01_layer_all(&v, &w, &b)
+case!(c36_mixed_calls, [0.7, -1.3, 2.1], |x| c36_mixed_calls(
+    x,
+    &crate::w23(),
+    &crate::b2()
+));
+case!(c37_iter_adapters, [0.7, -1.3, 2.1, 0.4, 0.9], |x| {
+    c37_iter_adapters(x)
 });
+case!(c38_refs, [0.7, -1.3, 1.6], |x| c38_refs(&x[..2], &x[2]));
+case!(c39_enum_data, [0.7], |x| [
+    c39_enum_data(x[0], 0),
+    c39_enum_data(x[0], 1),
+    c39_enum_data(x[0], 2),
+    c39_enum_data(x[0], 3)
+]);
+case!(c40_builtin_acts, [0.7], |x| [
+    c40_builtin_acts(x[0]),
+    c40_builtin_acts(-x[0])
+]);
+case!(
+    n01_layer_all,
+    [0.7, -1.3, 0.3, -0.2, 0.5, 0.1, 0.05, -0.1],
+    |x| {
+        let v = nalgebra::DVector::from_column_slice(&x[..2]);
+        let w = nalgebra::DMatrix::from_row_slice(2, 2, &x[2..6]);
+        let b = nalgebra::DVector::from_column_slice(&x[6..]);
+        n01_layer_all(&v, &w, &b)
+    }
+);
 case!(n02_layer_lift, [0.7, -1.3], |x| {
     let v = nalgebra::DVector::from_column_slice(x);
-    n02_layer_lift(&v, &nalgebra::dmatrix![0.3, -0.2; 0.5, 0.1], &nalgebra::dvector![0.05, -0.1])
+    n02_layer_lift(
+        &v,
+        &nalgebra::dmatrix![0.3, -0.2; 0.5, 0.1],
+        &nalgebra::dvector![0.05, -0.1],
+    )
 });
 case!(n03_layer_index, [0.7, -1.3], |x| {
     let v = nalgebra::DVector::from_column_slice(x);
-    n03_layer_index(&v, &nalgebra::dmatrix![0.3, -0.2; 0.5, 0.1], &nalgebra::dvector![0.05, -0.1])
+    n03_layer_index(
+        &v,
+        &nalgebra::dmatrix![0.3, -0.2; 0.5, 0.1],
+        &nalgebra::dvector![0.05, -0.1],
+    )
 });
-case!(n04_reduce, [0.7, -1.3, 0.4], |x| n04_reduce(&nalgebra::DVector::from_column_slice(x)));
+case!(n04_reduce, [0.7, -1.3, 0.4], |x| n04_reduce(
+    &nalgebra::DVector::from_column_slice(x)
+));
 case!(n05_auto_lift, [0.7, -1.3], |x| {
-    n05_auto_lift(&nalgebra::DVector::from_column_slice(x), &nalgebra::dmatrix![0.3, -0.2; 0.5, 0.1])
+    n05_auto_lift(
+        &nalgebra::DVector::from_column_slice(x),
+        &nalgebra::dmatrix![0.3, -0.2; 0.5, 0.1],
+    )
 });
-case!(shallow_net, [0.7, 2.3, 1.9], |x| ShallowNet::demo().forward(x));
-case!(ode_pendulum, [0.4, -0.2, 0.3], |x| ode_pendulum(x[0], x[1], x[2], 200));
-case!(softmax_xent, [0.7, -1.3, 2.1], |x| (softmax_xent(x, 0), softmax_xent(x, 2)));
-case!(layernorm_gelu, [0.7, -1.3, 2.1, 0.4], |x| layernorm_gelu(x, &[1.0, 0.5, 2.0, -1.0], &[0.1, 0.0, -0.2, 0.3]));
+case!(shallow_net, [0.7, 2.3, 1.9], |x| ShallowNet::demo()
+    .forward(x));
+case!(ode_pendulum, [0.4, -0.2, 0.3], |x| ode_pendulum(
+    x[0], x[1], x[2], 200
+));
+case!(softmax_xent, [0.7, -1.3, 2.1], |x| (
+    softmax_xent(x, 0),
+    softmax_xent(x, 2)
+));
+case!(layernorm_gelu, [0.7, -1.3, 2.1, 0.4], |x| layernorm_gelu(
+    x,
+    &[1.0, 0.5, 2.0, -1.0],
+    &[0.1, 0.0, -0.2, 0.3]
+));
 
 /// `c27_escape` cuts the derivative on purpose (`nograd!`, `.value()`): its tangent is the
 /// closed form `table[idx]`, not the finite difference.

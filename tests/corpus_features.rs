@@ -67,7 +67,10 @@ struct Model {
 #[differentiable]
 impl Model {
     fn new() -> Self {
-        Model { w: vec![0.5, -2.0], b: 0.25 }
+        Model {
+            w: vec![0.5, -2.0],
+            b: 0.25,
+        }
     }
     fn score(&self, x: &[f64]) -> f64 {
         self.w.iter().zip(x).map(|(w, x)| w * x).sum::<f64>() + self.b

@@ -31,7 +31,9 @@ fn shallow_net_matches_hand_chain_rule() {
         .map(|i| (net.ymax - net.ymin) / (net.xmax[i] - net.xmin[i]))
         .collect();
     let xn: Vec<f64> = (0..3)
-        .map(|i| (net.ymax - net.ymin) * (x0[i] - net.xmin[i]) / (net.xmax[i] - net.xmin[i]) + net.ymin)
+        .map(|i| {
+            (net.ymax - net.ymin) * (x0[i] - net.xmin[i]) / (net.xmax[i] - net.xmin[i]) + net.ymin
+        })
         .collect();
     let a: Vec<f64> = net
         .iw
@@ -42,10 +44,9 @@ fn shallow_net_matches_hand_chain_rule() {
     for k in 0..2 {
         let dout = (net.out_max[k] - net.out_min[k]) / (net.ymax - net.ymin);
         for i in 0..3 {
-            let mut s = 0.0;
-            for h in 0..4 {
-                s += net.lw[k][h] * (1.0 - a[h] * a[h]) * net.iw[h][i];
-            }
+            let s: f64 = (0..4)
+                .map(|h| net.lw[k][h] * (1.0 - a[h] * a[h]) * net.iw[h][i])
+                .sum();
             assert_close(j[(k, i)], dout * s * din[i], 1e-12, &format!("J[{k},{i}]"));
         }
     }
@@ -100,7 +101,12 @@ fn ode_matches_variational_equations() {
     );
     for r in 0..2 {
         for p in 0..3 {
-            assert_close(j[(r, p)], want[r][p], 1e-9, &format!("d state{r} / d param{p}"));
+            assert_close(
+                j[(r, p)],
+                want[r][p],
+                1e-9,
+                &format!("d state{r} / d param{p}"),
+            );
         }
     }
 }
@@ -139,10 +145,16 @@ fn layernorm_gelu_matches_hand_jacobian() {
             let out = layernorm_gelu(&xd, &gain, &bias);
             let y = (x[i] - mu) * inv * gain[i] + bias[i];
             let u = k * (y + 0.044715 * y * y * y);
-            let dgelu = 0.5 * (1.0 + u.tanh()) + 0.5 * y * (1.0 - u.tanh().powi(2)) * k * (1.0 + 3.0 * 0.044715 * y * y);
+            let dgelu = 0.5 * (1.0 + u.tanh())
+                + 0.5 * y * (1.0 - u.tanh().powi(2)) * k * (1.0 + 3.0 * 0.044715 * y * y);
             let delta = if i == jx { 1.0 } else { 0.0 };
             let dy = gain[i] * inv * (delta - 1.0 / n - (x[i] - mu) * (x[jx] - mu) * inv * inv / n);
-            assert_close(out[i].eps(), dgelu * dy, 1e-12, &format!("d out{i} / d x{jx}"));
+            assert_close(
+                out[i].eps(),
+                dgelu * dy,
+                1e-12,
+                &format!("d out{i} / d x{jx}"),
+            );
         }
     }
 }

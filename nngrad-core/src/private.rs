@@ -17,12 +17,12 @@
 
 use crate::Scalar;
 
-/// Strips the `#[nograd]`/`#[lift]` markers and leaves the f64 code as written (reference
-/// copies in tests).
-pub use nngrad_derive::plain;
 use core::any::TypeId;
 use core::cell::Cell;
 use core::mem::ManuallyDrop;
+/// Strips the `#[nograd]`/`#[lift]` markers and leaves the f64 code as written (reference
+/// copies in tests).
+pub use nngrad_derive::plain;
 
 /// Holds the wrapped value; the methods take `&self` (so that autoref can pick the level) and
 /// move the value out.
@@ -288,6 +288,8 @@ mod tests {
         assert_eq!(w.as_ptr(), ptr);
     }
 
+    // Written as the macro emits `k as u64`; the cast is the user's.
+    #[allow(clippy::unnecessary_cast)]
     fn casts<S: Scalar>(x: S, k: u64) -> (S, S, i64, u64) {
         let a = (&W::new(x)).__to_s::<S>();
         let b = (&W::new(k)).__to_s::<S>();

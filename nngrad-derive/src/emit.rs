@@ -60,7 +60,10 @@ pub fn differentiable(args: TokenStream, item: TokenStream) -> TokenStream {
                 return diagnostics::fallback(e, item);
             }
             return diagnostics::fallback(
-                syn::Error::new(proc_macro2::Span::call_site(), "expected a fn or an inherent impl block"),
+                syn::Error::new(
+                    proc_macro2::Span::call_site(),
+                    "expected a fn or an inherent impl block",
+                ),
                 item,
             );
         }
@@ -93,7 +96,12 @@ pub fn differentiable(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Rewrites one fn; `outer` lists generic names of an enclosing impl block. Returns `false`
 /// (and leaves the fn as written, markers stripped) for an impl-block method with nothing to
 /// differentiate.
-pub fn expand_fn(f: &mut ItemFn, args: &Args, k: &TokenStream, outer: &[Ident]) -> syn::Result<bool> {
+pub fn expand_fn(
+    f: &mut ItemFn,
+    args: &Args,
+    k: &TokenStream,
+    outer: &[Ident],
+) -> syn::Result<bool> {
     expand_parts(&mut f.sig, &mut f.block, args, k, outer, true)
 }
 
@@ -112,7 +120,10 @@ fn check_signature(sig: &Signature, s: &Ident, outer: &[Ident]) -> syn::Result<(
         ));
     }
     if let Some(v) = &sig.variadic {
-        return Err(syn::Error::new(v.span(), "`#[differentiable]` does not support variadics"));
+        return Err(syn::Error::new(
+            v.span(),
+            "`#[differentiable]` does not support variadics",
+        ));
     }
     let clash = sig
         .generics
@@ -175,10 +186,17 @@ fn expand_parts(
     sig.generics.params.push(syn::parse_quote!(#s: #k::Scalar));
     add_where(sig, bundle_predicates(&s, k));
 
-    rewrite_body(&Ctx { scalar: s.clone(), krate: k.clone(), ret_has_f64 }, block);
-    let lifts = lifted.iter().map(|n| {
-        quote_spanned!(n.span()=> let #n = (&#k::__private::W::new(#n)).__promote::<#s>();)
-    });
+    rewrite_body(
+        &Ctx {
+            scalar: s.clone(),
+            krate: k.clone(),
+            ret_has_f64,
+        },
+        block,
+    );
+    let lifts = lifted.iter().map(
+        |n| quote_spanned!(n.span()=> let #n = (&#k::__private::W::new(#n)).__promote::<#s>();),
+    );
     let prelude = quote! {
         #[allow(unused_imports)]
         use #k::__private::{PromoteL0 as _, PromoteL1 as _, ToSL0 as _, ToSL1 as _, ValL0 as _, ValL1 as _};
@@ -245,7 +263,11 @@ fn expand_impl(imp: &mut ItemImpl, args: &Args, k: &TokenStream) -> syn::Result<
                 (a, true)
             }
             None => (
-                Args { scalar: args.scalar.clone(), krate: args.krate.clone(), ..Args::default() },
+                Args {
+                    scalar: args.scalar.clone(),
+                    krate: args.krate.clone(),
+                    ..Args::default()
+                },
                 false,
             ),
         };
@@ -279,7 +301,10 @@ pub fn scalar_bounds(args: TokenStream, item: TokenStream) -> TokenStream {
         });
         syn::parse::Parser::parse2(parser, args)?;
         let s = name.ok_or_else(|| {
-            syn::Error::new(proc_macro2::Span::call_site(), "expected the scalar's name, as in `#[scalar_bounds(S)]`")
+            syn::Error::new(
+                proc_macro2::Span::call_site(),
+                "expected the scalar's name, as in `#[scalar_bounds(S)]`",
+            )
         })?;
         let k = core_path(&parsed);
         let mut f: ItemFn = syn::parse2(item.clone())?;

@@ -54,7 +54,11 @@ fn parse_one(args: &mut Args, meta: ParseNestedMeta) -> syn::Result<()> {
         if names.is_empty() {
             return Err(meta.error("`wrt()` names no parameter; list them, as in `wrt(x)`"));
         }
-        args.wrt_span = Some(meta.path.get_ident().map_or_else(Span::call_site, Ident::span));
+        args.wrt_span = Some(
+            meta.path
+                .get_ident()
+                .map_or_else(Span::call_site, Ident::span),
+        );
         args.wrt = Some(names);
         Ok(())
     } else if meta.path.is_ident("scalar") {
@@ -71,7 +75,9 @@ fn parse_one(args: &mut Args, meta: ParseNestedMeta) -> syn::Result<()> {
         args.krate = Some(path);
         Ok(())
     } else {
-        let name = quote::ToTokens::to_token_stream(&meta.path).to_string().replace(' ', "");
+        let name = quote::ToTokens::to_token_stream(&meta.path)
+            .to_string()
+            .replace(' ', "");
         Err(meta.error(format!(
             "unknown argument `{name}`; expected `wrt(..)`, `scalar = T` or `crate = path`"
         )))

@@ -18,19 +18,84 @@ use crate::select::type_has_f64;
 /// The `Scalar` methods: `f64::name` becomes `<S as Scalar>::name` only for these.
 /// Must mirror `nngrad_core::Scalar`.
 pub const SCALAR_FNS: &[&str] = &[
-    "abs", "signum", "sqrt", "cbrt", "exp", "exp2", "exp_m1", "ln", "ln_1p", "log", "log2",
-    "log10", "powi", "powf", "sin", "cos", "tan", "sin_cos", "asin", "acos", "atan", "atan2",
-    "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "hypot", "recip", "mul_add", "max", "min",
-    "clamp", "floor", "ceil", "round", "trunc", "fract", "copysign", "to_degrees", "to_radians",
-    "rem_euclid", "div_euclid", "erf", "erfc", "sigmoid", "softplus", "relu", "leaky_relu", "elu",
-    "selu", "gelu", "gelu_tanh", "silu", "softsign", "is_nan", "is_finite", "is_infinite",
-    "is_normal", "is_sign_positive", "is_sign_negative", "total_cmp",
+    "abs",
+    "signum",
+    "sqrt",
+    "cbrt",
+    "exp",
+    "exp2",
+    "exp_m1",
+    "ln",
+    "ln_1p",
+    "log",
+    "log2",
+    "log10",
+    "powi",
+    "powf",
+    "sin",
+    "cos",
+    "tan",
+    "sin_cos",
+    "asin",
+    "acos",
+    "atan",
+    "atan2",
+    "sinh",
+    "cosh",
+    "tanh",
+    "asinh",
+    "acosh",
+    "atanh",
+    "hypot",
+    "recip",
+    "mul_add",
+    "max",
+    "min",
+    "clamp",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "fract",
+    "copysign",
+    "to_degrees",
+    "to_radians",
+    "rem_euclid",
+    "div_euclid",
+    "erf",
+    "erfc",
+    "sigmoid",
+    "softplus",
+    "relu",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "gelu",
+    "gelu_tanh",
+    "silu",
+    "softsign",
+    "is_nan",
+    "is_finite",
+    "is_infinite",
+    "is_normal",
+    "is_sign_positive",
+    "is_sign_negative",
+    "total_cmp",
 ];
 
 /// Binary float methods whose receiver is promoted: f64's *inherent* method (which wins over
 /// the trait method) takes an `f64` argument and would reject an `S`.
 const BINARY_METHODS: &[&str] = &[
-    "max", "min", "powf", "atan2", "hypot", "copysign", "log", "mul_add", "clamp", "rem_euclid",
+    "max",
+    "min",
+    "powf",
+    "atan2",
+    "hypot",
+    "copysign",
+    "log",
+    "mul_add",
+    "clamp",
+    "rem_euclid",
     "div_euclid",
 ];
 
@@ -40,9 +105,23 @@ const F64_ARG_METHODS: &[&str] = &["leaky_relu", "elu", "powi"];
 
 /// Calls whose result type is decided by the expected type: wrapping them would hide it.
 const INFER_METHODS: &[&str] = &[
-    "collect", "sum", "product", "into", "try_into", "parse", "unwrap_or_default", "default",
+    "collect",
+    "sum",
+    "product",
+    "into",
+    "try_into",
+    "parse",
+    "unwrap_or_default",
+    "default",
 ];
-const INFER_FNS: &[&str] = &["new", "with_capacity", "default", "from", "from_iter", "into"];
+const INFER_FNS: &[&str] = &[
+    "new",
+    "with_capacity",
+    "default",
+    "from",
+    "from_iter",
+    "into",
+];
 
 /// Integer and `f32` cast targets: `e as T` becomes `val(e) as T`.
 const NUMERIC_TARGETS: &[&str] = &[
@@ -61,7 +140,11 @@ pub struct Ctx {
 
 /// Rewrites `block` in place (the function body).
 pub fn rewrite_body(ctx: &Ctx, block: &mut Block) {
-    let mut rw = Rewriter { ctx, closures: HashSet::new(), closure_depth: 0 };
+    let mut rw = Rewriter {
+        ctx,
+        closures: HashSet::new(),
+        closure_depth: 0,
+    };
     rw.closures = closure_names(block);
     rw.fn_block(block);
 }
@@ -108,8 +191,12 @@ fn into_unparen(e: Expr) -> Expr {
 
 fn is_float_lit(e: &Expr) -> bool {
     match e {
-        Expr::Lit(ExprLit { lit: Lit::Float(f), .. }) => matches!(f.suffix(), "" | "f64"),
-        Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => i.suffix() == "f64",
+        Expr::Lit(ExprLit {
+            lit: Lit::Float(f), ..
+        }) => matches!(f.suffix(), "" | "f64"),
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(i), ..
+        }) => i.suffix() == "f64",
         _ => false,
     }
 }
@@ -139,7 +226,10 @@ pub fn infer_dependent(e: &Expr) -> bool {
         Expr::Call(c) => match unparen(&c.func) {
             Expr::Path(p) => {
                 has_turbofish(&p.path)
-                    || p.path.segments.last().is_some_and(|s| INFER_FNS.iter().any(|n| s.ident == n))
+                    || p.path
+                        .segments
+                        .last()
+                        .is_some_and(|s| INFER_FNS.iter().any(|n| s.ident == n))
             }
             _ => false,
         },
@@ -268,7 +358,9 @@ impl Rewriter<'_> {
     /// `if c { w } else { x }` unifies f64 data with `S`.
     fn branch_value(&mut self, e: &mut Expr) {
         match e {
-            Expr::Block(b) if b.label.is_none() => self.block_with(&mut b.block, Self::branch_value),
+            Expr::Block(b) if b.label.is_none() => {
+                self.block_with(&mut b.block, Self::branch_value)
+            }
             _ if place_like(e) => self.promoted(e),
             _ => self.visit_expr_mut(e),
         }
@@ -294,6 +386,8 @@ impl Rewriter<'_> {
     }
 
     fn rewrite_vec_macro(&mut self, mac: &mut syn::Macro) {
+        // Lives for one parse; boxing the larger variant would only add noise.
+        #[allow(clippy::large_enum_variant)]
         enum VecArgs {
             Repeat(Expr, Expr),
             List(Punctuated<Expr, Token![,]>),
@@ -320,7 +414,9 @@ impl Rewriter<'_> {
                 Ok(VecArgs::List(list))
             }
         }
-        let Ok(parsed) = Parser::parse2(VecArgs::parse, mac.tokens.clone()) else { return };
+        let Ok(parsed) = Parser::parse2(VecArgs::parse, mac.tokens.clone()) else {
+            return;
+        };
         mac.tokens = match parsed {
             VecArgs::Repeat(mut e, mut n) => {
                 self.promoted(&mut e);
@@ -340,7 +436,10 @@ impl Rewriter<'_> {
             return false;
         }
         let ids = path_idents(&p.path);
-        let is_const = |s: &str| s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+        let is_const = |s: &str| {
+            s.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        };
         let float_const = match ids.as_slice() {
             [f, c] if f == "f64" && is_const(c) => true,
             [root, f, ..] if (root == "std" || root == "core") && f == "f64" => true,
@@ -363,7 +462,9 @@ impl Rewriter<'_> {
 
     fn rewrite_call(&mut self, e: &mut Expr) -> bool {
         let Expr::Call(c) = e else { return false };
-        let Expr::Path(fp) = unparen(&c.func) else { return false };
+        let Expr::Path(fp) = unparen(&c.func) else {
+            return false;
+        };
         let ids = path_idents(&fp.path);
         match ids.as_slice() {
             [f, from] if f == "f64" && from == "from" && c.args.len() == 1 => {
@@ -374,7 +475,7 @@ impl Rewriter<'_> {
             }
             [f, name] if f == "f64" && SCALAR_FNS.contains(&name.as_str()) => {
                 let name = fp.path.segments[1].ident.clone();
-                c.func = Box::new(self.scalar_fn(&name));
+                *c.func = self.scalar_fn(&name);
                 let mut args = c.args.iter_mut();
                 if let Some(first) = args.next() {
                     self.promoted(first);
@@ -393,7 +494,9 @@ impl Rewriter<'_> {
     fn rewrite_cast(&mut self, e: &mut Expr) -> bool {
         let Expr::Cast(c) = e else { return false };
         let Type::Path(tp) = &*c.ty else { return false };
-        let Some(target) = tp.path.get_ident().map(|i| i.to_string()) else { return false };
+        let Some(target) = tp.path.get_ident().map(|i| i.to_string()) else {
+            return false;
+        };
         if target == "f64" {
             let span = c.expr.span();
             if is_lit(&c.expr) {
@@ -419,7 +522,8 @@ impl Rewriter<'_> {
 
     fn rewrite_local(&mut self, l: &mut Local) {
         let typed_f64 = matches!(&l.pat, Pat::Type(pt) if type_has_f64(&pt.ty));
-        let mut_ident = matches!(&l.pat, Pat::Ident(p) if p.mutability.is_some() && p.subpat.is_none());
+        let mut_ident =
+            matches!(&l.pat, Pat::Ident(p) if p.mutability.is_some() && p.subpat.is_none());
         self.visit_pat_mut(&mut l.pat);
         let Some(init) = &mut l.init else { return };
         if typed_f64 || mut_ident {

@@ -119,11 +119,17 @@ pub fn select(sig: &mut Signature, args: &Args) -> syn::Result<Vec<Role>> {
                 Role::Kept
             } else if let Some(n) = &name {
                 if nograd.is_some() {
-                    push(syn::Error::new_spanned(attr, "`#[lift]` and `#[nograd]` exclude each other"));
+                    push(syn::Error::new_spanned(
+                        attr,
+                        "`#[lift]` and `#[nograd]` exclude each other",
+                    ));
                 }
                 Role::Lifted(n.clone())
             } else {
-                push(syn::Error::new_spanned(attr, "`#[lift]` needs a plain `name: Type` parameter"));
+                push(syn::Error::new_spanned(
+                    attr,
+                    "`#[lift]` needs a plain `name: Type` parameter",
+                ));
                 Role::Kept
             }
         } else if !has_f64 || nograd.is_some() {
@@ -131,8 +137,8 @@ pub fn select(sig: &mut Signature, args: &Args) -> syn::Result<Vec<Role>> {
         } else if let Some(wrt) = &args.wrt {
             if name.as_ref().is_some_and(|n| wrt.contains(n)) {
                 Role::Generic
-            } else if is_opaque_container(&pt.ty) && name.is_some() {
-                Role::Lifted(name.clone().unwrap_or_else(|| unreachable_ident()))
+            } else if let (true, Some(n)) = (is_opaque_container(&pt.ty), &name) {
+                Role::Lifted(n.clone())
             } else {
                 Role::Kept
             }
@@ -165,13 +171,9 @@ pub fn select(sig: &mut Signature, args: &Args) -> syn::Result<Vec<Role>> {
     Ok(roles)
 }
 
-fn unreachable_ident() -> Ident {
-    Ident::new("__nngrad_unnamed", proc_macro2::Span::call_site())
-}
-
 /// True when the signature has at least one parameter the default rule would differentiate.
 pub fn has_generic(roles: &[Role]) -> bool {
-    roles.iter().any(|r| *r == Role::Generic)
+    roles.contains(&Role::Generic)
 }
 
 #[cfg(test)]
@@ -188,7 +190,10 @@ mod tests {
     fn default_selects_every_f64_param() {
         let mut s = sig(quote!(fn f(x: &[f64], n: usize, #[nograd] t: &[f64], w: Vec<Vec<f64>>)));
         let roles = select(&mut s, &Args::default()).unwrap();
-        assert_eq!(roles, [Role::Generic, Role::Kept, Role::Kept, Role::Generic]);
+        assert_eq!(
+            roles,
+            [Role::Generic, Role::Kept, Role::Kept, Role::Generic]
+        );
         // the marker is gone from the signature
         assert!(!s.to_token_stream().to_string().contains("nograd"));
     }
@@ -206,7 +211,10 @@ mod tests {
         let mut s = sig(quote!(fn f(x: f64, n: usize)));
         let e = select(&mut s, &parse_args(quote!(wrt(y, n))).unwrap()).unwrap_err();
         let msgs: Vec<String> = e.into_iter().map(|e| e.to_string()).collect();
-        assert!(msgs[0].contains("`y` is not a parameter of `f`"), "{msgs:?}");
+        assert!(
+            msgs[0].contains("`y` is not a parameter of `f`"),
+            "{msgs:?}"
+        );
         assert!(msgs[1].contains("`n` has type `usize`"), "{msgs:?}");
     }
 
@@ -215,6 +223,9 @@ mod tests {
         let s: Ident = syn::parse_quote!(S);
         let t: Type = syn::parse_quote!(impl Fn(&[f64], [f64; N]) -> (f64, Vec<f64>));
         let got = replace_f64(&t, &s).to_token_stream().to_string();
-        assert_eq!(got, quote!(impl Fn(&[S], [S; N]) -> (S, Vec<S>)).to_string());
+        assert_eq!(
+            got,
+            quote!(impl Fn(&[S], [S; N]) -> (S, Vec<S>)).to_string()
+        );
     }
 }

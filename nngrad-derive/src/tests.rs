@@ -10,7 +10,11 @@ use crate::rewrite::{rewrite_body, Ctx};
 /// Rewrites `block` with scalar `S` and core path `K`.
 fn rw(ret_has_f64: bool, block: TokenStream) -> String {
     let mut b: syn::Block = syn::parse2(quote!({ #block })).unwrap();
-    let ctx = Ctx { scalar: syn::parse_quote!(S), krate: quote!(K), ret_has_f64 };
+    let ctx = Ctx {
+        scalar: syn::parse_quote!(S),
+        krate: quote!(K),
+        ret_has_f64,
+    };
     rewrite_body(&ctx, &mut b);
     let stmts = &b.stmts;
     quote!(#(#stmts)*).to_string()
@@ -19,7 +23,11 @@ fn rw(ret_has_f64: bool, block: TokenStream) -> String {
 /// Compares token text ignoring whitespace (`> >` vs `>>` depends on how tokens were built).
 fn same(got: String, want: TokenStream) {
     let squash = |s: &str| s.split_whitespace().collect::<String>();
-    assert_eq!(squash(&got), squash(&want.to_string()), "\n got: {got}\nwant: {want}");
+    assert_eq!(
+        squash(&got),
+        squash(&want.to_string()),
+        "\n got: {got}\nwant: {want}"
+    );
 }
 
 macro_rules! cst {
@@ -37,17 +45,26 @@ macro_rules! promote {
 fn r2_float_literals_of_every_form_but_not_in_patterns() {
     let (a, b, c, d) = (cst!(0.5), cst!(1e-3), cst!(2.0f64), cst!(10000f64));
     same(
-        rw(false, quote!(let y = 0.5 + 1e-3 * 2.0f64 - 10000f64; match y { 0.0 => 1, _ => 2 };)),
+        rw(
+            false,
+            quote!(let y = 0.5 + 1e-3 * 2.0f64 - 10000f64; match y { 0.0 => 1, _ => 2 };),
+        ),
         quote!(let y = #a + #b * #c - #d; match y { 0.0 => 1, _ => 2 };),
     );
     // integer and f32 literals are untouched
-    same(rw(false, quote!(let k = 3 + 2u8; let h = 0.5f32;)), quote!(let k = 3 + 2u8; let h = 0.5f32;));
+    same(
+        rw(false, quote!(let k = 3 + 2u8; let h = 0.5f32;)),
+        quote!(let k = 3 + 2u8; let h = 0.5f32;),
+    );
 }
 
 #[test]
 fn r3_f64_in_body_types() {
     same(
-        rw(false, quote!(let v: Vec<f64> = x.iter().map(|a: &f64| *a).collect::<Vec<f64>>(); let s = x.iter().sum::<f64>();)),
+        rw(
+            false,
+            quote!(let v: Vec<f64> = x.iter().map(|a: &f64| *a).collect::<Vec<f64>>(); let s = x.iter().sum::<f64>();),
+        ),
         quote!(let v: Vec<S> = x.iter().map(|a: &S| *a).collect::<Vec<S>>(); let s = x.iter().sum::<S>();),
     );
 }
@@ -57,7 +74,10 @@ fn r4_paths() {
     let (e, pi) = (cst!(f64::EPSILON), cst!(std::f64::consts::PI));
     let p = promote!(a);
     same(
-        rw(false, quote!(let a = f64::EPSILON + std::f64::consts::PI; let m = x.fold(f64::MIN_POSITIVE, f64::max); let b = f64::max(a, c); let u = f64::to_bits(a);)),
+        rw(
+            false,
+            quote!(let a = f64::EPSILON + std::f64::consts::PI; let m = x.fold(f64::MIN_POSITIVE, f64::max); let b = f64::max(a, c); let u = f64::to_bits(a);),
+        ),
         quote!(let a = #e + #pi; let m = x.fold(<S as K::Scalar>::cst(f64::MIN_POSITIVE), <S as K::Scalar>::max); let b = <S as K::Scalar>::max(#p, c); let u = f64::to_bits(a);),
     );
 }
@@ -65,7 +85,10 @@ fn r4_paths() {
 #[test]
 fn r5_casts() {
     same(
-        rw(false, quote!(let a = i as f64; let b = (k / 2) as f64; let c = x as i64; let d = 3 as f64; let e = 7 as usize;)),
+        rw(
+            false,
+            quote!(let a = i as f64; let b = (k / 2) as f64; let c = x as i64; let d = 3 as f64; let e = 7 as usize;),
+        ),
         quote!(
             let a = (&K::__private::W::new(i)).__to_s::<S>();
             let b = (&K::__private::W::new(k / 2)).__to_s::<S>();
@@ -80,13 +103,19 @@ fn r5_casts() {
 fn r6_promotion_positions() {
     let (pb, pw, pc) = (promote!(b[i]), promote!(w), promote!(self.b2.clone()));
     same(
-        rw(false, quote!(let mut acc = b[i]; out[i] = w; let mut o = self.b2.clone(); let mut v = Vec::new(); let mut s = x.iter().sum();)),
+        rw(
+            false,
+            quote!(let mut acc = b[i]; out[i] = w; let mut o = self.b2.clone(); let mut v = Vec::new(); let mut s = x.iter().sum();),
+        ),
         quote!(let mut acc = #pb; out[i] = #pw; let mut o = #pc; let mut v = Vec::new(); let mut s = x.iter().sum();),
     );
     // typed lets whose type mentions f64, and tuple destructuring with `mut`
     let (p0, p1) = (promote!(buf[0]), promote!(b.to_vec()));
     same(
-        rw(false, quote!(let (mut a, b) = (buf[0], buf[1]); let c: Vec<f64> = b.to_vec();)),
+        rw(
+            false,
+            quote!(let (mut a, b) = (buf[0], buf[1]); let c: Vec<f64> = b.to_vec();),
+        ),
         quote!(let (mut a, b) = (#p0, buf[1]); let c: Vec<S> = #p1;),
     );
 }
@@ -96,11 +125,17 @@ fn r6_returns_and_branch_tails() {
     let (pw, px, pr) = (promote!(w), promote!(x), promote!(r));
     let zero = cst!(0.0);
     same(
-        rw(true, quote!(if x > 0.0 { return w; } let r = if c { x } else { 0.0 }; (r, w))),
+        rw(
+            true,
+            quote!(if x > 0.0 { return w; } let r = if c { x } else { 0.0 }; (r, w)),
+        ),
         quote!(if x > #zero { return #pw; } let r = if c { #px } else { #zero }; (#pr, #pw)),
     );
     // without f64 in the return type, tails are left alone; closures never see the return rule
-    same(rw(false, quote!(let f = |v| { return v; }; n)), quote!(let f = |v| { return v; }; n));
+    same(
+        rw(false, quote!(let f = |v| { return v; }; n)),
+        quote!(let f = |v| { return v; }; n),
+    );
 }
 
 #[test]
@@ -108,7 +143,10 @@ fn r7_binary_method_receivers_and_vec_macro() {
     let pw = promote!(w);
     let (zero, one) = (cst!(0.0), cst!(1.0));
     same(
-        rw(false, quote!(let a = w.max(x); let b = it.max(); let v = vec![0.0; n]; let u = vec![b[0], 1.0];)),
+        rw(
+            false,
+            quote!(let a = w.max(x); let b = it.max(); let v = vec![0.0; n]; let u = vec![b[0], 1.0];),
+        ),
         quote!(let a = #pw.max(x); let b = it.max(); let v = vec![#zero; n]; let u = vec![(&K::__private::W::new(b[0])).__promote::<S>(), #one];),
     );
 }
@@ -116,7 +154,10 @@ fn r7_binary_method_receivers_and_vec_macro() {
 #[test]
 fn r8_nested_items_and_unknown_macros_untouched() {
     same(
-        rw(false, quote!(fn inner(v: f64) -> f64 { v * 2.0 } let t = nograd!(vec![0.5]); println!("{}", 1.0);)),
+        rw(
+            false,
+            quote!(fn inner(v: f64) -> f64 { v * 2.0 } let t = nograd!(vec![0.5]); println!("{}", 1.0);),
+        ),
         quote!(fn inner(v: f64) -> f64 { v * 2.0 } let t = nograd!(vec![0.5]); println!("{}", 1.0);),
     );
 }
@@ -125,7 +166,10 @@ fn r8_nested_items_and_unknown_macros_untouched() {
 fn r9_closure_call_arguments() {
     let (pw, px) = (promote!(w), promote!(x));
     same(
-        rw(false, quote!(let sq = |v: f64| v * v; let y = sq(w) + sq(x) + other(w);)),
+        rw(
+            false,
+            quote!(let sq = |v: f64| v * v; let y = sq(w) + sq(x) + other(w);),
+        ),
         quote!(let sq = |v: S| v * v; let y = sq(#pw) + sq(#px) + other(w);),
     );
 }
@@ -133,7 +177,10 @@ fn r9_closure_call_arguments() {
 #[test]
 fn struct_fields_and_f64_hyperparameters_keep_their_literals() {
     same(
-        rw(false, quote!(let p = P { a: 0.5, b: x * 2.0 }; let y = x.leaky_relu(0.01);)),
+        rw(
+            false,
+            quote!(let p = P { a: 0.5, b: x * 2.0 }; let y = x.leaky_relu(0.01);),
+        ),
         {
             let two = cst!(2.0);
             quote!(let p = P { a: 0.5, b: x * #two }; let y = x.leaky_relu(0.01);)
@@ -158,7 +205,10 @@ fn snapshot(name: &str, args: TokenStream, item: TokenStream) {
     }
     let want = std::fs::read_to_string(&path)
         .unwrap_or_else(|_| panic!("missing snapshot {path}; run with NNGRAD_BLESS=1"));
-    assert_eq!(got, want, "expansion of {name} changed; review and re-bless");
+    assert_eq!(
+        got, want,
+        "expansion of {name} changed; review and re-bless"
+    );
 }
 
 #[test]
@@ -243,7 +293,15 @@ fn snapshot_nalgebra_lift() {
 
 #[test]
 fn errors_keep_the_item_without_markers() {
-    let out = crate::emit::differentiable(quote!(bogus), quote!(fn f(#[nograd] x: f64) -> f64 { x })).to_string();
+    let out = crate::emit::differentiable(
+        quote!(bogus),
+        quote!(
+            fn f(#[nograd] x: f64) -> f64 {
+                x
+            }
+        ),
+    )
+    .to_string();
     assert!(out.contains("compile_error"), "{out}");
     assert!(out.contains("fn f (x : f64)"), "{out}");
     assert!(!out.contains("nograd"), "{out}");

@@ -78,7 +78,13 @@ pub fn check(
     assert_eq!(p.len(), a.len(), "output count differs");
     assert!(!p.is_empty());
     for (k, (pv, av)) in p.iter().zip(&a).enumerate() {
-        assert_eq!(pv.0.to_bits(), av.0.to_bits(), "output {k}: plain {} vs rewritten {}", pv.0, av.0);
+        assert_eq!(
+            pv.0.to_bits(),
+            av.0.to_bits(),
+            "output {k}: plain {} vs rewritten {}",
+            pv.0,
+            av.0
+        );
     }
     for i in 0..x0.len() {
         let xd: Vec<Dual> = x0
@@ -95,7 +101,12 @@ pub fn check(
         let (fp, fm) = (plain(&xp), plain(&xm));
         assert_eq!(d.len(), p.len());
         for k in 0..p.len() {
-            assert!(close(d[k].0, p[k].0, 1e-12), "output {k}: dual value {} vs {}", d[k].0, p[k].0);
+            assert!(
+                close(d[k].0, p[k].0, 1e-12),
+                "output {k}: dual value {} vs {}",
+                d[k].0,
+                p[k].0
+            );
             let fd = (fp[k].0 - fm[k].0) / (2.0 * h);
             assert!(
                 close(d[k].1, fd, 1e-5),
@@ -108,6 +119,12 @@ pub fn check(
 
 /// Value and tangent against a closed form.
 pub fn check_closed(value: f64, tangent: f64, want_value: f64, want_tangent: f64) {
-    assert!(close(value, want_value, 1e-14), "value {value} vs {want_value}");
-    assert!(close(tangent, want_tangent, 1e-12), "tangent {tangent} vs {want_tangent}");
+    assert!(
+        close(value, want_value, 1e-14),
+        "value {value} vs {want_value}"
+    );
+    assert!(
+        close(tangent, want_tangent, 1e-12),
+        "tangent {tangent} vs {want_tangent}"
+    );
 }
