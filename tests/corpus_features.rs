@@ -125,3 +125,18 @@ fn fn_parameters_become_generic_too() {
     assert_eq!((d.re(), d.eps()), (0.5, 2.0));
     assert_eq!(impl_fn_param(0.5, |v| v * v), 0.5);
 }
+
+#[differentiable]
+fn rosenbrock(x: &[f64]) -> f64 {
+    let a = 1.0;
+    (a - x[0]).powi(2) + 100.0 * (x[1] - x[0] * x[0]).powi(2)
+}
+
+#[test]
+fn second_order_through_nested_duals() {
+    // Closed form at (1, 2): grad = (-400, 200), H = [[402, -400], [-400, 200]].
+    let (v, g, h) = nngrad_core::hessian(|x| rosenbrock(x), &[1.0, 2.0]);
+    assert_eq!(v, 100.0);
+    assert_eq!(g, vec![-400.0, 200.0]);
+    assert_eq!(h, nalgebra::dmatrix![402.0, -400.0; -400.0, 200.0]);
+}
