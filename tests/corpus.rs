@@ -200,6 +200,18 @@ case!(c40_builtin_acts, [0.7], |x| [
     c40_builtin_acts(x[0]),
     c40_builtin_acts(-x[0])
 ]);
+case!(c41_push_data, [0.7, -1.3], |x| c41_push_data(
+    x,
+    &[2.0, 0.5]
+));
+case!(c42_ref_receivers, [0.7], |x| c42_ref_receivers(
+    x[0],
+    &[2.0, 0.5, -1.0]
+));
+case!(c43_state_array, [0.7], |x| c43_state_array(
+    x[0],
+    &[0.3, -0.4]
+));
 case!(
     n01_layer_all,
     [0.7, -1.3, 0.3, -0.2, 0.5, 0.1, 0.05, -0.1],

@@ -79,7 +79,7 @@
 //! | `f64::max`, `f64::sqrt(..)` (any `Scalar` method) | `S::max`, … | `fold(f64::MIN, f64::max)` |
 //! | `f64::from(k)`, `k as f64` | `k` as an `S` constant (or unchanged if already `S`) | |
 //! | `x as i64`, `x as usize`, `x as f32` | cast of the primal value | exact `as` semantics kept |
-//! | `let mut acc = b[i];`, `let v: Vec<f64> = b.to_vec();`, `out[i] = b[i];`, returns, branch values, `vec![..]` elements, calls of closures bound in the body, receivers of `max min powf atan2 hypot copysign log mul_add clamp rem_euclid div_euclid` | `f64` data promoted to `S`; `S` and non-float values untouched | the macro cannot see types: the choice is made by the type checker |
+//! | `let mut acc = b[i];`, `let v: Vec<f64> = b.to_vec();`, `out[i] = b[i];`, returns, branch values, `vec![..]` elements, the argument of `.push(..)`, calls of closures bound in the body, receivers (also `&f64` ones) of `max min powf atan2 hypot copysign log mul_add clamp rem_euclid div_euclid` | `f64` data promoted to `S`; `S` and non-float values untouched | the macro cannot see types: the choice is made by the type checker |
 //!
 //! Untouched: literals in patterns, literals given directly as struct-literal fields or as the
 //! `f64` hyper-parameter of `leaky_relu`/`elu`, nested items (`fn`, `struct`, `const` inside the
@@ -142,7 +142,7 @@
 //! | E0599 `no method named relu found for type parameter S` | your own trait implemented for `f64` only | `impl<S: Scalar> MyTrait for S` |
 //! | E0599 `no method named to_bits found` | bit-level float API has no meaning for a dual | `x.value().to_bits()` |
 //! | E0308 `expected type parameter S, found floating-point number` in a `match` | float literal pattern on an `S` value | `if x == 0.0 { .. }` |
-//! | E0282/E0283 `type annotations needed` | `let mut acc = Default::default();` (or `Vec::new()` whose element type comes from a later push of `f64` data) | annotate: `let mut acc: f64 = ..`, `let mut v: Vec<f64> = Vec::new();` (the annotation becomes `S`) |
+//! | E0282/E0283 `type annotations needed` | `let mut acc = Default::default();`, whose type comes only from later use | annotate: `let mut acc: f64 = ..` (the annotation becomes `S`) |
 //! | E0308 `expected f64, found S` at `S::from(x)` | rust-lang/rust#24066: the `From<f64>` bound shadows `From<S>` | write nothing for `S → S`; `S::cst(v)` for constants |
 //! | E0308 at `Some(w)` / `Ok(w)` of `f64` data returned as `Option<S>` | no promotion inside constructors | go through a typed let, which promotes: `let v: f64 = w; Some(v)` |
 //! | E0049 `method has 1 type parameter but its trait declaration has 0` | the attribute on one method of a trait impl | make the trait method generic by hand with `#[scalar_bounds(S)]` |

@@ -294,6 +294,14 @@ impl Rewriter<'_> {
             .expect("promotion parses")
     }
 
+    fn promote_recv(&self, e: Expr) -> Expr {
+        let e = into_unparen(e);
+        let span = Self::span_of(&e);
+        let (s, k) = (&self.ctx.scalar, &self.ctx.krate);
+        syn::parse2(quote_spanned!(span=> (&#k::__private::W::new(#e)).__promote_recv::<#s>()))
+            .expect("receiver promotion parses")
+    }
+
     fn to_s(&self, e: Expr) -> Expr {
         let e = into_unparen(e);
         let span = Self::span_of(&e);
@@ -317,6 +325,12 @@ impl Rewriter<'_> {
 
     /// Rewrites `e` and promotes it when the original was wrappable.
     fn promoted(&mut self, e: &mut Expr) {
+        // `let mut s = [b[0], b[1]];`, `(w, x)`: element-wise.
+        match e {
+            Expr::Array(a) => return a.elems.iter_mut().for_each(|x| self.promoted(x)),
+            Expr::Tuple(t) => return t.elems.iter_mut().for_each(|x| self.promoted(x)),
+            _ => {}
+        }
         let wrap = wrappable(e);
         self.visit_expr_mut(e);
         if wrap {
@@ -561,7 +575,14 @@ impl VisitMut for Rewriter<'_> {
             Expr::MethodCall(m) => {
                 let name = m.method.to_string();
                 if BINARY_METHODS.contains(&name.as_str()) && !m.args.is_empty() {
-                    self.promoted(&mut m.receiver);
+                    // Also turns a `&f64` receiver (`w.iter().map(|v| v.max(x))`) into `S`.
+                    let wrap = wrappable(&m.receiver);
+                    self.visit_expr_mut(&mut m.receiver);
+                    if wrap {
+                        let taken =
+                            std::mem::replace(&mut *m.receiver, Expr::Verbatim(TokenStream::new()));
+                        *m.receiver = self.promote_recv(taken);
+                    }
                 } else {
                     self.visit_expr_mut(&mut m.receiver);
                 }
@@ -569,6 +590,11 @@ impl VisitMut for Rewriter<'_> {
                     self.visit_angle_bracketed_generic_arguments_mut(tf);
                 }
                 let keep_lits = F64_ARG_METHODS.contains(&name.as_str());
+                if name == "push" && m.args.len() == 1 {
+                    // `out.push(b[i])` of f64 data into a Vec that also receives `S`.
+                    m.args.iter_mut().for_each(|a| self.promoted(a));
+                    return;
+                }
                 for a in m.args.iter_mut() {
                     if !(keep_lits && is_lit(a)) {
                         self.visit_expr_mut(a);

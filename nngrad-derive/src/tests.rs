@@ -139,15 +139,16 @@ fn r6_returns_and_branch_tails() {
 }
 
 #[test]
-fn r7_binary_method_receivers_and_vec_macro() {
-    let pw = promote!(w);
+fn r7_binary_method_receivers_vec_macro_and_push() {
+    let pw = quote!((&K::__private::W::new(w)).__promote_recv::<S>());
     let (zero, one) = (cst!(0.0), cst!(1.0));
+    let pb = promote!(b[0]);
     same(
         rw(
             false,
-            quote!(let a = w.max(x); let b = it.max(); let v = vec![0.0; n]; let u = vec![b[0], 1.0];),
+            quote!(let a = w.max(x); let b = it.max(); let v = vec![0.0; n]; let u = vec![b[0], 1.0]; out.push(b[0]);),
         ),
-        quote!(let a = #pw.max(x); let b = it.max(); let v = vec![#zero; n]; let u = vec![(&K::__private::W::new(b[0])).__promote::<S>(), #one];),
+        quote!(let a = #pw.max(x); let b = it.max(); let v = vec![#zero; n]; let u = vec![#pb, #one]; out.push(#pb);),
     );
 }
 

@@ -546,6 +546,35 @@ pub fn c40_builtin_acts(x: f64) -> f64 {
     x.sigmoid() + x.softplus() + x.gelu() + x.silu() + x.leaky_relu(0.01) + x.elu(1.0) + x.erf()
 }
 
+#[differentiable(wrt(x))]
+pub fn c41_push_data(x: &[f64], w: &[f64]) -> Vec<f64> {
+    let mut out = Vec::new();
+    for i in 0..x.len() {
+        out.push(w[i]);
+        out.push(x[i] * w[i]);
+    }
+    out
+}
+
+#[differentiable(wrt(x))]
+pub fn c42_ref_receivers(x: f64, w: &[f64]) -> f64 {
+    let clipped: Vec<f64> = w.iter().map(|v| v.max(x)).collect();
+    let m = w.iter().map(|v| v.min(x * 0.5)).fold(0.0, |a, b| a + b);
+    clipped.iter().sum::<f64>() + m
+}
+
+#[differentiable(wrt(x))]
+pub fn c43_state_array(x: f64, init: &[f64]) -> f64 {
+    let mut state = [init[0], init[1]];
+    let (mut p, q) = (init[0], init[1]);
+    for _ in 0..3 {
+        state[0] += x * state[1];
+        state[1] -= 0.5 * state[0];
+        p *= x;
+    }
+    state[0] + state[1] + p + q
+}
+
 // ---- nalgebra ----
 
 #[differentiable]

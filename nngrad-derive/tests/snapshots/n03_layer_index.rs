@@ -10,7 +10,8 @@ where
 {
     #[allow(unused_imports)]
     use ::nngrad_core::__private::{
-        PromoteL0 as _, PromoteL1 as _, ToSL0 as _, ToSL1 as _, ValL0 as _, ValL1 as _,
+        PromoteL0 as _, PromoteL1 as _, RecvL0 as _, RecvRef as _, RecvL1 as _,
+        ToSL0 as _, ToSL1 as _, ValL0 as _, ValL1 as _,
     };
     #[allow(unused_imports)]
     use ::nngrad_core::Scalar as _;
@@ -26,7 +27,7 @@ where
         }
         out[i] = (&::nngrad_core::__private::W::new(
             (&::nngrad_core::__private::W::new(acc))
-                .__promote::<S>()
+                .__promote_recv::<S>()
                 .max(<S as ::nngrad_core::Scalar>::cst(0.0)),
         ))
             .__promote::<S>();
