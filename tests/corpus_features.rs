@@ -135,7 +135,7 @@ fn rosenbrock(x: &[f64]) -> f64 {
 #[test]
 fn second_order_through_nested_duals() {
     // Closed form at (1, 2): grad = (-400, 200), H = [[402, -400], [-400, 200]].
-    let (v, g, h) = nngrad_core::hessian(|x| rosenbrock(x), &[1.0, 2.0]);
+    let (v, g, h) = nngrad_core::hessian(rosenbrock, &[1.0, 2.0]);
     assert_eq!(v, 100.0);
     assert_eq!(g, vec![-400.0, 200.0]);
     assert_eq!(h, nalgebra::dmatrix![402.0, -400.0; -400.0, 200.0]);
