@@ -2,9 +2,9 @@
 //! generic over `S: nngrad_core::Scalar`. Use it through `nngrad_core` (which re-exports it);
 //! the guide is `nngrad_core::guide`.
 //!
-//! Layout: [`parse`] reads the attribute's arguments, [`select`] decides which parameters
-//! become `S`, [`rewrite`] applies the body rules, [`emit`] builds the generic item, and
-//! [`diagnostics`] holds the error messages and the fallback output.
+//! Layout: `parse` reads the attribute's arguments, `select` decides which parameters
+//! become `S`, `rewrite` applies the body rules, `emit` builds the generic item, and
+//! `diagnostics` holds the error messages and the fallback output.
 
 use proc_macro::TokenStream;
 
