@@ -212,6 +212,18 @@ case!(c43_state_array, [0.7], |x| c43_state_array(
     x[0],
     &[0.3, -0.4]
 ));
+case!(c44_fold_sum, [0.7, -1.3, 2.1], |x| c44_fold_sum(x));
+case!(c45_result_ret, [0.7], |x| c45_result_ret(x[0]).unwrap());
+case!(c46_out_param, [0.7, -1.3], |x| {
+    let mut o = x.to_vec();
+    c46_out_param(x, &mut o);
+    o
+});
+case!(c47_ref_ret, [0.7, -1.3], |x| *c47_ref_ret(x));
+case!(c48_sim, [0.7, -1.3], |x| (
+    c48_sim(x[0], x[1]),
+    c48_sim(x[0] * 30.0, x[1])
+));
 case!(
     n01_layer_all,
     [0.7, -1.3, 0.3, -0.2, 0.5, 0.1, 0.05, -0.1],

@@ -575,6 +575,68 @@ pub fn c43_state_array(x: f64, init: &[f64]) -> f64 {
     state[0] + state[1] + p + q
 }
 
+// ---- more everyday forms: fold, Result, out-params, references, labels, while let, let-else ----
+
+#[differentiable]
+pub fn c44_fold_sum(x: &[f64]) -> f64 {
+    let s = x.iter().fold(0.0, |acc, v| acc + v * v);
+    let t = x.iter().map(|&v| v * 2.0).fold(0.0, |a: f64, b| a.max(b));
+    let mut arr = [0.0; 3];
+    arr[0] = x[0];
+    let r: Result<f64, String> = if s > 0.0 { Ok(s.sqrt()) } else { Err("neg".into()) };
+    let q = r.unwrap_or(1.0);
+    assert!(s >= 0.0, "s = {}", s);
+    let neg = -0.5;
+    let lit = 1_000.0 + 1e-8_f64 + neg;
+    let w = if let Some(v) = x.first() { *v } else { 0.0 };
+    s + t + arr[0] + q + lit * 1e-3 + w
+}
+
+#[differentiable]
+pub fn c45_result_ret(x: f64) -> Result<f64, String> {
+    if x < 0.0 {
+        return Err(format!("negative {}", x));
+    }
+    Ok(x.sqrt())
+}
+
+#[differentiable]
+pub fn c46_out_param(x: &[f64], out: &mut [f64]) {
+    for i in 0..x.len() {
+        out[i] = x[i] * 2.0;
+    }
+}
+
+#[differentiable]
+pub fn c47_ref_ret<'a>(x: &'a [f64]) -> &'a f64 {
+    &x[0]
+}
+
+#[differentiable]
+pub fn c48_sim(x0: f64, v0: f64) -> f64 {
+    let mut cur = vec![x0, v0];
+    let mut next = vec![0.0; 2];
+    let dt = 0.1;
+    'outer: for step in 0..10 {
+        next[0] = cur[0] + dt * cur[1];
+        next[1] = cur[1] - dt * cur[0];
+        std::mem::swap(&mut cur, &mut next);
+        if step > 100 {
+            break 'outer;
+        }
+    }
+    let mut it = cur.iter();
+    let mut acc = 0.0;
+    while let Some(v) = it.next() {
+        acc += match *v {
+            v if v > 10.0 => 10.0,
+            v => v,
+        };
+    }
+    let Some(first) = cur.first() else { return 0.0 };
+    acc + first
+}
+
 // ---- nalgebra ----
 
 #[differentiable]
