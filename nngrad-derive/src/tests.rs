@@ -192,6 +192,7 @@ fn struct_fields_and_f64_hyperparameters_keep_their_literals() {
 // ---- expansion snapshots ----
 
 fn expand(args: TokenStream, item: TokenStream) -> String {
+    let _guard = MANIFEST_ENV.lock().unwrap_or_else(|e| e.into_inner());
     let out = crate::emit::differentiable(args, item);
     let file: syn::File = syn::parse2(out).expect("expansion parses as items");
     prettyplease::unparse(&file)
@@ -294,6 +295,7 @@ fn snapshot_nalgebra_lift() {
 
 #[test]
 fn errors_keep_the_item_without_markers() {
+    let _guard = MANIFEST_ENV.lock().unwrap_or_else(|e| e.into_inner());
     let out = crate::emit::differentiable(
         quote!(bogus),
         quote!(
@@ -306,4 +308,39 @@ fn errors_keep_the_item_without_markers() {
     assert!(out.contains("compile_error"), "{out}");
     assert!(out.contains("fn f (x : f64)"), "{out}");
     assert!(!out.contains("nograd"), "{out}");
+}
+
+/// Serialises the tests that read `CARGO_MANIFEST_DIR` through `core_path`.
+static MANIFEST_ENV: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+#[test]
+fn core_path_follows_a_renamed_dependency() {
+    let _guard = MANIFEST_ENV.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = std::env::temp_dir().join(format!("nngrad-renamed-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(dir.join("src/lib.rs"), "").unwrap();
+    let core = concat!(env!("CARGO_MANIFEST_DIR"), "/../nngrad-core");
+    let manifest = format!(
+        "[package]\nname = \"user\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\nad = {{ package = \"nngrad-core\", path = \"{core}\" }}\n"
+    );
+    std::fs::write(dir.join("Cargo.toml"), manifest).unwrap();
+    let old = std::env::var_os("CARGO_MANIFEST_DIR");
+    std::env::set_var("CARGO_MANIFEST_DIR", &dir);
+    let renamed = crate::emit::core_path(&crate::parse::Args::default()).to_string();
+    let overridden =
+        crate::emit::core_path(&crate::parse::parse_args(quote!(crate = ::facade::core)).unwrap())
+            .to_string();
+    // Inside nngrad-core itself (its doctests and examples included) the path stays
+    // `::nngrad_core`, which the core crate provides with `extern crate self as nngrad_core`.
+    std::env::set_var("CARGO_MANIFEST_DIR", core);
+    let itself = crate::emit::core_path(&crate::parse::Args::default()).to_string();
+    match old {
+        Some(v) => std::env::set_var("CARGO_MANIFEST_DIR", v),
+        None => std::env::remove_var("CARGO_MANIFEST_DIR"),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(renamed.replace(' ', ""), "::ad");
+    assert_eq!(overridden.replace(' ', ""), "::facade::core");
+    assert_eq!(itself.replace(' ', ""), "::nngrad_core");
 }
