@@ -79,7 +79,8 @@
 //! | `f64::max`, `f64::sqrt(..)` (any `Scalar` method) | `S::max`, … | `fold(f64::MIN, f64::max)` |
 //! | `f64::from(k)`, `k as f64` | `k` as an `S` constant (or unchanged if already `S`) | |
 //! | `x as i64`, `x as usize`, `x as f32` | cast of the primal value | exact `as` semantics kept |
-//! | `let mut acc = b[i];`, `let v: Vec<f64> = b.to_vec();`, `out[i] = b[i];`, returns, branch values, `vec![..]` elements, the argument of `.push(..)`, calls of closures bound in the body, receivers (also `&f64` ones) of `max min powf atan2 hypot copysign log mul_add clamp rem_euclid div_euclid` | `f64` data promoted to `S`; `S` and non-float values untouched | the macro cannot see types: the choice is made by the type checker |
+//! | `let mut acc = b[i];`, `let v: Vec<f64> = b.to_vec();`, `y = w;`, returns, branch values, `vec![..]` elements, the argument of `.push(..)`, calls of closures bound in the body, receivers (also `&f64` ones) of `max min powf atan2 hypot copysign log mul_add clamp rem_euclid div_euclid` | `f64` data promoted to `S`; `S` and non-float values untouched | the macro cannot see types: the choice is made by the type checker |
+//! | `out[i] = b[i]`, `self.f = v`, `*o = v` | the value converted to the place's type: `f64` data into an `S` place becomes a constant, `f64` into `f64` stays | so `out[i] = w` and `log.last = x.value()` both work |
 //!
 //! Untouched: literals in patterns, literals given directly as struct-literal fields or as the
 //! `f64` hyper-parameter of `leaky_relu`/`elu`, nested items (`fn`, `struct`, `const` inside the
@@ -138,7 +139,7 @@
 //! | E0308 `expected f64, found type parameter S` at a call | a plain helper `fn squash(v: f64)` | make the helper `#[differentiable]` too |
 //! | same, at a call of a fn nested in the body | nested items stay `f64` | move it out and make it `#[differentiable]` |
 //! | E0308 `expected &[Vec<S>], found &Vec<Vec<f64>>` | a helper whose weights became `S` called with `f64` weights | `#[differentiable(wrt(x))]` on the helper |
-//! | E0308 at a struct field, or at `*out = ..` of a `#[nograd] out: &mut f64` | `f64` storage receiving `S` | store `x.value()`, or make the storage `S` (drop `#[nograd]`) |
+//! | E0308 `expected f64, found S` at `log.last = ..` or `*out = ..` of a `#[nograd] out: &mut f64` | `f64` storage receiving a value with derivatives | store `x.value()` (drops the derivative, visibly), or make the storage `S` (drop `#[nograd]`) |
 //! | E0599 `no method named relu found for type parameter S` | your own trait implemented for `f64` only | `impl<S: Scalar> MyTrait for S` |
 //! | E0599 `no method named to_bits found` | bit-level float API has no meaning for a dual | `x.value().to_bits()` |
 //! | E0308 `expected type parameter S, found floating-point number` in a `match` | float literal pattern on an `S` value | `if x == 0.0 { .. }` |
@@ -197,6 +198,30 @@
 //!     acc
 //! }
 //! assert_eq!(gradient(|x| f(x), &[1.0, 2.0]).1, vec![1.0, 1.0]);
+//! ```
+//!
+//! Constructors get no promotion, so `Some(w)` of `f64` data where `Option<S>` is returned
+//! fails; go through a typed `let`. Struct fields stay `f64`: store the primal value.
+//! ```
+//! use nngrad_core::{differentiable, Dual, Scalar};
+//!
+//! struct Log { last: f64 }
+//!
+//! #[differentiable(wrt(x))]
+//! fn pick(x: f64, w: f64, log: &mut Log) -> Option<f64> {
+//!     log.last = x.value(); // f64 storage: the primal value, derivative dropped visibly
+//!     if x > 0.0 {
+//!         let v: f64 = w; // the typed let promotes the f64 data to S
+//!         Some(v)
+//!     } else {
+//!         Some(x * 2.0)
+//!     }
+//! }
+//!
+//! let mut log = Log { last: 0.0 };
+//! assert_eq!(pick(Dual::variable(-1.0), 5.0, &mut log).unwrap().eps(), 2.0);
+//! assert_eq!(pick(Dual::variable(1.0), 5.0, &mut log).unwrap().re(), 5.0);
+//! assert_eq!(log.last, 1.0);
 //! ```
 //!
 //! ## Out of scope

@@ -266,6 +266,24 @@ pub fn wrappable(e: &Expr) -> bool {
     }
 }
 
+/// A place whose sub-expressions can be evaluated twice without effect (the generated code
+/// reads its type with `&place` before assigning).
+fn pure_place(e: &Expr) -> bool {
+    fn pure(e: &Expr) -> bool {
+        match unparen(e) {
+            Expr::Path(_) | Expr::Lit(_) => true,
+            Expr::Field(f) => pure(&f.base),
+            Expr::Index(i) => pure(&i.expr) && pure(&i.index),
+            Expr::Unary(u) => pure(&u.expr),
+            Expr::Binary(b) => pure(&b.left) && pure(&b.right),
+            Expr::Tuple(t) => t.elems.iter().all(pure),
+            Expr::MethodCall(m) => m.method == "len" && m.args.is_empty() && pure(&m.receiver),
+            _ => false,
+        }
+    }
+    matches!(unparen(e), Expr::Field(_) | Expr::Index(_) | Expr::Unary(_)) && pure(e)
+}
+
 /// Place-like branch tails (`if c { x } else { b[0] }`): these are promoted in every branch.
 fn place_like(e: &Expr) -> bool {
     match unparen(e) {
@@ -292,6 +310,15 @@ impl Rewriter<'_> {
         let (s, k) = (&self.ctx.scalar, &self.ctx.krate);
         syn::parse2(quote_spanned!(span=> (&#k::__private::W::new(#e)).__promote::<#s>()))
             .expect("promotion parses")
+    }
+
+    fn assign_value(&self, place: &Expr, rhs: Expr, span: Span) -> Expr {
+        let rhs = into_unparen(rhs);
+        let (s, k) = (&self.ctx.scalar, &self.ctx.krate);
+        syn::parse2(quote_spanned!(span=>
+            (&&&#k::__private::W2::new(#rhs, #k::__private::place_type(&#place))).__conv::<#s>()
+        ))
+        .expect("assignment parses")
     }
 
     fn promote_recv(&self, e: Expr) -> Expr {
@@ -602,8 +629,20 @@ impl VisitMut for Rewriter<'_> {
                 }
             }
             Expr::Assign(a) => {
-                self.visit_expr_mut(&mut a.left);
-                self.promoted(&mut a.right);
+                if matches!(unparen(&a.left), Expr::Path(_)) || !pure_place(&a.left) {
+                    // A local (maybe not initialised yet: `let y; y = w;`), or a place whose
+                    // evaluation has effects: promote the value.
+                    self.visit_expr_mut(&mut a.left);
+                    self.promoted(&mut a.right);
+                } else {
+                    // `out[i] = ..`, `self.f = ..`, `*o = ..`: the place's type decides, so
+                    // `log.last = x.value()` stays f64 and `out[i] = b[i]` becomes `S`.
+                    self.visit_expr_mut(&mut a.left);
+                    self.visit_expr_mut(&mut a.right);
+                    let span = a.right.span();
+                    let rhs = std::mem::replace(&mut *a.right, Expr::Verbatim(TokenStream::new()));
+                    *a.right = self.assign_value(&a.left, rhs, span);
+                }
             }
             Expr::Return(r) if self.closure_depth == 0 && self.ctx.ret_has_f64 => {
                 if let Some(v) = &mut r.expr {

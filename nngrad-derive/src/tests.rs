@@ -105,9 +105,18 @@ fn r6_promotion_positions() {
     same(
         rw(
             false,
-            quote!(let mut acc = b[i]; out[i] = w; let mut o = self.b2.clone(); let mut v = Vec::new(); let mut s = x.iter().sum();),
+            quote!(let mut acc = b[i]; y = w; let mut o = self.b2.clone(); let mut v = Vec::new(); let mut s = x.iter().sum();),
         ),
-        quote!(let mut acc = #pb; out[i] = #pw; let mut o = #pc; let mut v = Vec::new(); let mut s = x.iter().sum();),
+        quote!(let mut acc = #pb; y = #pw; let mut o = #pc; let mut v = Vec::new(); let mut s = x.iter().sum();),
+    );
+    // Places other than locals: the place's type decides (so `log.last = x.value()` stays
+    // f64); a place with effects in its index falls back to promoting the value.
+    same(
+        rw(false, quote!(out[i] = w; out[next()] = w;)),
+        quote!(
+            out[i] = (&&&K::__private::W2::new(w, K::__private::place_type(&out[i]))).__conv::<S>();
+            out[next()] = #pw;
+        ),
     );
     // typed lets whose type mentions f64, and tuple destructuring with `mut`
     let (p0, p1) = (promote!(buf[0]), promote!(b.to_vec()));

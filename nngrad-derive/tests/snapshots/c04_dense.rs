@@ -6,8 +6,9 @@ where
 {
     #[allow(unused_imports)]
     use ::nngrad_core::__private::{
-        PromoteL0 as _, PromoteL1 as _, RecvL0 as _, RecvRef as _, RecvL1 as _,
-        ToSL0 as _, ToSL1 as _, ValL0 as _, ValL1 as _,
+        ConvL0 as _, ConvL1 as _, ConvL2 as _, PromoteL0 as _, PromoteL1 as _,
+        RecvL0 as _, RecvRef as _, RecvL1 as _, ToSL0 as _, ToSL1 as _, ValL0 as _,
+        ValL1 as _,
     };
     #[allow(unused_imports)]
     use ::nngrad_core::Scalar as _;
@@ -17,7 +18,11 @@ where
         for j in 0..x.len() {
             acc += w[i][j] * x[j];
         }
-        out[i] = (&::nngrad_core::__private::W::new(acc.tanh())).__promote::<S>();
+        out[i] = (&&&::nngrad_core::__private::W2::new(
+            acc.tanh(),
+            ::nngrad_core::__private::place_type(&out[i]),
+        ))
+            .__conv::<S>();
     }
     (&::nngrad_core::__private::W::new(out)).__promote::<S>()
 }

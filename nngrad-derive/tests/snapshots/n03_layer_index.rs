@@ -10,8 +10,9 @@ where
 {
     #[allow(unused_imports)]
     use ::nngrad_core::__private::{
-        PromoteL0 as _, PromoteL1 as _, RecvL0 as _, RecvRef as _, RecvL1 as _,
-        ToSL0 as _, ToSL1 as _, ValL0 as _, ValL1 as _,
+        ConvL0 as _, ConvL1 as _, ConvL2 as _, PromoteL0 as _, PromoteL1 as _,
+        RecvL0 as _, RecvRef as _, RecvL1 as _, ToSL0 as _, ToSL1 as _, ValL0 as _,
+        ValL1 as _,
     };
     #[allow(unused_imports)]
     use ::nngrad_core::Scalar as _;
@@ -25,12 +26,13 @@ where
         for j in 0..w.ncols() {
             acc += w[(i, j)] * x[j];
         }
-        out[i] = (&::nngrad_core::__private::W::new(
+        out[i] = (&&&::nngrad_core::__private::W2::new(
             (&::nngrad_core::__private::W::new(acc))
                 .__promote_recv::<S>()
                 .max(<S as ::nngrad_core::Scalar>::cst(0.0)),
+            ::nngrad_core::__private::place_type(&out[i]),
         ))
-            .__promote::<S>();
+            .__conv::<S>();
     }
     (&::nngrad_core::__private::W::new(out)).__promote::<S>()
 }
