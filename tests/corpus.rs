@@ -224,6 +224,17 @@ case!(c48_sim, [0.7, -1.3], |x| (
     c48_sim(x[0], x[1]),
     c48_sim(x[0] * 30.0, x[1])
 ));
+case!(c49_f64_storage, [0.7, -1.3], |x| {
+    let mut stats = Stats {
+        last: 0.0,
+        calls: 0,
+    };
+    let mut scratch = [0.0; 2];
+    let y = c49_f64_storage(x, &[0.5, 2.0], &mut stats, &mut scratch);
+    assert_eq!((stats.calls, scratch), (1, [1.0, 4.0]));
+    assert_eq!(stats.last, nngrad_core::Scalar::value(y));
+    y
+});
 case!(
     n01_layer_all,
     [0.7, -1.3, 0.3, -0.2, 0.5, 0.1, 0.05, -0.1],

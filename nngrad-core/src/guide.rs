@@ -139,7 +139,7 @@
 //! | E0308 `expected f64, found type parameter S` at a call | a plain helper `fn squash(v: f64)` | make the helper `#[differentiable]` too |
 //! | same, at a call of a fn nested in the body | nested items stay `f64` | move it out and make it `#[differentiable]` |
 //! | E0308 `expected &[Vec<S>], found &Vec<Vec<f64>>` | a helper whose weights became `S` called with `f64` weights | `#[differentiable(wrt(x))]` on the helper |
-//! | E0308 `expected f64, found S` at `log.last = ..` or `*out = ..` of a `#[nograd] out: &mut f64` | `f64` storage receiving a value with derivatives | store `x.value()` (drops the derivative, visibly), or make the storage `S` (drop `#[nograd]`) |
+//! | E0308 `expected f64, found S` at `log.last = ..` or `*out = ..` of a `#[nograd] out: &mut f64` | `f64` storage receiving a value with derivatives | store `x.value()` (drops the derivative, visibly), or make the storage `S` (drop `#[nograd]`); for pure f64 arithmetic with literals (`scratch[i] = w[i] * 2.0`, where the literal became `S`) use `nograd!(w[i] * 2.0)` |
 //! | E0599 `no method named relu found for type parameter S` | your own trait implemented for `f64` only | `impl<S: Scalar> MyTrait for S` |
 //! | E0599 `no method named to_bits found` | bit-level float API has no meaning for a dual | `x.value().to_bits()` |
 //! | E0308 `expected type parameter S, found floating-point number` in a `match` | float literal pattern on an `S` value | `if x == 0.0 { .. }` |

@@ -637,6 +637,24 @@ pub fn c48_sim(x0: f64, v0: f64) -> f64 {
     acc + first
 }
 
+pub struct Stats {
+    pub last: f64,
+    pub calls: usize,
+}
+
+#[differentiable(wrt(x))]
+pub fn c49_f64_storage(x: &[f64], w: &[f64], stats: &mut Stats, scratch: &mut [f64]) -> f64 {
+    let mut total = 0.0;
+    for i in 0..x.len() {
+        // Literals become `S`, so pure-f64 arithmetic bound for f64 storage uses the escape hatch.
+        scratch[i] = nngrad_core::nograd!(w[i] * 2.0);
+        total += x[i] * scratch[i];
+    }
+    stats.last = total.value();
+    stats.calls += 1;
+    total
+}
+
 // ---- nalgebra ----
 
 #[differentiable]
