@@ -30,6 +30,14 @@ pub fn core_path(args: &Args) -> TokenStream {
     }
 }
 
+/// `core_path` when the args name a crate, else the already resolved `k`.
+fn core_path_or(args: &Args, k: &TokenStream) -> TokenStream {
+    match &args.krate {
+        Some(p) => p.to_token_stream(),
+        None => k.clone(),
+    }
+}
+
 /// The three bundles `f64 op S`, `&f64 op S`, `&S op ..` (not implied by `S: Scalar`,
 /// rust-lang/rust#20671, so every generated fn repeats them).
 pub fn bundle_predicates(s: &Ident, k: &TokenStream) -> TokenStream {
@@ -242,14 +250,11 @@ fn expand_impl(imp: &mut ItemImpl, args: &Args, k: &TokenStream) -> syn::Result<
         let ImplItem::Fn(m) = item else { continue };
         let skip = take_marker(&mut m.attrs, "nograd").is_some();
         let own = take_marker(&mut m.attrs, "differentiable");
-        if skip || m.sig.receiver().is_none() {
-            if !skip && own.is_none() {
-                continue;
-            }
-            if skip {
-                diagnostics::strip_param_markers(&mut m.sig);
-                continue;
-            }
+        // `#[nograd]` methods, and associated fns (constructors) not explicitly marked, stay
+        // as written.
+        if skip || (m.sig.receiver().is_none() && own.is_none()) {
+            diagnostics::strip_param_markers(&mut m.sig);
+            continue;
         }
         let (margs, required) = match &own {
             Some(attr) => {
@@ -271,6 +276,7 @@ fn expand_impl(imp: &mut ItemImpl, args: &Args, k: &TokenStream) -> syn::Result<
                 false,
             ),
         };
+        let k = &core_path_or(&margs, k);
         if let Err(e) = expand_parts(&mut m.sig, &mut m.block, &margs, k, &outer, required) {
             match &mut errors {
                 Some(all) => all.combine(e),

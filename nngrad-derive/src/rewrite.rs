@@ -294,10 +294,6 @@ fn place_like(e: &Expr) -> bool {
 }
 
 impl Rewriter<'_> {
-    fn span_of(e: &Expr) -> Span {
-        e.span()
-    }
-
     fn cst(&self, inner: TokenStream, span: Span) -> Expr {
         let (s, k) = (&self.ctx.scalar, &self.ctx.krate);
         syn::parse2(quote_spanned!(span=> <#s as #k::Scalar>::cst(#inner)))
@@ -306,7 +302,7 @@ impl Rewriter<'_> {
 
     fn promote(&self, e: Expr) -> Expr {
         let e = into_unparen(e);
-        let span = Self::span_of(&e);
+        let span = e.span();
         let (s, k) = (&self.ctx.scalar, &self.ctx.krate);
         syn::parse2(quote_spanned!(span=> (&#k::__private::W::new(#e)).__promote::<#s>()))
             .expect("promotion parses")
@@ -323,7 +319,7 @@ impl Rewriter<'_> {
 
     fn promote_recv(&self, e: Expr) -> Expr {
         let e = into_unparen(e);
-        let span = Self::span_of(&e);
+        let span = e.span();
         let (s, k) = (&self.ctx.scalar, &self.ctx.krate);
         syn::parse2(quote_spanned!(span=> (&#k::__private::W::new(#e)).__promote_recv::<#s>()))
             .expect("receiver promotion parses")
@@ -331,7 +327,7 @@ impl Rewriter<'_> {
 
     fn to_s(&self, e: Expr) -> Expr {
         let e = into_unparen(e);
-        let span = Self::span_of(&e);
+        let span = e.span();
         let (s, k) = (&self.ctx.scalar, &self.ctx.krate);
         syn::parse2(quote_spanned!(span=> (&#k::__private::W::new(#e)).__to_s::<#s>()))
             .expect("to_s parses")
@@ -339,7 +335,7 @@ impl Rewriter<'_> {
 
     fn val(&self, e: Expr) -> Expr {
         let e = into_unparen(e);
-        let span = Self::span_of(&e);
+        let span = e.span();
         let k = &self.ctx.krate;
         syn::parse2(quote_spanned!(span=> (&#k::__private::W::new(#e)).__val()))
             .expect("val parses")
@@ -711,7 +707,7 @@ impl VisitMut for Rewriter<'_> {
         if let Type::Path(tp) = t {
             if tp.qself.is_none() && tp.path.is_ident("f64") {
                 let span = tp.span();
-                *t = Type::Verbatim(Ident2::with_span(&self.ctx.scalar, span));
+                *t = Type::Verbatim(respanned(&self.ctx.scalar, span));
                 return;
             }
         }
@@ -730,10 +726,7 @@ impl VisitMut for Rewriter<'_> {
     }
 }
 
-/// An ident re-spanned at the user's token (so `S` in a body type points at the `f64`).
-struct Ident2;
-impl Ident2 {
-    fn with_span(id: &syn::Ident, span: Span) -> TokenStream {
-        syn::Ident::new(&id.to_string(), span).into_token_stream()
-    }
+/// The scalar ident at the user's `f64` token, so errors about a body type point there.
+fn respanned(id: &syn::Ident, span: Span) -> TokenStream {
+    syn::Ident::new(&id.to_string(), span).into_token_stream()
 }
