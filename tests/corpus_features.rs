@@ -140,3 +140,31 @@ fn second_order_through_nested_duals() {
     assert_eq!(g, vec![-400.0, 200.0]);
     assert_eq!(h, nalgebra::dmatrix![402.0, -400.0; -400.0, 200.0]);
 }
+
+/// Every promotion position in code that is not under `#[allow(clippy::..)]`: the generated
+/// wrappers must not trip clippy in user crates (this file is linted with `-D warnings`).
+#[differentiable(wrt(x))]
+fn lint_clean(x: &[f64], b: &[f64]) -> Vec<f64> {
+    let mut out = vec![0.0; x.len()];
+    let mut best = b[0];
+    for i in 0..x.len() {
+        out[i] = b[i];
+        out[i] += x[i] * 2.0;
+        if x[i] > best {
+            best = x[i];
+        }
+    }
+    let m = b.iter().map(|v| v.max(x[0])).fold(f64::MIN, f64::max);
+    out.push(best.max(m) + (x.len() as f64).sqrt() + f64::from(2u8) - (x[0] as i64) as f64);
+    out
+}
+
+#[test]
+fn lint_clean_values() {
+    let y = lint_clean(&[1.5, -0.5], &[0.25, 0.75]);
+    assert_eq!(y[..2], [0.25 + 3.0, 0.75 - 1.0]);
+    let d = lint_clean(&[Dual::variable(1.5), Dual::constant(-0.5)], &[0.25, 0.75]);
+    assert_eq!(d[0].eps(), 2.0);
+    // best = x[0] and m = max(b, x[0]) = x[0]: both follow x[0]
+    assert_eq!(d[2].eps(), 1.0);
+}
