@@ -235,6 +235,10 @@ case!(c49_f64_storage, [0.7, -1.3], |x| {
     assert_eq!(stats.last, nngrad_core::Scalar::value(y));
     y
 });
+case!(c50_everyday, [0.3, 0.4], |x| c50_everyday(
+    x,
+    &[vec![1.0, 2.0], vec![-0.5, 0.25]]
+));
 case!(
     n01_layer_all,
     [0.7, -1.3, 0.3, -0.2, 0.5, 0.1, 0.05, -0.1],

@@ -655,6 +655,25 @@ pub fn c49_f64_storage(x: &[f64], w: &[f64], stats: &mut Stats, scratch: &mut [f
     total
 }
 
+#[differentiable(wrt(x))]
+pub fn c50_everyday(x: &[f64], w: &[Vec<f64>]) -> Vec<f64> {
+    let y: Vec<f64> = w.iter().map(|row| row.iter().zip(x).map(|(a, b)| a * b).sum()).collect();
+    let own = x.to_owned();
+    let mean = x.iter().copied().sum::<f64>() / x.len() as f64;
+    let series = (1..=3).map(|k| k as f64 * x[0]).sum::<f64>();
+    let [a, b] = [x[0], x[1]];
+    let v = x.iter().map(|v| v.powi(2)).collect::<Vec<_>>();
+    let h = f64::hypot(a, b) + x[0].clamp(-1.0, 1.0) + std::f64::consts::FRAC_PI_2;
+    let mut arr: [f64; 3] = [0.0; 3];
+    arr[0] = x[0];
+    arr.iter_mut().for_each(|v| *v *= 2.0);
+    let e: f64 = x.iter().enumerate().map(|(i, v)| v * i as f64).sum();
+    let t = (0..10).fold(x[0], |acc, _| acc * 0.9);
+    let mut out = y;
+    out.push(own[0] + mean + series + v[1] + h + arr[0] + e + t);
+    out
+}
+
 // ---- nalgebra ----
 
 #[differentiable]
