@@ -60,6 +60,8 @@ pub mod kernels;
 pub mod matlab;
 mod nalgebra_impls;
 mod num_traits_impls;
+#[cfg(feature = "onnx")]
+pub mod onnx;
 mod outputs;
 mod rules;
 mod scalar;
