@@ -143,6 +143,11 @@ fn run(args: Args) -> Result<(), String> {
         .clone()
         .unwrap_or_else(|| root.join(DEFAULT_MODEL));
     let net = Net::load(&model, args.output.as_deref())?;
+    // As the user typed it, or the shipped model relative to the repository.
+    let shown = match &args.model {
+        Some(path) => path.display().to_string(),
+        None => DEFAULT_MODEL.to_string(),
+    };
     let n = net.input_len();
     let points = match (args.points, &args.model) {
         (Some(points), _) => points,
@@ -178,11 +183,8 @@ fn run(args: Args) -> Result<(), String> {
         format!("cannot write the output: {e}")
     };
     match args.format {
-        Format::Table => writeln!(out, "model: {}", model.display()).map_err(io)?,
-        Format::Json => {
-            report::json_start(&mut out, &model.display().to_string(), &inputs, &outputs)
-                .map_err(io)?
-        }
+        Format::Table => writeln!(out, "model: {shown}").map_err(io)?,
+        Format::Json => report::json_start(&mut out, &shown, &inputs, &outputs).map_err(io)?,
         Format::Csv => report::csv_header(&mut out, &inputs).map_err(io)?,
     }
     let mut worst = (0.0f64, 0.0f64);
