@@ -284,3 +284,95 @@ fn corrupting_any_byte_or_truncating_never_panics() {
         &panics[..panics.len().min(10)]
     );
 }
+
+/// Every attribute of every node of the conformance models (and the fixtures) set to hostile
+/// values (negative, zero, huge, NaN), and every initializer's dims scrambled: load, forward
+/// and jvp must return, never panic.
+#[test]
+fn hostile_attributes_and_dims_never_panic() {
+    let shared = std::env::var_os("NNGRAD_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/onnx"))
+            .unwrap()
+            .map(|e| e.unwrap().path().join("model.onnx"))
+            .filter(|p| p.exists())
+            .collect();
+    match std::fs::read_dir(shared.join("onnx-conformance")) {
+        Ok(rd) => files.extend(rd.map(|e| e.unwrap().path().join("model.onnx")).filter(|p| p.exists())),
+        Err(_) => eprintln!("\n!!!! ../shared/onnx-conformance absent: hostile-attribute test runs on the fixtures only !!!!\n"),
+    }
+    files.sort();
+    let prev = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let mut panics = Vec::new();
+    let mut tried = 0usize;
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        if bytes.len() > 200_000 {
+            continue;
+        }
+        let base = ModelProto::decode(bytes.as_slice()).unwrap();
+        let graph = base.graph.as_ref().unwrap();
+        let mut variants: Vec<ModelProto> = Vec::new();
+        for (ni, n) in graph.node.iter().enumerate() {
+            for ai in 0..n.attribute.len() {
+                for &v in &[-1i64, 0, 3, 1 << 40, i64::MIN] {
+                    let mut m = base.clone();
+                    let at = &mut m.graph.as_mut().unwrap().node[ni].attribute[ai];
+                    at.i = v;
+                    at.f = v as f32;
+                    for x in at.ints.iter_mut() {
+                        *x = v;
+                    }
+                    if v == 3 {
+                        at.ints.push(v);
+                        at.f = f32::NAN;
+                    }
+                    variants.push(m);
+                }
+            }
+        }
+        for (ti, t) in graph.initializer.iter().enumerate() {
+            if !t.dims.is_empty() {
+                let mut m = base.clone();
+                m.graph.as_mut().unwrap().initializer[ti].dims.reverse();
+                m.graph.as_mut().unwrap().initializer[ti].dims.push(1);
+                variants.push(m);
+            }
+        }
+        for (k, m) in variants.iter().enumerate() {
+            tried += 1;
+            if exercise(&m.encode_to_vec()) {
+                panics.push(format!("{}: variant {k}", f.display()));
+            }
+        }
+    }
+    std::panic::set_hook(prev);
+    eprintln!("hostile variants tried: {tried}");
+    assert!(tried > 100, "only {tried} variants");
+    assert!(
+        panics.is_empty(),
+        "{} panics, first: {:?}",
+        panics.len(),
+        &panics[..panics.len().min(10)]
+    );
+}
+
+#[test]
+fn models_are_send_sync_and_debug_is_short() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Model>();
+    let m = Model::load(fixture("digits_keras_cnn_conv2d")).unwrap();
+    let s = format!("{m:?}");
+    assert!(s.contains("dense_3") && s.len() < 400, "{s}");
+    // one model shared by threads
+    let x = vec![0.25; 64];
+    let y = m.forward(&x).unwrap();
+    std::thread::scope(|sc| {
+        for _ in 0..2 {
+            sc.spawn(|| assert_eq!(m.forward(&x).unwrap(), y));
+        }
+    });
+}

@@ -45,7 +45,7 @@ struct Plan {
 /// assert_eq!(j.shape(), (3, 13));
 /// # Ok::<(), nngrad_core::onnx::Error>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Model {
     graph: Arc<Graph>,
     input: usize,
@@ -54,6 +54,18 @@ pub struct Model {
     output_shape: Vec<usize>,
     output_int: bool,
     plan: Arc<Plan>,
+}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Model")
+            .field("input", &(self.input_name(), self.input_shape()))
+            .field("output", &(self.output_name(), self.output_shape()))
+            .field("outputs", &self.output_names())
+            .field("opset", &self.opset())
+            .field("nodes_evaluated", &self.plan.steps.len())
+            .finish()
+    }
 }
 
 impl Model {
