@@ -38,7 +38,7 @@ pub fn table(
     }
     writeln!(
         out,
-        "Jacobian d output / d input ({} outputs x {} inputs):",
+        "Jacobian d output / d input ({} x {}; a column per output, a row per input):",
         p.j.nrows(),
         p.j.ncols()
     )?;
