@@ -144,3 +144,8 @@ pub use private as __private;
 macro_rules! nograd {
     ($($t:tt)*) => { $($t)* };
 }
+
+/// The README's code blocks, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
