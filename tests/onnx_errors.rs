@@ -2,10 +2,12 @@
 //! damaged bytes (every single-byte corruption and truncation of the fixtures), vendor
 //! operators, cycles, external data, absurd sizes, wrong lengths, integer outputs.
 
+mod common;
+
+use common::onnx::value_info;
 use nngrad_core::onnx::proto::{
-    data_type, Dimension, GraphProto, ModelProto, NodeProto, OperatorSetIdProto,
-    StringStringEntryProto, TensorProto, TensorShapeProto, TypeProto, TypeProtoTensor,
-    ValueInfoProto,
+    data_type, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, StringStringEntryProto,
+    TensorProto, ValueInfoProto,
 };
 use nngrad_core::onnx::{Error, Model};
 use prost::Message;
@@ -19,34 +21,11 @@ fn fixture(name: &str) -> PathBuf {
         .join("model.onnx")
 }
 
-fn value_info(name: &str, elem: i32, dims: &[i64]) -> ValueInfoProto {
-    ValueInfoProto {
-        name: name.into(),
-        r#type: Some(TypeProto {
-            tensor_type: Some(TypeProtoTensor {
-                elem_type: elem,
-                shape: Some(TensorShapeProto {
-                    dim: dims
-                        .iter()
-                        .map(|&d| Dimension {
-                            dim_value: Some(d),
-                            dim_param: None,
-                        })
-                        .collect(),
-                }),
-            }),
-        }),
-    }
-}
-
 fn node(op: &str, domain: &str, name: &str, ins: &[&str], outs: &[&str]) -> NodeProto {
     NodeProto {
-        input: ins.iter().map(|s| s.to_string()).collect(),
-        output: outs.iter().map(|s| s.to_string()).collect(),
         name: name.into(),
-        op_type: op.into(),
-        attribute: vec![],
         domain: domain.into(),
+        ..common::onnx::node(op, ins, outs, vec![])
     }
 }
 

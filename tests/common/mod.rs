@@ -1,6 +1,9 @@
 //! Shared checks of the corpus tests.
 #![allow(dead_code)]
 
+pub mod json;
+pub mod onnx;
+
 use nngrad_core::Dual;
 
 /// Flattens a result into (value, tangent) pairs; plain f64 has tangent 0.
