@@ -300,12 +300,19 @@ impl Rewriter<'_> {
             .expect("cst call parses")
     }
 
-    fn promote(&self, e: Expr) -> Expr {
+    /// `(&W::new(e)).method::<S>()`: the autoref dispatch through which every promotion
+    /// picks its conversion from the type of `e`, which only the compiler knows.
+    fn dispatch(&self, e: Expr, method: &str) -> Expr {
         let e = into_unparen(e);
         let span = e.span();
         let (s, k) = (&self.ctx.scalar, &self.ctx.krate);
-        syn::parse2(quote_spanned!(span=> (&#k::__private::W::new(#e)).__promote::<#s>()))
-            .expect("promotion parses")
+        let method = syn::Ident::new(method, span);
+        syn::parse2(quote_spanned!(span=> (&#k::__private::W::new(#e)).#method::<#s>()))
+            .expect("dispatch call parses")
+    }
+
+    fn promote(&self, e: Expr) -> Expr {
+        self.dispatch(e, "__promote")
     }
 
     fn assign_value(&self, place: &Expr, rhs: Expr, span: Span) -> Expr {
@@ -318,19 +325,11 @@ impl Rewriter<'_> {
     }
 
     fn promote_recv(&self, e: Expr) -> Expr {
-        let e = into_unparen(e);
-        let span = e.span();
-        let (s, k) = (&self.ctx.scalar, &self.ctx.krate);
-        syn::parse2(quote_spanned!(span=> (&#k::__private::W::new(#e)).__promote_recv::<#s>()))
-            .expect("receiver promotion parses")
+        self.dispatch(e, "__promote_recv")
     }
 
     fn to_s(&self, e: Expr) -> Expr {
-        let e = into_unparen(e);
-        let span = e.span();
-        let (s, k) = (&self.ctx.scalar, &self.ctx.krate);
-        syn::parse2(quote_spanned!(span=> (&#k::__private::W::new(#e)).__to_s::<#s>()))
-            .expect("to_s parses")
+        self.dispatch(e, "__to_s")
     }
 
     fn val(&self, e: Expr) -> Expr {
