@@ -161,8 +161,9 @@ fn geometry(
     })
 }
 
-/// Calls `f(l, taps)` for every output position `l` (row-major), where `taps` yields, for
-/// every kernel tap in row-major order, `(tap index, Some(input offset) or None, in padded extent)`.
+/// Calls `f(l, taps)` for every output position `l` (row-major), where `taps` holds, for
+/// every kernel tap in row-major order, `(Some(input offset) or None in the padding, whether
+/// the tap lies inside the padded extent)`.
 fn for_each_window(
     g: &Geometry,
     in_shape: &[usize],
