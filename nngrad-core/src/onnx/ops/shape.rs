@@ -256,14 +256,14 @@ pub(crate) fn concat<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
             .map(|v| v.as_int("input"))
             .collect::<Result<_, _>>()?;
         Value::int(concat_t(&ts, axis)?)
-    } else if vals.iter().all(|v| matches!(v, Value::Float(_))) {
-        let ts: Vec<&Tensor<f64>> = vals
-            .iter()
-            .map(|v| match v {
-                Value::Float(t) => &**t,
-                _ => unreachable!(),
-            })
-            .collect();
+    } else if let Some(ts) = vals
+        .iter()
+        .map(|v| match v {
+            Value::Float(t) => Some(&**t),
+            _ => None,
+        })
+        .collect::<Option<Vec<&Tensor<f64>>>>()
+    {
         Value::float(concat_t(&ts, axis)?)
     } else {
         let owned: Vec<Tensor<S>> = vals
