@@ -376,16 +376,7 @@ impl Rewriter<'_> {
                     self.ret_value(els);
                 }
             }
-            Expr::Match(m) => {
-                self.visit_expr_mut(&mut m.expr);
-                for arm in &mut m.arms {
-                    self.visit_pat_mut(&mut arm.pat);
-                    if let Some((_, g)) = &mut arm.guard {
-                        self.visit_expr_mut(g);
-                    }
-                    self.ret_value(&mut arm.body);
-                }
-            }
+            Expr::Match(m) => self.match_with(m, Self::ret_value),
             _ => self.promoted(e),
         }
     }
@@ -410,6 +401,19 @@ impl Rewriter<'_> {
                 Stmt::Expr(e, None) if i + 1 == n => tail(self, e),
                 other => self.visit_stmt_mut(other),
             }
+        }
+    }
+
+    /// Like `block_with` for a `match`: scrutinee, patterns and guards are visited
+    /// as usual, every arm's body is the value and goes to `arm_value`.
+    fn match_with(&mut self, m: &mut syn::ExprMatch, arm_value: fn(&mut Self, &mut Expr)) {
+        self.visit_expr_mut(&mut m.expr);
+        for arm in &mut m.arms {
+            self.visit_pat_mut(&mut arm.pat);
+            if let Some((_, g)) = &mut arm.guard {
+                self.visit_expr_mut(g);
+            }
+            arm_value(self, &mut arm.body);
         }
     }
 
@@ -660,16 +664,7 @@ impl VisitMut for Rewriter<'_> {
                     self.branch_value(els);
                 }
             }
-            Expr::Match(m) => {
-                self.visit_expr_mut(&mut m.expr);
-                for arm in &mut m.arms {
-                    self.visit_pat_mut(&mut arm.pat);
-                    if let Some((_, g)) = &mut arm.guard {
-                        self.visit_expr_mut(g);
-                    }
-                    self.branch_value(&mut arm.body);
-                }
-            }
+            Expr::Match(m) => self.match_with(m, Self::branch_value),
             Expr::Macro(m) => {
                 if m.mac.path.is_ident("vec") {
                     self.rewrite_vec_macro(&mut m.mac);
