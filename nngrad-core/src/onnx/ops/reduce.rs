@@ -59,6 +59,16 @@ fn reduced_shape(shape: &[usize], reduced: &[bool], keepdims: bool) -> Vec<usize
         .collect()
 }
 
+/// How many input elements fold into each output element.
+fn reduced_count(shape: &[usize], reduced: &[bool]) -> usize {
+    shape
+        .iter()
+        .zip(reduced)
+        .filter(|(_, &r)| r)
+        .map(|(&d, _)| d)
+        .product()
+}
+
 #[derive(Clone, Copy, PartialEq)]
 enum Red {
     Sum,
@@ -69,13 +79,7 @@ enum Red {
 fn reduce_float<T: Scalar>(t: &Tensor<T>, reduced: &[bool], keepdims: bool, red: Red) -> Tensor<T> {
     let shape = reduced_shape(&t.shape, reduced, keepdims);
     let m: usize = shape.iter().product();
-    let count: usize = t
-        .shape
-        .iter()
-        .zip(reduced)
-        .filter(|(_, &r)| r)
-        .map(|(&d, _)| d)
-        .product();
+    let count = reduced_count(&t.shape, reduced);
     let mut out: Vec<Option<T>> = vec![None; m];
     for_each_reduced(&t.shape, reduced, |i, o| {
         let v = t.data[i];
@@ -108,13 +112,7 @@ fn reduce_float<T: Scalar>(t: &Tensor<T>, reduced: &[bool], keepdims: bool, red:
 fn reduce_int(t: &Tensor<i64>, reduced: &[bool], keepdims: bool, red: Red) -> Tensor<i64> {
     let shape = reduced_shape(&t.shape, reduced, keepdims);
     let m: usize = shape.iter().product();
-    let count: usize = t
-        .shape
-        .iter()
-        .zip(reduced)
-        .filter(|(_, &r)| r)
-        .map(|(&d, _)| d)
-        .product();
+    let count = reduced_count(&t.shape, reduced);
     let init = if red == Red::Max { i64::MIN } else { 0 };
     let mut out = vec![init; m];
     for_each_reduced(&t.shape, reduced, |i, o| {
