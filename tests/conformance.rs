@@ -7,16 +7,15 @@
 //! `CONFORMANCE_FILTER=substring` runs a subset; `NNGRAD_SHARED=dir` points at another
 //! shared folder.
 
+mod common;
+
 use nngrad_core::onnx::{Error, Model};
 use serde_json::Value as Json;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 
 fn root() -> Option<PathBuf> {
-    // ../shared beside the repository (as CI lays it out); NNGRAD_SHARED overrides it
-    let shared = std::env::var_os("NNGRAD_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    let shared = common::shared_dir();
     let p = shared.join("onnx-conformance");
     p.is_dir().then_some(p)
 }

@@ -3,6 +3,9 @@
 //! extended-precision Jacobians for the ONNX models, a float64 chain rule for the MATLAB
 //! network).
 
+mod common;
+
+use common::json::{floats, matrix};
 use nngrad_core::onnx::Model;
 use serde_json::Value as Json;
 use std::collections::HashMap;
@@ -74,18 +77,6 @@ fn stdout(out: &Output) -> String {
 fn reference(dir: &str) -> Json {
     let text = std::fs::read_to_string(root().join(dir).join("reference.json")).unwrap();
     serde_json::from_str(&text).unwrap()
-}
-
-fn numbers(v: &Json) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
-
-fn matrix(v: &Json) -> Vec<Vec<f64>> {
-    v.as_array().unwrap().iter().map(numbers).collect()
 }
 
 /// `{:?}` round-trips f64 exactly, so the example sees the reference's very point.
@@ -176,12 +167,12 @@ fn json_matches_the_reference_jacobians_and_the_library() {
     .unwrap();
     let library = Model::load(root().join(&model)).unwrap();
     for (k, p) in printed.iter().enumerate() {
-        assert_eq!(numbers(&p["input"]), points[k]);
+        assert_eq!(floats(&p["input"]), points[k]);
         let jacobian = matrix(&p["jacobian"]);
         let want = matrix(&extended["jacobians"][k]);
         assert!(relative_gap(&jacobian, &want) < 1e-9, "point {k}");
-        let outputs = numbers(&p["output"]);
-        let want = vec![numbers(&extended["outputs"][k])];
+        let outputs = floats(&p["output"]);
+        let want = vec![floats(&extended["outputs"][k])];
         assert!(
             relative_gap(std::slice::from_ref(&outputs), &want) < 1e-9,
             "point {k}"
@@ -231,7 +222,7 @@ fn csv_has_one_row_per_output_of_every_point() {
         assert_eq!(row[0], (point + 1).to_string());
         assert_eq!(row[1], format!("dense_3[{output}]"));
         let got: Vec<f64> = row[3..].iter().map(|v| v.parse().unwrap()).collect();
-        let want = numbers(&reference["jacobians_reference_f64"][point][output]);
+        let want = floats(&reference["jacobians_reference_f64"][point][output]);
         let all = matrix(&reference["jacobians_reference_f64"][point]);
         let scale = all.iter().flatten().fold(0.0f64, |m, v| m.max(v.abs()));
         for (g, w) in got.iter().zip(&want) {
@@ -247,7 +238,7 @@ fn csv_has_one_row_per_output_of_every_point() {
 fn a_matlab_genfunction_file_works_like_an_onnx_model() {
     let reference = reference(MATLAB);
     let model = format!("{MATLAB}/myNeuralNetworkFunction.m");
-    let point = numbers(&reference["points"][0]);
+    let point = floats(&reference["points"][0]);
     let input = csv_line(&point);
 
     let json: Json = serde_json::from_str(&stdout(&run(

@@ -2,10 +2,12 @@
 //! damaged bytes (every single-byte corruption and truncation of the fixtures), vendor
 //! operators, cycles, external data, absurd sizes, wrong lengths, integer outputs.
 
+mod common;
+
+use common::onnx::value_info;
 use nngrad_core::onnx::proto::{
-    data_type, Dimension, GraphProto, ModelProto, NodeProto, OperatorSetIdProto,
-    StringStringEntryProto, TensorProto, TensorShapeProto, TypeProto, TypeProtoTensor,
-    ValueInfoProto,
+    data_type, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, StringStringEntryProto,
+    TensorProto, ValueInfoProto,
 };
 use nngrad_core::onnx::{Error, Model};
 use prost::Message;
@@ -19,34 +21,11 @@ fn fixture(name: &str) -> PathBuf {
         .join("model.onnx")
 }
 
-fn value_info(name: &str, elem: i32, dims: &[i64]) -> ValueInfoProto {
-    ValueInfoProto {
-        name: name.into(),
-        r#type: Some(TypeProto {
-            tensor_type: Some(TypeProtoTensor {
-                elem_type: elem,
-                shape: Some(TensorShapeProto {
-                    dim: dims
-                        .iter()
-                        .map(|&d| Dimension {
-                            dim_value: Some(d),
-                            dim_param: None,
-                        })
-                        .collect(),
-                }),
-            }),
-        }),
-    }
-}
-
 fn node(op: &str, domain: &str, name: &str, ins: &[&str], outs: &[&str]) -> NodeProto {
     NodeProto {
-        input: ins.iter().map(|s| s.to_string()).collect(),
-        output: outs.iter().map(|s| s.to_string()).collect(),
         name: name.into(),
-        op_type: op.into(),
-        attribute: vec![],
         domain: domain.into(),
+        ..common::onnx::node(op, ins, outs, vec![])
     }
 }
 
@@ -251,31 +230,14 @@ fn exercise(bytes: &[u8]) -> bool {
     .is_err()
 }
 
-#[test]
-fn corrupting_any_byte_or_truncating_never_panics() {
+/// Runs `collect`, which records a description of every input on which `exercise` panicked,
+/// with the panic hook silenced (thousands of inputs, each panic would print), then asserts
+/// that none did.
+fn assert_never_panics(collect: impl FnOnce(&mut Vec<String>)) {
     let prev = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let mut panics = Vec::new();
-    for name in [
-        "diabetes_mlp_tanh_regressor",
-        "wine_mlp_relu_softmax_classifier",
-        "digits_keras_lstm_sequence",
-        "digits_keras_cnn_conv2d",
-    ] {
-        let bytes = std::fs::read(fixture(name)).unwrap();
-        for i in 0..bytes.len() {
-            for flip in [0xffu8, 0x01, 0x80] {
-                let mut b = bytes.clone();
-                b[i] ^= flip;
-                if exercise(&b) {
-                    panics.push(format!("{name}: byte {i} ^ {flip:#x}"));
-                }
-            }
-            if exercise(&bytes[..i]) {
-                panics.push(format!("{name}: truncated to {i} bytes"));
-            }
-        }
-    }
+    collect(&mut panics);
     std::panic::set_hook(prev);
     assert!(
         panics.is_empty(),
@@ -285,14 +247,38 @@ fn corrupting_any_byte_or_truncating_never_panics() {
     );
 }
 
+#[test]
+fn corrupting_any_byte_or_truncating_never_panics() {
+    assert_never_panics(|panics| {
+        for name in [
+            "diabetes_mlp_tanh_regressor",
+            "wine_mlp_relu_softmax_classifier",
+            "digits_keras_lstm_sequence",
+            "digits_keras_cnn_conv2d",
+        ] {
+            let bytes = std::fs::read(fixture(name)).unwrap();
+            for i in 0..bytes.len() {
+                for flip in [0xffu8, 0x01, 0x80] {
+                    let mut b = bytes.clone();
+                    b[i] ^= flip;
+                    if exercise(&b) {
+                        panics.push(format!("{name}: byte {i} ^ {flip:#x}"));
+                    }
+                }
+                if exercise(&bytes[..i]) {
+                    panics.push(format!("{name}: truncated to {i} bytes"));
+                }
+            }
+        }
+    });
+}
+
 /// Every attribute of every node of the conformance models (and the fixtures) set to hostile
 /// values (negative, zero, huge, NaN), and every initializer's dims scrambled: load, forward
 /// and jvp must return, never panic.
 #[test]
 fn hostile_attributes_and_dims_never_panic() {
-    let shared = std::env::var_os("NNGRAD_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    let shared = common::shared_dir();
     let mut files: Vec<PathBuf> =
         std::fs::read_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/onnx"))
             .unwrap()
@@ -304,60 +290,52 @@ fn hostile_attributes_and_dims_never_panic() {
         Err(_) => eprintln!("\n!!!! ../shared/onnx-conformance absent: hostile-attribute test runs on the fixtures only !!!!\n"),
     }
     files.sort();
-    let prev = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let mut panics = Vec::new();
     let mut tried = 0usize;
-    for f in &files {
-        let bytes = std::fs::read(f).unwrap();
-        if bytes.len() > 200_000 {
-            continue;
-        }
-        let base = ModelProto::decode(bytes.as_slice()).unwrap();
-        let graph = base.graph.as_ref().unwrap();
-        let mut variants: Vec<ModelProto> = Vec::new();
-        for (ni, n) in graph.node.iter().enumerate() {
-            for ai in 0..n.attribute.len() {
-                for &v in &[-1i64, 0, 3, 1 << 40, i64::MIN] {
+    assert_never_panics(|panics| {
+        for f in &files {
+            let bytes = std::fs::read(f).unwrap();
+            if bytes.len() > 200_000 {
+                continue;
+            }
+            let base = ModelProto::decode(bytes.as_slice()).unwrap();
+            let graph = base.graph.as_ref().unwrap();
+            let mut variants: Vec<ModelProto> = Vec::new();
+            for (ni, n) in graph.node.iter().enumerate() {
+                for ai in 0..n.attribute.len() {
+                    for &v in &[-1i64, 0, 3, 1 << 40, i64::MIN] {
+                        let mut m = base.clone();
+                        let at = &mut m.graph.as_mut().unwrap().node[ni].attribute[ai];
+                        at.i = v;
+                        at.f = v as f32;
+                        for x in at.ints.iter_mut() {
+                            *x = v;
+                        }
+                        if v == 3 {
+                            at.ints.push(v);
+                            at.f = f32::NAN;
+                        }
+                        variants.push(m);
+                    }
+                }
+            }
+            for (ti, t) in graph.initializer.iter().enumerate() {
+                if !t.dims.is_empty() {
                     let mut m = base.clone();
-                    let at = &mut m.graph.as_mut().unwrap().node[ni].attribute[ai];
-                    at.i = v;
-                    at.f = v as f32;
-                    for x in at.ints.iter_mut() {
-                        *x = v;
-                    }
-                    if v == 3 {
-                        at.ints.push(v);
-                        at.f = f32::NAN;
-                    }
+                    m.graph.as_mut().unwrap().initializer[ti].dims.reverse();
+                    m.graph.as_mut().unwrap().initializer[ti].dims.push(1);
                     variants.push(m);
                 }
             }
-        }
-        for (ti, t) in graph.initializer.iter().enumerate() {
-            if !t.dims.is_empty() {
-                let mut m = base.clone();
-                m.graph.as_mut().unwrap().initializer[ti].dims.reverse();
-                m.graph.as_mut().unwrap().initializer[ti].dims.push(1);
-                variants.push(m);
+            for (k, m) in variants.iter().enumerate() {
+                tried += 1;
+                if exercise(&m.encode_to_vec()) {
+                    panics.push(format!("{}: variant {k}", f.display()));
+                }
             }
         }
-        for (k, m) in variants.iter().enumerate() {
-            tried += 1;
-            if exercise(&m.encode_to_vec()) {
-                panics.push(format!("{}: variant {k}", f.display()));
-            }
-        }
-    }
-    std::panic::set_hook(prev);
+    });
     eprintln!("hostile variants tried: {tried}");
     assert!(tried > 100, "only {tried} variants");
-    assert!(
-        panics.is_empty(),
-        "{} panics, first: {:?}",
-        panics.len(),
-        &panics[..panics.len().min(10)]
-    );
 }
 
 #[test]

@@ -1,6 +1,9 @@
 //! The exported fixture networks (tests/data/onnx, copied from the shared fixtures): every
 //! point's outputs and Jacobian against the independent JAX float64 references.
 
+mod common;
+
+use common::json::{floats, matrix};
 use nngrad_core::onnx::Model;
 use serde_json::Value as Json;
 use std::path::PathBuf;
@@ -27,18 +30,6 @@ fn reference(name: &str) -> Json {
         .replace("Infinity", "null")
         .replace("NaN", "null");
     serde_json::from_str(&text).unwrap()
-}
-
-fn floats(v: &Json) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
-
-fn matrix(v: &Json) -> Vec<Vec<f64>> {
-    v.as_array().unwrap().iter().map(floats).collect()
 }
 
 /// max |got − want| / max |want|.

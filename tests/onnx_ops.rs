@@ -3,32 +3,15 @@
 //! legacy Gemm-on-4-D with initializers listed as graph inputs. Expected values are closed
 //! forms computed here.
 
+mod common;
+
+use common::onnx::{node, value_info};
 use nngrad_core::onnx::proto::{
-    data_type, AttributeProto, Dimension, GraphProto, ModelProto, NodeProto, OperatorSetIdProto,
-    TensorProto, TensorShapeProto, TypeProto, TypeProtoTensor, ValueInfoProto,
+    data_type, AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorProto,
+    ValueInfoProto,
 };
 use nngrad_core::onnx::Model;
 use prost::Message;
-
-fn vi(name: &str, elem: i32, dims: &[i64]) -> ValueInfoProto {
-    ValueInfoProto {
-        name: name.into(),
-        r#type: Some(TypeProto {
-            tensor_type: Some(TypeProtoTensor {
-                elem_type: elem,
-                shape: Some(TensorShapeProto {
-                    dim: dims
-                        .iter()
-                        .map(|&d| Dimension {
-                            dim_value: Some(d),
-                            dim_param: None,
-                        })
-                        .collect(),
-                }),
-            }),
-        }),
-    }
-}
 
 fn attr_i(name: &str, i: i64) -> AttributeProto {
     AttributeProto {
@@ -36,17 +19,6 @@ fn attr_i(name: &str, i: i64) -> AttributeProto {
         i,
         r#type: 2,
         ..Default::default()
-    }
-}
-
-fn node(op: &str, ins: &[&str], outs: &[&str], attrs: Vec<AttributeProto>) -> NodeProto {
-    NodeProto {
-        input: ins.iter().map(|s| s.to_string()).collect(),
-        output: outs.iter().map(|s| s.to_string()).collect(),
-        name: format!("{op}_node"),
-        op_type: op.into(),
-        attribute: attrs,
-        domain: String::new(),
     }
 }
 
@@ -112,8 +84,8 @@ fn float16_weights_are_widened_exactly_from_raw_and_int32_storage() {
             13,
             vec![node("Add", &["x", "w"], &["y"], vec![])],
             vec![t],
-            vec![vi("x", data_type::FLOAT, &[4])],
-            vi("y", data_type::FLOAT, &[4]),
+            vec![value_info("x", data_type::FLOAT, &[4])],
+            value_info("y", data_type::FLOAT, &[4]),
         );
         assert_eq!(m.forward(&[0.0; 4]).unwrap(), want);
     }
@@ -131,8 +103,8 @@ fn softmax_axis_follows_the_opset() {
         11,
         vec![node("Softmax", &["x"], &["y"], vec![attr_i("axis", 1)])],
         vec![],
-        vec![vi("x", data_type::FLOAT, &[1, 2, 3])],
-        vi("y", data_type::FLOAT, &[1, 2, 3]),
+        vec![value_info("x", data_type::FLOAT, &[1, 2, 3])],
+        value_info("y", data_type::FLOAT, &[1, 2, 3]),
     );
     let y = m11.forward(&x).unwrap();
     for (a, b) in y.iter().zip(soft(&x)) {
@@ -143,8 +115,8 @@ fn softmax_axis_follows_the_opset() {
         13,
         vec![node("Softmax", &["x"], &["y"], vec![attr_i("axis", 1)])],
         vec![],
-        vec![vi("x", data_type::FLOAT, &[1, 2, 3])],
-        vi("y", data_type::FLOAT, &[1, 2, 3]),
+        vec![value_info("x", data_type::FLOAT, &[1, 2, 3])],
+        value_info("y", data_type::FLOAT, &[1, 2, 3]),
     );
     let y = m13.forward(&x).unwrap();
     for k in 0..3 {
@@ -159,8 +131,8 @@ fn kinks_relu_at_zero_and_first_maximum() {
         13,
         vec![node("Relu", &["x"], &["y"], vec![])],
         vec![],
-        vec![vi("x", data_type::FLOAT, &[3])],
-        vi("y", data_type::FLOAT, &[3]),
+        vec![value_info("x", data_type::FLOAT, &[3])],
+        value_info("y", data_type::FLOAT, &[3]),
     );
     let (_, j) = relu.jacobian(&[-1.0, 0.0, 2.0]).unwrap();
     assert_eq!(
@@ -182,8 +154,8 @@ fn kinks_relu_at_zero_and_first_maximum() {
             }],
         )],
         vec![],
-        vec![vi("x", data_type::FLOAT, &[1, 1, 2, 2])],
-        vi("y", data_type::FLOAT, &[1, 1, 1, 1]),
+        vec![value_info("x", data_type::FLOAT, &[1, 1, 2, 2])],
+        value_info("y", data_type::FLOAT, &[1, 1, 1, 1]),
     );
     let (y, j) = pool.jacobian(&[0.5, 3.0, 3.0, 1.0]).unwrap();
     assert_eq!(y, vec![3.0]);
@@ -196,8 +168,8 @@ fn kinks_relu_at_zero_and_first_maximum() {
         13,
         vec![node("Max", &["x", "w"], &["y"], vec![])],
         vec![f32_tensor("w", &[2], &[1.0, 1.0])],
-        vec![vi("x", data_type::FLOAT, &[2])],
-        vi("y", data_type::FLOAT, &[2]),
+        vec![value_info("x", data_type::FLOAT, &[2])],
+        value_info("y", data_type::FLOAT, &[2]),
     );
     let (_, j) = max.jacobian(&[1.0, 0.5]).unwrap();
     assert_eq!((j[(0, 0)], j[(1, 1)]), (1.0, 0.0));
@@ -219,11 +191,11 @@ fn matlab_legacy_gemm_on_4d_input_with_initializers_listed_as_inputs() {
         )],
         vec![f32_tensor("W", &[2, 4], &w), f32_tensor("B", &[2], &b)],
         vec![
-            vi("W", data_type::FLOAT, &[2, 4]),
-            vi("B", data_type::FLOAT, &[2]),
-            vi("x", data_type::FLOAT, &[1, 2, 1, 2]),
+            value_info("W", data_type::FLOAT, &[2, 4]),
+            value_info("B", data_type::FLOAT, &[2]),
+            value_info("x", data_type::FLOAT, &[1, 2, 1, 2]),
         ],
-        vi("y", data_type::FLOAT, &[1, 2]),
+        value_info("y", data_type::FLOAT, &[1, 2]),
     );
     assert_eq!(m.input_name(), "x");
     let x = [1.0, -2.0, 0.5, 3.0];
@@ -255,8 +227,8 @@ fn constant_of_shape_builds_from_an_integer_shape_subgraph() {
             node("Mul", &["x", "c"], &["y"], vec![]),
         ],
         vec![],
-        vec![vi("x", data_type::FLOAT, &[2, 2])],
-        vi("y", data_type::FLOAT, &[2, 2]),
+        vec![value_info("x", data_type::FLOAT, &[2, 2])],
+        value_info("y", data_type::FLOAT, &[2, 2]),
     );
     let (y, j) = m.jacobian(&[1.0, 2.0, 3.0, 4.0]).unwrap();
     assert_eq!(y, vec![2.5, 5.0, 7.5, 10.0]);

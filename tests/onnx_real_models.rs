@@ -1,13 +1,13 @@
 //! Real exports from public repositories (../shared/real-models, not copied into the repo):
 //! they load and differentiate, checked against central differences of `forward`.
 
+mod common;
+
 use nngrad_core::onnx::Model;
 use std::path::PathBuf;
 
 fn model_path(folder: &str) -> Option<PathBuf> {
-    let shared = std::env::var_os("NNGRAD_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    let shared = common::shared_dir();
     let dir = shared.join("real-models").join(folder);
     if !dir.is_dir() {
         eprintln!(

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! # nngrad-core
 //!
 //! Exact derivatives of a program's outputs with respect to its inputs, by forward-mode dual

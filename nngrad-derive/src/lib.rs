@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The `#[differentiable]` attribute of nngrad: rewrites unchanged `f64` Rust into code
 //! generic over `S: nngrad_core::Scalar`. Use it through `nngrad_core` (which re-exports it);
 //! the guide is `nngrad_core::guide`.

@@ -300,12 +300,19 @@ impl Rewriter<'_> {
             .expect("cst call parses")
     }
 
-    fn promote(&self, e: Expr) -> Expr {
+    /// `(&W::new(e)).method::<S>()`: the autoref dispatch through which every promotion
+    /// picks its conversion from the type of `e`, which only the compiler knows.
+    fn dispatch(&self, e: Expr, method: &str) -> Expr {
         let e = into_unparen(e);
         let span = e.span();
         let (s, k) = (&self.ctx.scalar, &self.ctx.krate);
-        syn::parse2(quote_spanned!(span=> (&#k::__private::W::new(#e)).__promote::<#s>()))
-            .expect("promotion parses")
+        let method = syn::Ident::new(method, span);
+        syn::parse2(quote_spanned!(span=> (&#k::__private::W::new(#e)).#method::<#s>()))
+            .expect("dispatch call parses")
+    }
+
+    fn promote(&self, e: Expr) -> Expr {
+        self.dispatch(e, "__promote")
     }
 
     fn assign_value(&self, place: &Expr, rhs: Expr, span: Span) -> Expr {
@@ -318,19 +325,11 @@ impl Rewriter<'_> {
     }
 
     fn promote_recv(&self, e: Expr) -> Expr {
-        let e = into_unparen(e);
-        let span = e.span();
-        let (s, k) = (&self.ctx.scalar, &self.ctx.krate);
-        syn::parse2(quote_spanned!(span=> (&#k::__private::W::new(#e)).__promote_recv::<#s>()))
-            .expect("receiver promotion parses")
+        self.dispatch(e, "__promote_recv")
     }
 
     fn to_s(&self, e: Expr) -> Expr {
-        let e = into_unparen(e);
-        let span = e.span();
-        let (s, k) = (&self.ctx.scalar, &self.ctx.krate);
-        syn::parse2(quote_spanned!(span=> (&#k::__private::W::new(#e)).__to_s::<#s>()))
-            .expect("to_s parses")
+        self.dispatch(e, "__to_s")
     }
 
     fn val(&self, e: Expr) -> Expr {
@@ -377,16 +376,7 @@ impl Rewriter<'_> {
                     self.ret_value(els);
                 }
             }
-            Expr::Match(m) => {
-                self.visit_expr_mut(&mut m.expr);
-                for arm in &mut m.arms {
-                    self.visit_pat_mut(&mut arm.pat);
-                    if let Some((_, g)) = &mut arm.guard {
-                        self.visit_expr_mut(g);
-                    }
-                    self.ret_value(&mut arm.body);
-                }
-            }
+            Expr::Match(m) => self.match_with(m, Self::ret_value),
             _ => self.promoted(e),
         }
     }
@@ -411,6 +401,19 @@ impl Rewriter<'_> {
                 Stmt::Expr(e, None) if i + 1 == n => tail(self, e),
                 other => self.visit_stmt_mut(other),
             }
+        }
+    }
+
+    /// Like `block_with` for a `match`: scrutinee, patterns and guards are visited
+    /// as usual, every arm's body is the value and goes to `arm_value`.
+    fn match_with(&mut self, m: &mut syn::ExprMatch, arm_value: fn(&mut Self, &mut Expr)) {
+        self.visit_expr_mut(&mut m.expr);
+        for arm in &mut m.arms {
+            self.visit_pat_mut(&mut arm.pat);
+            if let Some((_, g)) = &mut arm.guard {
+                self.visit_expr_mut(g);
+            }
+            arm_value(self, &mut arm.body);
         }
     }
 
@@ -661,16 +664,7 @@ impl VisitMut for Rewriter<'_> {
                     self.branch_value(els);
                 }
             }
-            Expr::Match(m) => {
-                self.visit_expr_mut(&mut m.expr);
-                for arm in &mut m.arms {
-                    self.visit_pat_mut(&mut arm.pat);
-                    if let Some((_, g)) = &mut arm.guard {
-                        self.visit_expr_mut(g);
-                    }
-                    self.branch_value(&mut arm.body);
-                }
-            }
+            Expr::Match(m) => self.match_with(m, Self::branch_value),
             Expr::Macro(m) => {
                 if m.mac.path.is_ident("vec") {
                     self.rewrite_vec_macro(&mut m.mac);

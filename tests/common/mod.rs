@@ -1,6 +1,17 @@
 //! Shared checks of the corpus tests.
 #![allow(dead_code)]
 
+pub mod json;
+pub mod onnx;
+
+/// The shared data folder: `../shared` beside the repository (as CI lays it out), or the
+/// folder named by `NNGRAD_SHARED`.
+pub fn shared_dir() -> std::path::PathBuf {
+    std::env::var_os("NNGRAD_SHARED")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"))
+}
+
 use nngrad_core::Dual;
 
 /// Flattens a result into (value, tangent) pairs; plain f64 has tangent 0.

@@ -22,6 +22,17 @@ pub(crate) struct Parser<'t> {
 const MAX_TREE: usize = 400;
 
 /// An expression node, with its tree depth checked.
+fn mk_binary(op: &'static str, l: Expr, r: Expr, line: usize) -> Result<Expr, Error> {
+    mk(
+        ExprKind::Binary {
+            op,
+            l: Box::new(l),
+            r: Box::new(r),
+        },
+        line,
+    )
+}
+
 fn mk(kind: ExprKind, line: usize) -> Result<Expr, Error> {
     let d = |e: &Expr| e.depth;
     let below = match &kind {
@@ -460,14 +471,7 @@ impl<'t> Parser<'t> {
             }
             let line = self.bump().line;
             let r = self.binary(level + 1)?;
-            l = mk(
-                ExprKind::Binary {
-                    op,
-                    l: Box::new(l),
-                    r: Box::new(r),
-                },
-                line,
-            )?;
+            l = mk_binary(op, l, r, line)?;
         }
         Ok(l)
     }
@@ -479,27 +483,21 @@ impl<'t> Parser<'t> {
         }
         let line = self.bump().line;
         let second = self.binary(6)?;
-        if self.is_op(":") {
+        // `a:b` is start:stop, `a:b:c` is start:step:stop.
+        let (step, stop) = if self.is_op(":") {
             self.bump();
-            let stop = self.binary(6)?;
-            mk(
-                ExprKind::Range {
-                    start: Box::new(start),
-                    step: Some(Box::new(second)),
-                    stop: Box::new(stop),
-                },
-                line,
-            )
+            (Some(Box::new(second)), self.binary(6)?)
         } else {
-            mk(
-                ExprKind::Range {
-                    start: Box::new(start),
-                    step: None,
-                    stop: Box::new(second),
-                },
-                line,
-            )
-        }
+            (None, second)
+        };
+        mk(
+            ExprKind::Range {
+                start: Box::new(start),
+                step,
+                stop: Box::new(stop),
+            },
+            line,
+        )
     }
 
     fn unary(&mut self) -> Result<Expr, Error> {
@@ -531,14 +529,7 @@ impl<'t> Parser<'t> {
             } else {
                 self.postfix()?
             };
-            l = mk(
-                ExprKind::Binary {
-                    op,
-                    l: Box::new(l),
-                    r: Box::new(r),
-                },
-                line,
-            )?;
+            l = mk_binary(op, l, r, line)?;
         }
         Ok(l)
     }

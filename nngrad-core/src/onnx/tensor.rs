@@ -123,39 +123,51 @@ pub(crate) fn broadcast_strides(shape: &[usize], out: &[usize]) -> Vec<usize> {
         .collect()
 }
 
-/// Calls `f(out_index, a_index, b_index)` over the broadcast of `a` and `b` to `out`.
+/// Visits every index of `shape` in row-major order and calls `f` with, for each of the `K`
+/// stride lists, the offset `Σ idx[d]·strides[d]`. The offsets are stepped like an odometer
+/// instead of recomputed, so a permuted or broadcast walk costs no multiplications per element.
+pub(crate) fn for_each_offset<const K: usize>(
+    shape: &[usize],
+    strides: [&[usize]; K],
+    mut f: impl FnMut([usize; K]),
+) {
+    let n: usize = shape.iter().product();
+    let mut idx = vec![0usize; shape.len()];
+    let mut off = [0usize; K];
+    for _ in 0..n {
+        f(off);
+        let mut d = shape.len();
+        while d > 0 {
+            d -= 1;
+            idx[d] += 1;
+            for (o, s) in off.iter_mut().zip(&strides) {
+                *o += s[d];
+            }
+            if idx[d] < shape[d] {
+                break;
+            }
+            for (o, s) in off.iter_mut().zip(&strides) {
+                *o -= s[d] * shape[d];
+            }
+            idx[d] = 0;
+        }
+    }
+}
+
+/// Calls `f(a_index, b_index)` for every element of `out`, the broadcast of `a` and `b`, in
+/// row-major order.
 pub(crate) fn for_each_broadcast(
     a: &[usize],
     b: &[usize],
     out: &[usize],
     mut f: impl FnMut(usize, usize),
 ) {
-    let n: usize = out.iter().product();
-    if n == 0 {
+    if out.iter().product::<usize>() == 0 {
         return;
     }
     let sa = broadcast_strides(a, out);
     let sb = broadcast_strides(b, out);
-    let r = out.len();
-    let mut idx = vec![0usize; r];
-    let (mut ia, mut ib) = (0usize, 0usize);
-    for _ in 0..n {
-        f(ia, ib);
-        // odometer increment
-        let mut d = r;
-        while d > 0 {
-            d -= 1;
-            idx[d] += 1;
-            ia += sa[d];
-            ib += sb[d];
-            if idx[d] < out[d] {
-                break;
-            }
-            ia -= sa[d] * out[d];
-            ib -= sb[d] * out[d];
-            idx[d] = 0;
-        }
-    }
+    for_each_offset(out, [&sa, &sb], |[ia, ib]| f(ia, ib));
 }
 
 /// Broadcasts `t` to `shape` (which must be a broadcast of its shape).

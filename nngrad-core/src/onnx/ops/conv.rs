@@ -161,8 +161,9 @@ fn geometry(
     })
 }
 
-/// Calls `f(l, taps)` for every output position `l` (row-major), where `taps` yields, for
-/// every kernel tap in row-major order, `(tap index, Some(input offset) or None, in padded extent)`.
+/// Calls `f(l, taps)` for every output position `l` (row-major), where `taps` holds, for
+/// every kernel tap in row-major order, `(Some(input offset) or None in the padding, whether
+/// the tap lies inside the padded extent)`.
 fn for_each_window(
     g: &Geometry,
     in_shape: &[usize],
@@ -245,6 +246,44 @@ fn im2col<T: Scalar>(
     cols
 }
 
+/// The shapes of one grouped convolution, lowered to one GEMM per image and group:
+/// `W_g (M/G × C/G·K) · im2col(X_b, g) (C/G·K × L)`.
+struct GroupedConv<'a> {
+    n: usize,
+    group: usize,
+    cg: usize,
+    plane: usize,
+    g: &'a Geometry,
+    in_sp: &'a [usize],
+    dims: GemmDims,
+}
+
+impl GroupedConv<'_> {
+    /// Written once for the three element pairings (f64 × f64, f64 weights × S, S × S),
+    /// which differ only in the kernel called.
+    fn run<X: Scalar, W, O: Scalar>(
+        &self,
+        x: &[X],
+        w: &[W],
+        gemm: impl Fn(&[W], &[X], GemmDims, &mut [O]),
+    ) -> Vec<O> {
+        let (n, group, cg, plane) = (self.n, self.group, self.cg, self.plane);
+        let (mg, ln) = (self.dims.m, self.dims.n);
+        let (c, m) = (cg * group, mg * group);
+        let wl = mg * self.dims.k;
+        let mut out = vec![O::cst(0.0); n * m * ln];
+        for b in 0..n {
+            for gi in 0..group {
+                let xb = &x[b * c * plane..(b + 1) * c * plane];
+                let cols = im2col(xb, gi * cg, cg, plane, self.g, self.in_sp);
+                let o = &mut out[(b * m + gi * mg) * ln..(b * m + (gi + 1) * mg) * ln];
+                gemm(&w[gi * wl..(gi + 1) * wl], &cols, self.dims, o);
+            }
+        }
+        out
+    }
+}
+
 pub(crate) fn conv<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
     let x = req(ins, 0, "X")?;
     let w = req(ins, 1, "W")?;
@@ -291,64 +330,34 @@ pub(crate) fn conv<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
         trans_a: false,
         trans_b: false,
     };
-    let wl = mg * cg * kn;
+    let plan = GroupedConv {
+        n,
+        group,
+        cg,
+        plane,
+        g: &g,
+        in_sp: &in_sp,
+        dims,
+    };
     let y = match (x, w) {
-        (Value::Float(xt), Value::Float(wt)) => {
-            let mut out = vec![0.0; n * m * ln];
-            for b in 0..n {
-                for gi in 0..group {
-                    let cols = im2col(
-                        &xt.data[b * c * plane..(b + 1) * c * plane],
-                        gi * cg,
-                        cg,
-                        plane,
-                        &g,
-                        &in_sp,
-                    );
-                    let o = &mut out[(b * m + gi * mg) * ln..(b * m + (gi + 1) * mg) * ln];
-                    gemm_ws::<f64>(&wt.data[gi * wl..(gi + 1) * wl], &cols, dims, o);
-                }
-            }
-            Value::float(Tensor::new(out_shape, out))
-        }
+        (Value::Float(xt), Value::Float(wt)) => Value::float(Tensor::new(
+            out_shape,
+            plan.run(&xt.data, &wt.data, gemm_ws::<f64>),
+        )),
         (xv, Value::Float(wt)) => {
             let xt = xv.to_act("X")?;
-            let mut out = vec![S::cst(0.0); n * m * ln];
-            for b in 0..n {
-                for gi in 0..group {
-                    let cols = im2col(
-                        &xt.data[b * c * plane..(b + 1) * c * plane],
-                        gi * cg,
-                        cg,
-                        plane,
-                        &g,
-                        &in_sp,
-                    );
-                    let o = &mut out[(b * m + gi * mg) * ln..(b * m + (gi + 1) * mg) * ln];
-                    gemm_ws(&wt.data[gi * wl..(gi + 1) * wl], &cols, dims, o);
-                }
-            }
-            Value::Act(Tensor::new(out_shape, out))
+            Value::Act(Tensor::new(
+                out_shape,
+                plan.run(&xt.data, &wt.data, gemm_ws),
+            ))
         }
         (xv, wv) => {
             let xt = xv.to_act("X")?;
             let wt = wv.to_act("W")?;
-            let mut out = vec![S::cst(0.0); n * m * ln];
-            for b in 0..n {
-                for gi in 0..group {
-                    let cols = im2col(
-                        &xt.data[b * c * plane..(b + 1) * c * plane],
-                        gi * cg,
-                        cg,
-                        plane,
-                        &g,
-                        &in_sp,
-                    );
-                    let o = &mut out[(b * m + gi * mg) * ln..(b * m + (gi + 1) * mg) * ln];
-                    gemm_ss(&wt.data[gi * wl..(gi + 1) * wl], &cols, dims, o);
-                }
-            }
-            Value::Act(Tensor::new(out_shape, out))
+            Value::Act(Tensor::new(
+                out_shape,
+                plan.run(&xt.data, &wt.data, gemm_ss),
+            ))
         }
     };
     let y = match opt(ins, 2) {

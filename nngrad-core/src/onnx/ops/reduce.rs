@@ -5,7 +5,7 @@ use super::elementwise::{binary, reshape_value, Bin};
 use super::shape::axis_of;
 use super::{opt, req, Ins, Outs};
 use crate::onnx::load::Node;
-use crate::onnx::tensor::{strides, Tensor, Value};
+use crate::onnx::tensor::{for_each_offset, strides, Tensor, Value};
 use crate::Scalar;
 
 /// Applies a float-only function to a float value (activation or constant), keeping its
@@ -36,24 +36,11 @@ fn for_each_reduced(shape: &[usize], reduced: &[bool], mut f: impl FnMut(usize, 
     let ostr: Vec<usize> = (0..shape.len())
         .map(|k| if reduced[k] { 0 } else { ost[k] })
         .collect();
-    let n: usize = shape.iter().product();
-    let r = shape.len();
-    let mut idx = vec![0usize; r];
-    let mut o = 0usize;
-    for i in 0..n {
+    let mut i = 0;
+    for_each_offset(shape, [&ostr], |[o]| {
         f(i, o);
-        let mut k = r;
-        while k > 0 {
-            k -= 1;
-            idx[k] += 1;
-            o += ostr[k];
-            if idx[k] < shape[k] {
-                break;
-            }
-            o -= ostr[k] * shape[k];
-            idx[k] = 0;
-        }
-    }
+        i += 1;
+    });
 }
 
 fn reduced_shape(shape: &[usize], reduced: &[bool], keepdims: bool) -> Vec<usize> {
@@ -72,6 +59,16 @@ fn reduced_shape(shape: &[usize], reduced: &[bool], keepdims: bool) -> Vec<usize
         .collect()
 }
 
+/// How many input elements fold into each output element.
+fn reduced_count(shape: &[usize], reduced: &[bool]) -> usize {
+    shape
+        .iter()
+        .zip(reduced)
+        .filter(|(_, &r)| r)
+        .map(|(&d, _)| d)
+        .product()
+}
+
 #[derive(Clone, Copy, PartialEq)]
 enum Red {
     Sum,
@@ -82,13 +79,7 @@ enum Red {
 fn reduce_float<T: Scalar>(t: &Tensor<T>, reduced: &[bool], keepdims: bool, red: Red) -> Tensor<T> {
     let shape = reduced_shape(&t.shape, reduced, keepdims);
     let m: usize = shape.iter().product();
-    let count: usize = t
-        .shape
-        .iter()
-        .zip(reduced)
-        .filter(|(_, &r)| r)
-        .map(|(&d, _)| d)
-        .product();
+    let count = reduced_count(&t.shape, reduced);
     let mut out: Vec<Option<T>> = vec![None; m];
     for_each_reduced(&t.shape, reduced, |i, o| {
         let v = t.data[i];
@@ -121,13 +112,7 @@ fn reduce_float<T: Scalar>(t: &Tensor<T>, reduced: &[bool], keepdims: bool, red:
 fn reduce_int(t: &Tensor<i64>, reduced: &[bool], keepdims: bool, red: Red) -> Tensor<i64> {
     let shape = reduced_shape(&t.shape, reduced, keepdims);
     let m: usize = shape.iter().product();
-    let count: usize = t
-        .shape
-        .iter()
-        .zip(reduced)
-        .filter(|(_, &r)| r)
-        .map(|(&d, _)| d)
-        .product();
+    let count = reduced_count(&t.shape, reduced);
     let init = if red == Red::Max { i64::MIN } else { 0 };
     let mut out = vec![init; m];
     for_each_reduced(&t.shape, reduced, |i, o| {

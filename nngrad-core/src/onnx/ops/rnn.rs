@@ -491,13 +491,9 @@ pub(crate) fn rnn<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
     .iter()
     .flatten()
     .all(|v| matches!(v, Value::Float(_)));
-    let (y, yh, yc): (Value<S>, Value<S>, Value<S>) = if all_const {
-        let xs = match &x {
-            Value::Float(t) => t.data.clone(),
-            _ => unreachable!(),
-        };
+    let (y, yh, yc) = if let (true, Value::Float(xt)) = (all_const, &x) {
         let inp = Inputs {
-            x: &xs,
+            x: &xt.data,
             seq,
             batch,
             input,

@@ -5,7 +5,9 @@
 use super::{opt, req, Ins, Outs};
 use crate::onnx::load::{Const, Node};
 use crate::onnx::proto::data_type as dt;
-use crate::onnx::tensor::{broadcast_shapes, expand_to, numel_checked, strides, Tensor, Value};
+use crate::onnx::tensor::{
+    broadcast_shapes, expand_to, for_each_offset, numel_checked, strides, Tensor, Value,
+};
 use crate::Scalar;
 
 /// Applies a shape-only function to the tensor inside a value, whatever its kind.
@@ -127,30 +129,11 @@ pub(crate) fn reshape<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
 }
 
 pub(crate) fn transpose_t<T: Copy>(t: &Tensor<T>, perm: &[usize]) -> Tensor<T> {
-    let r = t.rank();
     let shape: Vec<usize> = perm.iter().map(|&p| t.shape[p]).collect();
     let src = strides(&t.shape);
     let pstr: Vec<usize> = perm.iter().map(|&p| src[p]).collect();
-    let n = t.len();
-    let mut data = Vec::with_capacity(n);
-    if n > 0 {
-        let mut idx = vec![0usize; r];
-        let mut off = 0usize;
-        for _ in 0..n {
-            data.push(t.data[off]);
-            let mut d = r;
-            while d > 0 {
-                d -= 1;
-                idx[d] += 1;
-                off += pstr[d];
-                if idx[d] < shape[d] {
-                    break;
-                }
-                off -= pstr[d] * shape[d];
-                idx[d] = 0;
-            }
-        }
-    }
+    let mut data = Vec::with_capacity(t.len());
+    for_each_offset(&shape, [&pstr], |[off]| data.push(t.data[off]));
     Tensor { shape, data }
 }
 
@@ -273,14 +256,14 @@ pub(crate) fn concat<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
             .map(|v| v.as_int("input"))
             .collect::<Result<_, _>>()?;
         Value::int(concat_t(&ts, axis)?)
-    } else if vals.iter().all(|v| matches!(v, Value::Float(_))) {
-        let ts: Vec<&Tensor<f64>> = vals
-            .iter()
-            .map(|v| match v {
-                Value::Float(t) => &**t,
-                _ => unreachable!(),
-            })
-            .collect();
+    } else if let Some(ts) = vals
+        .iter()
+        .map(|v| match v {
+            Value::Float(t) => Some(&**t),
+            _ => None,
+        })
+        .collect::<Option<Vec<&Tensor<f64>>>>()
+    {
         Value::float(concat_t(&ts, axis)?)
     } else {
         let owned: Vec<Tensor<S>> = vals
