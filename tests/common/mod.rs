@@ -6,10 +6,20 @@ pub mod onnx;
 
 /// The shared data folder: `../shared` beside the repository (as CI lays it out), or the
 /// folder named by `NNGRAD_SHARED`.
+///
+/// A missing folder fails the test (a silently skipped conformance suite would pass CI with
+/// nothing checked) unless `NNGRAD_ALLOW_MISSING_SHARED` is set, for checkouts without it.
 pub fn shared_dir() -> std::path::PathBuf {
-    std::env::var_os("NNGRAD_SHARED")
+    let dir = std::env::var_os("NNGRAD_SHARED")
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"))
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    assert!(
+        dir.is_dir() || std::env::var_os("NNGRAD_ALLOW_MISSING_SHARED").is_some(),
+        "the shared test data folder {} is missing: lay `shared/` beside the checkout, point \
+         NNGRAD_SHARED at it, or set NNGRAD_ALLOW_MISSING_SHARED=1 to skip those tests",
+        dir.display()
+    );
+    dir
 }
 
 use nngrad_core::Dual;
