@@ -1,1 +1,262 @@
-fn main() {}
+//! The speed benchmark of issue 5: Jacobians of MLPs, a batch of Jacobians, Rosenbrock
+//! gradients and one JVP, every method side by side. Run and tabulate with
+//! `scripts/bench.sh` (see BENCHMARKS.md).
+
+mod workloads;
+
+use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
+use nalgebra035::{DVector, SVector};
+use nngrad_core::{dense::Workspace, jacobian, jacobian_chunk, jvp, Chunk, Dual};
+use num_dual::{DualDVec64, DualNum, DualSVec64};
+use std::time::Duration;
+use workloads::*;
+
+/// The MLP written for num-dual: same loops, weights kept f64 (`dual * f64`).
+fn nd_forward<D: DualNum<Primitive = f64> + Copy>(net: &Net, x: &[D]) -> Vec<D> {
+    let last = net.layers.len() - 1;
+    let mut h: Vec<D> = x.to_vec();
+    for (l, y) in net.layers.iter().enumerate() {
+        let mut out = Vec::with_capacity(y.out);
+        for i in 0..y.out {
+            let mut acc = D::from(y.b[i]);
+            for j in 0..y.inp {
+                acc += h[j] * y.w[i * y.inp + j];
+            }
+            out.push(if l == last { acc } else { acc.tanh() });
+        }
+        h = out;
+    }
+    h
+}
+
+/// num-dual's best for a dense Jacobian: `num_dual::jacobian` on `DualSVec64<N>`.
+fn nd_jacobian<const N: usize, const M: usize>(net: &Net, x: &[f64]) -> f64 {
+    let xv = SVector::<f64, N>::from_column_slice(x);
+    let (y, j) = num_dual::jacobian(
+        |xd: SVector<DualSVec64<N>, N>| {
+            SVector::<DualSVec64<N>, M>::from_column_slice(&nd_forward(net, xd.as_slice()))
+        },
+        &xv,
+    );
+    y[0] + j[(0, 0)]
+}
+
+fn nd_rosenbrock<D: DualNum<Primitive = f64>>(x: &[D]) -> D {
+    let mut s = D::from(0.0);
+    for i in 0..x.len() / 2 {
+        let (a, b) = (&x[2 * i], &x[2 * i + 1]);
+        let u = b.clone() - a.clone() * a;
+        let v = D::from(1.0) - a;
+        s += u.clone() * u * 100.0 + v.clone() * v;
+    }
+    s
+}
+
+fn nd_rosen_static<const N: usize>(x: &[f64]) -> f64 {
+    let xv = SVector::<f64, N>::from_column_slice(x);
+    let (f, g) = num_dual::gradient(
+        |xd: SVector<DualSVec64<N>, N>| nd_rosenbrock(xd.as_slice()),
+        &xv,
+    );
+    f + g[0]
+}
+
+fn nd_rosen_dyn(x: &[f64]) -> f64 {
+    let xv = DVector::from_column_slice(x);
+    let (f, g) = num_dual::gradient(|xd: DVector<DualDVec64>| nd_rosenbrock(xd.as_slice()), &xv);
+    f + g[0]
+}
+
+fn mlp_group<const N: usize, const M: usize>(c: &mut Criterion, name: &str, sizes: &[usize]) {
+    let net = Net::glorot(sizes, 42);
+    let mlp = net.to_mlp();
+    let x = inputs(net.inputs(), 7);
+    let mut g = c.benchmark_group(name);
+    g.bench_function("nngrad_plain", |b| {
+        b.iter(|| jacobian(|x| plain_forward(&net, x), black_box(&x)))
+    });
+    g.bench_function("nngrad_plain_c4", |b| {
+        b.iter(|| jacobian_chunk(Chunk::<4>, |x| plain_forward(&net, x), black_box(&x)))
+    });
+    g.bench_function("nngrad_plain_c16", |b| {
+        b.iter(|| jacobian_chunk(Chunk::<16>, |x| plain_forward(&net, x), black_box(&x)))
+    });
+    let mut ws = Workspace::default();
+    g.bench_function("nngrad_dense", |b| {
+        b.iter(|| mlp.jacobian_with(black_box(&x), &mut ws).unwrap())
+    });
+    g.bench_function("nngrad_dense_generic", |b| {
+        b.iter(|| jacobian(|x| mlp.forward(x).unwrap(), black_box(&x)))
+    });
+    let mut an = Analytic::default();
+    g.bench_function("analytic", |b| {
+        b.iter(|| an.jacobian(&net, black_box(&x)).1[0])
+    });
+    g.bench_function("num_dual", |b| {
+        b.iter(|| nd_jacobian::<N, M>(&net, black_box(&x)))
+    });
+    g.bench_function("central_fd", |b| {
+        let mut a = Analytic::default();
+        b.iter(|| central_fd(|x| a_eval(&mut a, &net, x), black_box(&x)))
+    });
+    g.finish();
+}
+
+/// FD with the fastest f64 evaluation we have (matrix-vector products).
+fn a_eval(a: &mut Analytic, net: &Net, x: &[f64]) -> Vec<f64> {
+    a.eval(net, x).to_vec()
+}
+
+fn mlp_s(c: &mut Criterion) {
+    mlp_group::<8, 4>(c, "mlp_s", &MLP_S);
+}
+fn mlp_m(c: &mut Criterion) {
+    mlp_group::<32, 16>(c, "mlp_m", &MLP_M);
+}
+fn mlp_l(c: &mut Criterion) {
+    mlp_group::<128, 64>(c, "mlp_l", &MLP_L);
+}
+
+const POINTS: usize = 1000;
+
+fn batch(c: &mut Criterion) {
+    let net = Net::glorot(&MLP_S, 42);
+    let mlp = net.to_mlp();
+    let n = net.inputs();
+    let xs = inputs(POINTS * n, 11);
+    let mut g = c.benchmark_group("mlp_s_x1000");
+    let mut ws = Workspace::default();
+    g.bench_function("nngrad_dense_batch", |b| {
+        b.iter(|| mlp.jacobian_batch_with(black_box(&xs), &mut ws).unwrap())
+    });
+    g.bench_function("nngrad_dense", |b| {
+        b.iter(|| {
+            for x in xs.chunks_exact(n) {
+                mlp.jacobian_with(black_box(x), &mut ws).unwrap();
+            }
+        })
+    });
+    g.bench_function("nngrad_plain", |b| {
+        b.iter(|| {
+            for x in xs.chunks_exact(n) {
+                black_box(jacobian(|x| plain_forward(&net, x), black_box(x)));
+            }
+        })
+    });
+    let mut an = Analytic::default();
+    g.bench_function("analytic", |b| {
+        b.iter(|| {
+            for x in xs.chunks_exact(n) {
+                black_box(an.jacobian(&net, black_box(x)).1[0]);
+            }
+        })
+    });
+    g.bench_function("num_dual", |b| {
+        b.iter(|| {
+            for x in xs.chunks_exact(n) {
+                black_box(nd_jacobian::<8, 4>(&net, black_box(x)));
+            }
+        })
+    });
+    g.bench_function("central_fd", |b| {
+        let mut a = Analytic::default();
+        b.iter(|| {
+            for x in xs.chunks_exact(n) {
+                black_box(central_fd(|x| a_eval(&mut a, &net, x), black_box(x)));
+            }
+        })
+    });
+    g.finish();
+}
+
+fn rosen(c: &mut Criterion) {
+    let mut g = c.benchmark_group("rosenbrock");
+    for n in [10usize, 100, 1000] {
+        let x = inputs(n, 3);
+        let mut buf = vec![0.0; n];
+        g.bench_with_input(BenchmarkId::new("nngrad_plain", n), &x, |b, x| {
+            b.iter(|| nngrad_core::gradient(|x| rosenbrock(x), black_box(x)))
+        });
+        g.bench_with_input(BenchmarkId::new("nngrad_plain_c4", n), &x, |b, x| {
+            b.iter(|| nngrad_core::gradient_chunk(Chunk::<4>, |x| rosenbrock(x), black_box(x)))
+        });
+        g.bench_with_input(BenchmarkId::new("nngrad_plain_c16", n), &x, |b, x| {
+            b.iter(|| nngrad_core::gradient_chunk(Chunk::<16>, |x| rosenbrock(x), black_box(x)))
+        });
+        g.bench_with_input(BenchmarkId::new("analytic", n), &x, |b, x| {
+            b.iter(|| rosenbrock_grad(black_box(x), &mut buf))
+        });
+        g.bench_with_input(BenchmarkId::new("num_dual", n), &x, |b, x| {
+            b.iter(|| match n {
+                10 => nd_rosen_static::<10>(black_box(x)),
+                100 => nd_rosen_static::<100>(black_box(x)),
+                _ => nd_rosen_dyn(black_box(x)),
+            })
+        });
+        g.bench_with_input(BenchmarkId::new("central_fd", n), &x, |b, x| {
+            b.iter(|| rosenbrock_fd(black_box(x), &mut buf))
+        });
+    }
+    g.finish();
+}
+
+fn jvp_m(c: &mut Criterion) {
+    let net = Net::glorot(&MLP_M, 42);
+    let mlp = net.to_mlp();
+    let x = inputs(net.inputs(), 7);
+    let v = inputs(net.inputs(), 8);
+    let mut g = c.benchmark_group("jvp_mlp_m");
+    g.bench_function("plain_eval", |b| {
+        b.iter(|| plain_forward(&net, black_box(&x)))
+    });
+    g.bench_function("dense_eval", |b| b.iter(|| mlp.forward(black_box(&x)).unwrap()));
+    let mut an = Analytic::default();
+    g.bench_function("analytic_eval", |b| b.iter(|| an.eval(&net, black_box(&x))[0]));
+    g.bench_function("nngrad_plain", |b| {
+        b.iter(|| jvp(|x| plain_forward(&net, x), black_box(&x), black_box(&v)))
+    });
+    g.bench_function("nngrad_dense", |b| {
+        b.iter(|| mlp.jvp(black_box(&x), black_box(&v)).unwrap())
+    });
+    g.bench_function("analytic", |b| {
+        b.iter(|| an.jvp(&net, black_box(&x), black_box(&v)).1[0])
+    });
+    g.bench_function("num_dual", |b| {
+        b.iter(|| {
+            let xd: Vec<num_dual::Dual64> = x
+                .iter()
+                .zip(&v)
+                .map(|(&x, &v)| num_dual::Dual64::new(x, v))
+                .collect();
+            nd_forward(&net, black_box(&xd))
+        })
+    });
+    g.bench_function("central_fd", |b| {
+        let mut a = Analytic::default();
+        b.iter(|| {
+            let h = f64::EPSILON.cbrt();
+            let xp: Vec<f64> = x.iter().zip(&v).map(|(x, v)| x + h * v).collect();
+            let xm: Vec<f64> = x.iter().zip(&v).map(|(x, v)| x - h * v).collect();
+            let fp = a.eval(&net, &xp).to_vec();
+            let fm = a.eval(&net, &xm);
+            fp.iter().zip(fm).map(|(p, m)| (p - m) / (2.0 * h)).collect::<Vec<_>>()
+        })
+    });
+    let _ = Dual::<f64>::constant(0.0);
+    g.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(20)
+        .without_plots()
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = mlp_s, mlp_m, mlp_l, batch, rosen, jvp_m
+}
+criterion_main!(benches);

@@ -32,6 +32,7 @@ mod dual_impl;
 mod dual_n;
 mod dual_num;
 mod first_order;
+pub mod dense;
 pub mod kernels;
 mod outputs;
 mod rules;

@@ -1,0 +1,533 @@
+//! The dense-layer path: a multilayer perceptron stored as weight matrices, evaluated for any
+//! [`Scalar`] and differentiated in forward order with matrix products through
+//! [`kernels`](crate::kernels).
+//!
+//! A forward-mode Jacobian of `y = f_L(W_L … f_1(W_1 x + b_1) … + b_L)` is the product
+//! `J = W_L D_{L−1} W_{L−1} … D_1 W_1` (`D_l` the diagonal of activation slopes) formed from the
+//! right. [`Mlp::jacobian`] forms exactly that: each layer carries its activations and their
+//! tangents as one row-major matrix `[h | T]` (row `i` = value and `n` lanes of unit `i`, which
+//! is the memory of a `DualN<f64, n>`), so a layer is one GEMM `W · [h | T]`, then the bias on
+//! the value column and the slope on each row's lanes. The first layer's tangent `D_1 W_1`
+//! needs no product at all. [`Mlp::jacobian_batch`] lays many points side by side so each
+//! layer is one wide GEMM.
+
+use crate::kernels::{gemm_ws, GemmDims};
+use crate::Scalar;
+use nalgebra::DMatrix;
+
+/// The elementwise function after a dense layer's affine map.
+///
+/// ```
+/// use nngrad_core::dense::Activation;
+/// assert_eq!(Activation::Tanh.apply(0.0), 0.0);
+/// assert_eq!(Activation::Identity.apply(3.0), 3.0);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Activation {
+    /// `x`.
+    Identity,
+    /// `tanh x`.
+    Tanh,
+    /// `1 / (1 + e^−x)`.
+    Sigmoid,
+    /// `max(x, 0)`, slope 0 at 0.
+    Relu,
+}
+
+impl Activation {
+    /// The activation applied to any scalar (values and, for duals, derivatives by the
+    /// crate's rule table).
+    ///
+    /// ```
+    /// use nngrad_core::{dense::Activation, Dual};
+    /// assert_eq!(Activation::Tanh.apply(Dual::variable(0.0)).eps(), 1.0);
+    /// ```
+    #[inline]
+    pub fn apply<S: Scalar>(self, x: S) -> S {
+        match self {
+            Activation::Identity => x,
+            Activation::Tanh => x.tanh(),
+            Activation::Sigmoid => x.sigmoid(),
+            Activation::Relu => x.relu(),
+        }
+    }
+
+    /// Value and slope at `x`, from the same rules the dual types use.
+    #[inline]
+    fn value_slope(self, x: f64) -> (f64, f64) {
+        match self {
+            Activation::Identity => (x, 1.0),
+            Activation::Tanh => crate::rules::tanh(x),
+            Activation::Sigmoid => crate::rules::sigmoid(x),
+            Activation::Relu => crate::rules::relu(x),
+        }
+    }
+}
+
+/// What was wrong with a dense layer, a network or its input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DenseError {
+    /// A weight or bias array has the wrong number of elements.
+    Shape {
+        /// Which array.
+        what: &'static str,
+        /// Elements expected.
+        expected: usize,
+        /// Elements given.
+        got: usize,
+    },
+    /// Layer `layer` takes `expected` inputs but the previous layer gives `got`.
+    Chain {
+        /// Index of the layer whose input does not fit.
+        layer: usize,
+        /// Inputs it takes.
+        expected: usize,
+        /// Outputs of the layer before.
+        got: usize,
+    },
+    /// A network needs at least one layer.
+    Empty,
+}
+
+impl core::fmt::Display for DenseError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            DenseError::Shape {
+                what,
+                expected,
+                got,
+            } => write!(f, "{what}: expected {expected} elements, got {got}"),
+            DenseError::Chain {
+                layer,
+                expected,
+                got,
+            } => write!(
+                f,
+                "layer {layer} takes {expected} inputs but the layer before gives {got}"
+            ),
+            DenseError::Empty => write!(f, "a network needs at least one layer"),
+        }
+    }
+}
+
+impl std::error::Error for DenseError {}
+
+fn check(what: &'static str, expected: usize, got: usize) -> Result<(), DenseError> {
+    if expected == got {
+        Ok(())
+    } else {
+        Err(DenseError::Shape {
+            what,
+            expected,
+            got,
+        })
+    }
+}
+
+/// One dense layer `y = act(W x + b)`, `W` stored row-major `outputs × inputs`.
+///
+/// ```
+/// use nngrad_core::dense::{Activation, Dense};
+/// let l = Dense::new(2, 1, vec![1.0, 2.0], vec![0.5], Activation::Identity).unwrap();
+/// assert_eq!(l.forward(&[1.0, 1.0]), vec![3.5]);
+/// assert!(Dense::new(2, 1, vec![1.0], vec![0.5], Activation::Identity).is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dense {
+    inputs: usize,
+    outputs: usize,
+    w: Vec<f64>,
+    b: Vec<f64>,
+    activation: Activation,
+}
+
+impl Dense {
+    /// A layer from its sizes, row-major weights (`outputs × inputs`) and biases.
+    ///
+    /// # Errors
+    /// [`DenseError::Shape`] if `w` or `b` has the wrong length.
+    ///
+    /// ```
+    /// use nngrad_core::dense::{Activation, Dense};
+    /// let e = Dense::new(3, 2, vec![0.0; 5], vec![0.0; 2], Activation::Tanh).unwrap_err();
+    /// assert_eq!(e.to_string(), "weights (outputs × inputs): expected 6 elements, got 5");
+    /// ```
+    pub fn new(
+        inputs: usize,
+        outputs: usize,
+        w: Vec<f64>,
+        b: Vec<f64>,
+        activation: Activation,
+    ) -> Result<Self, DenseError> {
+        check("weights (outputs × inputs)", inputs * outputs, w.len())?;
+        check("biases", outputs, b.len())?;
+        Ok(Dense {
+            inputs,
+            outputs,
+            w,
+            b,
+            activation,
+        })
+    }
+
+    /// Number of inputs.
+    ///
+    /// ```
+    /// use nngrad_core::dense::{Activation, Dense};
+    /// assert_eq!(Dense::new(3, 1, vec![0.0; 3], vec![0.0], Activation::Relu).unwrap().inputs(), 3);
+    /// ```
+    pub fn inputs(&self) -> usize {
+        self.inputs
+    }
+
+    /// Number of outputs.
+    ///
+    /// ```
+    /// use nngrad_core::dense::{Activation, Dense};
+    /// assert_eq!(Dense::new(3, 1, vec![0.0; 3], vec![0.0], Activation::Relu).unwrap().outputs(), 1);
+    /// ```
+    pub fn outputs(&self) -> usize {
+        self.outputs
+    }
+
+    /// The layer applied to `x` (length [`inputs`](Dense::inputs)) in any scalar type,
+    /// through [`gemm_ws`].
+    ///
+    /// # Panics
+    /// If `x` has the wrong length.
+    ///
+    /// ```
+    /// use nngrad_core::{dense::{Activation, Dense}, Dual};
+    /// let l = Dense::new(1, 1, vec![2.0], vec![0.0], Activation::Tanh).unwrap();
+    /// let y = l.forward(&[Dual::variable(0.0)]);
+    /// assert_eq!(y[0].eps(), 2.0);
+    /// ```
+    pub fn forward<S: Scalar>(&self, x: &[S]) -> Vec<S> {
+        let mut y: Vec<S> = self.b.iter().map(|&b| S::cst(b)).collect();
+        gemm_ws(&self.w, x, self.dims(1), &mut y);
+        for v in &mut y {
+            *v = self.activation.apply(*v);
+        }
+        y
+    }
+
+    fn dims(&self, cols: usize) -> GemmDims {
+        GemmDims {
+            m: self.outputs,
+            k: self.inputs,
+            n: cols,
+            trans_a: false,
+            trans_b: false,
+        }
+    }
+}
+
+/// A chain of dense layers.
+///
+/// ```
+/// use nngrad_core::dense::{Activation, Dense, Mlp};
+/// let net = Mlp::new(vec![
+///     Dense::new(2, 2, vec![1.0, 0.0, 0.0, 1.0], vec![0.0; 2], Activation::Tanh).unwrap(),
+///     Dense::new(2, 1, vec![1.0, 1.0], vec![0.0], Activation::Identity).unwrap(),
+/// ])
+/// .unwrap();
+/// let (y, j) = net.jacobian(&[0.0, 0.0]).unwrap();
+/// assert_eq!((y, j[(0, 0)], j[(0, 1)]), (vec![0.0], 1.0, 1.0));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mlp {
+    layers: Vec<Dense>,
+}
+
+/// Preallocated buffers for repeated [`Mlp::jacobian_with`] calls.
+///
+/// ```
+/// use nngrad_core::dense::{Activation, Dense, Mlp, Workspace};
+/// let net = Mlp::new(vec![Dense::new(1, 1, vec![3.0], vec![0.0], Activation::Identity).unwrap()]).unwrap();
+/// let mut ws = Workspace::default();
+/// net.jacobian_with(&[1.0], &mut ws).unwrap();
+/// assert_eq!((ws.values(), ws.jacobian()), (&[3.0][..], &[3.0][..]));
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Workspace {
+    cur: Vec<f64>,
+    next: Vec<f64>,
+    outputs: usize,
+    inputs: usize,
+    points: usize,
+}
+
+impl Workspace {
+    /// The outputs of the last evaluation (for a batch: point after point).
+    ///
+    /// ```
+    /// # use nngrad_core::dense::Workspace;
+    /// assert!(Workspace::default().values().is_empty());
+    /// ```
+    pub fn values(&self) -> &[f64] {
+        &self.next[..self.points * self.outputs]
+    }
+
+    /// The Jacobian of the last evaluation, row-major `outputs × inputs` (for a batch: one
+    /// such matrix per point, point after point).
+    ///
+    /// ```
+    /// # use nngrad_core::dense::Workspace;
+    /// assert!(Workspace::default().jacobian().is_empty());
+    /// ```
+    pub fn jacobian(&self) -> &[f64] {
+        let off = self.points * self.outputs;
+        &self.next[off..off + self.points * self.outputs * self.inputs]
+    }
+}
+
+impl Mlp {
+    /// A network from its layers, first to last.
+    ///
+    /// # Errors
+    /// [`DenseError::Empty`] for no layers, [`DenseError::Chain`] if a layer's inputs differ
+    /// from the previous layer's outputs.
+    ///
+    /// ```
+    /// use nngrad_core::dense::{Activation, Dense, Mlp};
+    /// let l = |i, o| Dense::new(i, o, vec![0.0; i * o], vec![0.0; o], Activation::Tanh).unwrap();
+    /// let e = Mlp::new(vec![l(2, 3), l(4, 1)]).unwrap_err();
+    /// assert_eq!(e.to_string(), "layer 1 takes 4 inputs but the layer before gives 3");
+    /// ```
+    pub fn new(layers: Vec<Dense>) -> Result<Self, DenseError> {
+        if layers.is_empty() {
+            return Err(DenseError::Empty);
+        }
+        for (i, pair) in layers.windows(2).enumerate() {
+            if pair[1].inputs != pair[0].outputs {
+                return Err(DenseError::Chain {
+                    layer: i + 1,
+                    expected: pair[1].inputs,
+                    got: pair[0].outputs,
+                });
+            }
+        }
+        Ok(Mlp { layers })
+    }
+
+    /// The layers, first to last.
+    ///
+    /// ```
+    /// use nngrad_core::dense::{Activation, Dense, Mlp};
+    /// let net = Mlp::new(vec![Dense::new(1, 1, vec![1.0], vec![0.0], Activation::Relu).unwrap()]).unwrap();
+    /// assert_eq!(net.layers().len(), 1);
+    /// ```
+    pub fn layers(&self) -> &[Dense] {
+        &self.layers
+    }
+
+    /// Number of inputs.
+    ///
+    /// ```
+    /// use nngrad_core::dense::{Activation, Dense, Mlp};
+    /// let net = Mlp::new(vec![Dense::new(2, 1, vec![1.0; 2], vec![0.0], Activation::Relu).unwrap()]).unwrap();
+    /// assert_eq!((net.inputs(), net.outputs()), (2, 1));
+    /// ```
+    pub fn inputs(&self) -> usize {
+        self.layers[0].inputs
+    }
+
+    /// Number of outputs.
+    ///
+    /// ```
+    /// use nngrad_core::dense::{Activation, Dense, Mlp};
+    /// let net = Mlp::new(vec![Dense::new(2, 1, vec![1.0; 2], vec![0.0], Activation::Relu).unwrap()]).unwrap();
+    /// assert_eq!(net.outputs(), 1);
+    /// ```
+    pub fn outputs(&self) -> usize {
+        self.layers[self.layers.len() - 1].outputs
+    }
+
+    /// The network applied to `x` in any scalar type (`f64` for values, a dual type for
+    /// derivatives with the generic helpers), every layer through [`gemm_ws`].
+    ///
+    /// # Errors
+    /// [`DenseError::Shape`] if `x` does not have [`inputs`](Mlp::inputs) elements.
+    ///
+    /// ```
+    /// use nngrad_core::{dense::{Activation, Dense, Mlp}, jacobian};
+    /// let net = Mlp::new(vec![Dense::new(2, 1, vec![1.0, -1.0], vec![0.0], Activation::Tanh).unwrap()]).unwrap();
+    /// let (_, j) = jacobian(|x| net.forward(x).unwrap(), &[0.0, 0.0]);
+    /// assert_eq!((j[(0, 0)], j[(0, 1)]), (1.0, -1.0));
+    /// ```
+    pub fn forward<S: Scalar>(&self, x: &[S]) -> Result<Vec<S>, DenseError> {
+        check("input x", self.inputs(), x.len())?;
+        let mut h = self.layers[0].forward(x);
+        for l in &self.layers[1..] {
+            h = l.forward(&h);
+        }
+        Ok(h)
+    }
+
+    /// Outputs and the `outputs × inputs` Jacobian at `x`, formed in forward order by matrix
+    /// products (see the [module docs](self)).
+    ///
+    /// # Errors
+    /// [`DenseError::Shape`] if `x` does not have [`inputs`](Mlp::inputs) elements.
+    ///
+    /// ```
+    /// use nngrad_core::dense::{Activation, Dense, Mlp};
+    /// let net = Mlp::new(vec![Dense::new(1, 1, vec![2.0], vec![0.0], Activation::Tanh).unwrap()]).unwrap();
+    /// let (y, j) = net.jacobian(&[0.5]).unwrap();
+    /// assert_eq!(y[0], 1f64.tanh());
+    /// assert!((j[(0, 0)] - 2.0 * (1.0 - 1f64.tanh().powi(2))).abs() < 1e-15);
+    /// ```
+    pub fn jacobian(&self, x: &[f64]) -> Result<(Vec<f64>, DMatrix<f64>), DenseError> {
+        let mut ws = Workspace::default();
+        self.jacobian_with(x, &mut ws)?;
+        let (m, n) = (self.outputs(), self.inputs());
+        Ok((
+            ws.values().to_vec(),
+            DMatrix::from_row_slice(m, n, ws.jacobian()),
+        ))
+    }
+
+    /// [`jacobian`](Mlp::jacobian) into preallocated buffers, read back with
+    /// [`Workspace::values`] and [`Workspace::jacobian`] (row-major): no allocation once the
+    /// workspace has grown to the network's size.
+    ///
+    /// # Errors
+    /// [`DenseError::Shape`] if `x` does not have [`inputs`](Mlp::inputs) elements.
+    ///
+    /// ```
+    /// use nngrad_core::dense::{Activation, Dense, Mlp, Workspace};
+    /// let net = Mlp::new(vec![Dense::new(2, 1, vec![1.0, 2.0], vec![0.0], Activation::Identity).unwrap()]).unwrap();
+    /// let mut ws = Workspace::default();
+    /// net.jacobian_with(&[1.0, 1.0], &mut ws).unwrap();
+    /// assert_eq!(ws.jacobian(), &[1.0, 2.0]);
+    /// ```
+    pub fn jacobian_with(&self, x: &[f64], ws: &mut Workspace) -> Result<(), DenseError> {
+        self.jacobian_batch_with(x, ws)
+    }
+
+    /// Outputs and Jacobians at many points: `xs` holds the points one after the other
+    /// (`points × inputs`, row-major). Returns the outputs (`points × outputs`) and the
+    /// Jacobians (`points × outputs × inputs`), both row-major. The points are laid side by
+    /// side so that each layer is one wide matrix product.
+    ///
+    /// # Errors
+    /// [`DenseError::Shape`] if `xs.len()` is not a multiple of [`inputs`](Mlp::inputs).
+    ///
+    /// ```
+    /// use nngrad_core::dense::{Activation, Dense, Mlp};
+    /// let net = Mlp::new(vec![Dense::new(1, 1, vec![3.0], vec![0.0], Activation::Identity).unwrap()]).unwrap();
+    /// let (y, j) = net.jacobian_batch(&[1.0, 2.0]).unwrap();
+    /// assert_eq!((y, j), (vec![3.0, 6.0], vec![3.0, 3.0]));
+    /// ```
+    pub fn jacobian_batch(&self, xs: &[f64]) -> Result<(Vec<f64>, Vec<f64>), DenseError> {
+        let mut ws = Workspace::default();
+        self.jacobian_batch_with(xs, &mut ws)?;
+        Ok((ws.values().to_vec(), ws.jacobian().to_vec()))
+    }
+
+    /// [`jacobian_batch`](Mlp::jacobian_batch) into preallocated buffers.
+    ///
+    /// # Errors
+    /// [`DenseError::Shape`] if `xs.len()` is not a multiple of [`inputs`](Mlp::inputs).
+    ///
+    /// ```
+    /// use nngrad_core::dense::{Activation, Dense, Mlp, Workspace};
+    /// let net = Mlp::new(vec![Dense::new(1, 1, vec![3.0], vec![1.0], Activation::Identity).unwrap()]).unwrap();
+    /// let mut ws = Workspace::default();
+    /// net.jacobian_batch_with(&[1.0, 2.0], &mut ws).unwrap();
+    /// assert_eq!(ws.values(), &[4.0, 7.0]);
+    /// ```
+    pub fn jacobian_batch_with(&self, xs: &[f64], ws: &mut Workspace) -> Result<(), DenseError> {
+        let n = self.inputs();
+        let points = if n == 0 { 0 } else { xs.len() / n };
+        check("points × inputs", points * n, xs.len())?;
+        let m = self.outputs();
+        let w = 1 + n;
+        let widest = self.layers.iter().map(|l| l.outputs).max().unwrap_or(0);
+        let need = (points * widest * w).max(points * m * w);
+        ws.cur.resize(need, 0.0);
+        ws.next.resize(need, 0.0);
+
+        // State layout: row i = one unit, `points` blocks of `w` columns [value | n lanes].
+        let first = &self.layers[0];
+        let h = first.outputs;
+        {
+            let cols = points * w;
+            for (i, row) in ws.cur[..h * cols].chunks_exact_mut(cols).enumerate() {
+                let wi = &first.w[i * n..(i + 1) * n];
+                for (p, blk) in row.chunks_exact_mut(w).enumerate() {
+                    let x = &xs[p * n..(p + 1) * n];
+                    let z = first.b[i] + dot(wi, x);
+                    let (a, d) = first.activation.value_slope(z);
+                    blk[0] = a;
+                    // The first tangent is D₁W₁: the seed is the identity, so no product.
+                    for (t, &wv) in blk[1..].iter_mut().zip(wi) {
+                        *t = d * wv;
+                    }
+                }
+            }
+        }
+        for l in &self.layers[1..] {
+            let cols = points * w;
+            let out = &mut ws.next[..l.outputs * cols];
+            for (i, row) in out.chunks_exact_mut(cols).enumerate() {
+                for blk in row.chunks_exact_mut(w) {
+                    blk[0] = l.b[i];
+                    blk[1..].fill(0.0);
+                }
+            }
+            gemm_ws(&l.w, &ws.cur[..l.inputs * cols], l.dims(cols), out);
+            if l.activation != Activation::Identity {
+                for blk in out.chunks_exact_mut(w) {
+                    let (a, d) = l.activation.value_slope(blk[0]);
+                    blk[0] = a;
+                    for t in &mut blk[1..] {
+                        *t *= d;
+                    }
+                }
+            }
+            core::mem::swap(&mut ws.cur, &mut ws.next);
+        }
+        // Reorder [unit][point][value | lanes] into values then Jacobians, point-major.
+        let cols = points * w;
+        let (vals, jacs) = ws.next.split_at_mut(points * m);
+        for i in 0..m {
+            for p in 0..points {
+                let blk = &ws.cur[i * cols + p * w..i * cols + (p + 1) * w];
+                vals[p * m + i] = blk[0];
+                jacs[(p * m + i) * n..(p * m + i + 1) * n].copy_from_slice(&blk[1..]);
+            }
+        }
+        ws.outputs = m;
+        ws.inputs = n;
+        ws.points = points;
+        Ok(())
+    }
+
+    /// Outputs and the directional derivative `J·v` at `x`, in one pass carrying value and
+    /// tangent through the same kernels as [`forward`](Mlp::forward).
+    ///
+    /// # Errors
+    /// [`DenseError::Shape`] if `x` or `v` does not have [`inputs`](Mlp::inputs) elements.
+    ///
+    /// ```
+    /// use nngrad_core::dense::{Activation, Dense, Mlp};
+    /// let net = Mlp::new(vec![Dense::new(2, 1, vec![1.0, 2.0], vec![0.0], Activation::Identity).unwrap()]).unwrap();
+    /// assert_eq!(net.jvp(&[1.0, 1.0], &[1.0, -1.0]).unwrap(), (vec![3.0], vec![-1.0]));
+    /// ```
+    pub fn jvp(&self, x: &[f64], v: &[f64]) -> Result<(Vec<f64>, Vec<f64>), DenseError> {
+        check("input x", self.inputs(), x.len())?;
+        check("direction v", self.inputs(), v.len())?;
+        let xs: Vec<crate::Dual<f64>> = x
+            .iter()
+            .zip(v)
+            .map(|(&x, &v)| crate::Dual::new(x, v))
+            .collect();
+        Ok(self.forward(&xs)?.into_iter().map(|y| (y.re, y.eps)).unzip())
+    }
+}
+
+#[inline]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(a, b)| a * b).sum()
+}
