@@ -252,6 +252,8 @@ pub struct Mlp {
 pub struct Workspace {
     cur: Vec<f64>,
     next: Vec<f64>,
+    vals: Vec<f64>,
+    jacs: Vec<f64>,
     outputs: usize,
     inputs: usize,
     points: usize,
@@ -265,7 +267,7 @@ impl Workspace {
     /// assert!(Workspace::default().values().is_empty());
     /// ```
     pub fn values(&self) -> &[f64] {
-        &self.next[..self.points * self.outputs]
+        &self.vals[..self.points * self.outputs]
     }
 
     /// The Jacobian of the last evaluation, row-major `outputs × inputs` (for a batch: one
@@ -276,8 +278,7 @@ impl Workspace {
     /// assert!(Workspace::default().jacobian().is_empty());
     /// ```
     pub fn jacobian(&self) -> &[f64] {
-        let off = self.points * self.outputs;
-        &self.next[off..off + self.points * self.outputs * self.inputs]
+        &self.jacs[..self.points * self.outputs * self.inputs]
     }
 }
 
@@ -442,33 +443,47 @@ impl Mlp {
         let points = if n == 0 { 0 } else { xs.len() / n };
         check("points × inputs", points * n, xs.len())?;
         let m = self.outputs();
-        let w = 1 + n;
+        ws.vals.resize(points * m, 0.0);
+        ws.jacs.resize(points * m * n, 0.0);
+        ws.outputs = m;
+        ws.inputs = n;
+        ws.points = points;
+        // Blocks of points small enough that a layer's state stays in cache, wide enough
+        // that each GEMM has many columns.
         let widest = self.layers.iter().map(|l| l.outputs).max().unwrap_or(0);
-        let need = (points * widest * w).max(points * m * w);
-        ws.cur.resize(need, 0.0);
-        ws.next.resize(need, 0.0);
+        let block = (BLOCK_ELEMS / (widest * (n + 1)).max(1)).clamp(1, points.max(1));
+        let mut p0 = 0;
+        while p0 < points {
+            let p1 = (p0 + block).min(points);
+            self.jacobian_block(&xs[p0 * n..p1 * n], p1 - p0, ws, p0);
+            p0 = p1;
+        }
+        Ok(())
+    }
+
+    /// One block of `points` points, results written from point `first` on.
+    fn jacobian_block(&self, xs: &[f64], points: usize, ws: &mut Workspace, first: usize) {
+        let (n, m) = (self.inputs(), self.outputs());
+        let w = 1 + n;
+        let cols = points * w;
+        let widest = self.layers.iter().map(|l| l.outputs).max().unwrap_or(0);
+        ws.cur.resize(widest * cols, 0.0);
+        ws.next.resize(widest * cols, 0.0);
 
         // State layout: row i = one unit, `points` blocks of `w` columns [value | n lanes].
-        let first = &self.layers[0];
-        let h = first.outputs;
-        {
-            let cols = points * w;
-            for (i, row) in ws.cur[..h * cols].chunks_exact_mut(cols).enumerate() {
-                let wi = &first.w[i * n..(i + 1) * n];
-                for (p, blk) in row.chunks_exact_mut(w).enumerate() {
-                    let x = &xs[p * n..(p + 1) * n];
-                    let z = first.b[i] + dot(wi, x);
-                    let (a, d) = first.activation.value_slope(z);
-                    blk[0] = a;
-                    // The first tangent is D₁W₁: the seed is the identity, so no product.
-                    for (t, &wv) in blk[1..].iter_mut().zip(wi) {
-                        *t = d * wv;
-                    }
+        let l0 = &self.layers[0];
+        for (i, row) in ws.cur[..l0.outputs * cols].chunks_exact_mut(cols).enumerate() {
+            let wi = &l0.w[i * n..(i + 1) * n];
+            for (blk, x) in row.chunks_exact_mut(w).zip(xs.chunks_exact(n)) {
+                let (a, d) = l0.activation.value_slope(l0.b[i] + dot(wi, x));
+                blk[0] = a;
+                // The first tangent is D₁W₁: the seed is the identity, so no product.
+                for (t, &wv) in blk[1..].iter_mut().zip(wi) {
+                    *t = d * wv;
                 }
             }
         }
         for l in &self.layers[1..] {
-            let cols = points * w;
             let out = &mut ws.next[..l.outputs * cols];
             for (i, row) in out.chunks_exact_mut(cols).enumerate() {
                 for blk in row.chunks_exact_mut(w) {
@@ -488,20 +503,14 @@ impl Mlp {
             }
             core::mem::swap(&mut ws.cur, &mut ws.next);
         }
-        // Reorder [unit][point][value | lanes] into values then Jacobians, point-major.
-        let cols = points * w;
-        let (vals, jacs) = ws.next.split_at_mut(points * m);
-        for i in 0..m {
-            for p in 0..points {
-                let blk = &ws.cur[i * cols + p * w..i * cols + (p + 1) * w];
-                vals[p * m + i] = blk[0];
-                jacs[(p * m + i) * n..(p * m + i + 1) * n].copy_from_slice(&blk[1..]);
+        // Reorder [unit][point][value | lanes] into values and Jacobians, point-major.
+        for (i, row) in ws.cur[..m * cols].chunks_exact(cols).enumerate() {
+            for (p, blk) in row.chunks_exact(w).enumerate() {
+                let q = (first + p) * m + i;
+                ws.vals[q] = blk[0];
+                ws.jacs[q * n..(q + 1) * n].copy_from_slice(&blk[1..]);
             }
         }
-        ws.outputs = m;
-        ws.inputs = n;
-        ws.points = points;
-        Ok(())
     }
 
     /// Outputs and the directional derivative `J·v` at `x`, in one pass carrying value and
@@ -526,6 +535,10 @@ impl Mlp {
         Ok(self.forward(&xs)?.into_iter().map(|y| (y.re, y.eps)).unzip())
     }
 }
+
+/// Elements of one layer's state per block of points in [`Mlp::jacobian_batch_with`]:
+/// 32 Ki f64 (256 KiB), so the two state buffers stay within a typical L2 cache.
+const BLOCK_ELEMS: usize = 32 * 1024;
 
 #[inline]
 fn dot(a: &[f64], b: &[f64]) -> f64 {

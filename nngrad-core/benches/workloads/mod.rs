@@ -155,40 +155,57 @@ pub struct Analytic {
 }
 
 impl Analytic {
-    /// The analytic Jacobian in forward order: `T₁ = D₁W₁`, `T_l = D_l (W_l T_{l−1})`, with
-    /// the layer values by matrix-vector products; returns (values, row-major `m×n` Jacobian).
+    /// The analytic Jacobian in forward order: `T₁ = D₁W₁`, `T_l = D_l (W_l T_{l−1})`. The
+    /// careful way: each layer's values ride along as one more column of the same GEMM,
+    /// `[z | U] = W_l [h | T]` (a separate matrix-vector product through `matrixmultiply` costs
+    /// more than the extra column); the first layer needs no product for its tangent.
+    /// Returns (values, row-major `m×n` Jacobian).
     pub fn jacobian<'a>(&'a mut self, net: &Net, x: &[f64]) -> (&'a [f64], &'a [f64]) {
         let n = net.inputs();
+        let w = n + 1;
         let last = net.layers.len() - 1;
         let widest = net.layers.iter().map(|l| l.out).max().unwrap();
-        self.h.resize(widest.max(n), 0.0);
-        self.z.resize(widest, 0.0);
-        self.t.resize(widest * n, 0.0);
-        self.u.resize(widest * n, 0.0);
-        self.h[..n].copy_from_slice(x);
+        self.t.resize(widest * w, 0.0);
+        self.u.resize(widest * w, 0.0);
+        self.h.resize(widest, 0.0);
         for (l, y) in net.layers.iter().enumerate() {
-            dgemm(y.out, y.inp, 1, &y.w, &self.h, &mut self.z);
-            if l > 0 {
-                dgemm(y.out, y.inp, n, &y.w, &self.t, &mut self.u);
-                core::mem::swap(&mut self.t, &mut self.u);
+            if l == 0 {
+                for i in 0..y.out {
+                    let wi = &y.w[i * n..(i + 1) * n];
+                    let row = &mut self.t[i * w..(i + 1) * w];
+                    row[0] = wi.iter().zip(x).map(|(a, b)| a * b).sum::<f64>();
+                    row[1..].copy_from_slice(wi);
+                }
             } else {
-                self.t[..y.out * n].copy_from_slice(&y.w);
+                dgemm(y.out, y.inp, w, &y.w, &self.u, &mut self.t);
             }
             for i in 0..y.out {
-                let z = self.z[i] + y.b[i];
+                let row = &mut self.t[i * w..(i + 1) * w];
+                let z = row[0] + y.b[i];
                 if l == last {
-                    self.h[i] = z;
+                    row[0] = z;
                 } else {
                     let a = z.tanh();
-                    self.h[i] = a;
+                    row[0] = a;
                     let d = 1.0 - a * a;
-                    for t in &mut self.t[i * n..(i + 1) * n] {
+                    for t in &mut row[1..] {
                         *t *= d;
                     }
                 }
             }
+            core::mem::swap(&mut self.t, &mut self.u);
         }
+        // Unpack [value | lanes] rows into values and the Jacobian.
         let m = net.outputs();
+        for i in 0..m {
+            self.h[i] = self.u[i * w];
+        }
+        for i in 0..m {
+            let (src, dst) = (i * w + 1, i * n);
+            for k in 0..n {
+                self.t[dst + k] = self.u[src + k];
+            }
+        }
         (&self.h[..m], &self.t[..m * n])
     }
 
@@ -209,33 +226,36 @@ impl Analytic {
         &self.h[..net.outputs()]
     }
 
-    /// The analytic JVP: values and `J v` by matrix-vector products, `t ← D (W t)`.
+    /// The analytic JVP: `[z | u] = W [h | t]` as one GEMM with two columns, then
+    /// `t ← D u`. Returns (values, `J v`).
     pub fn jvp<'a>(&'a mut self, net: &Net, x: &[f64], v: &[f64]) -> (&'a [f64], &'a [f64]) {
         let widest = net.layers.iter().map(|l| l.out).max().unwrap();
         let last = net.layers.len() - 1;
         let n = x.len();
         for b in [&mut self.h, &mut self.z, &mut self.t, &mut self.u] {
-            b.resize(widest.max(n), 0.0);
+            b.resize(2 * widest.max(n), 0.0);
         }
-        self.h[..n].copy_from_slice(x);
-        self.t[..n].copy_from_slice(v);
+        for i in 0..n {
+            self.t[2 * i] = x[i];
+            self.t[2 * i + 1] = v[i];
+        }
         for (l, y) in net.layers.iter().enumerate() {
-            dgemm(y.out, y.inp, 1, &y.w, &self.h, &mut self.z);
-            dgemm(y.out, y.inp, 1, &y.w, &self.t, &mut self.u);
+            dgemm(y.out, y.inp, 2, &y.w, &self.t, &mut self.u);
             for i in 0..y.out {
-                let z = self.z[i] + y.b[i];
+                let z = self.u[2 * i] + y.b[i];
                 if l == last {
                     self.h[i] = z;
-                    self.t[i] = self.u[i];
+                    self.z[i] = self.u[2 * i + 1];
                 } else {
                     let a = z.tanh();
-                    self.h[i] = a;
-                    self.t[i] = (1.0 - a * a) * self.u[i];
+                    self.u[2 * i] = a;
+                    self.u[2 * i + 1] *= 1.0 - a * a;
                 }
             }
+            core::mem::swap(&mut self.t, &mut self.u);
         }
         let m = net.outputs();
-        (&self.h[..m], &self.t[..m])
+        (&self.h[..m], &self.z[..m])
     }
 }
 
