@@ -209,9 +209,13 @@ fn jvp_m(c: &mut Criterion) {
     g.bench_function("plain_eval", |b| {
         b.iter(|| plain_forward(&net, black_box(&x)))
     });
-    g.bench_function("dense_eval", |b| b.iter(|| mlp.forward(black_box(&x)).unwrap()));
+    g.bench_function("dense_eval", |b| {
+        b.iter(|| mlp.forward(black_box(&x)).unwrap())
+    });
     let mut an = Analytic::default();
-    g.bench_function("analytic_eval", |b| b.iter(|| an.eval(&net, black_box(&x))[0]));
+    g.bench_function("analytic_eval", |b| {
+        b.iter(|| an.eval(&net, black_box(&x))[0])
+    });
     g.bench_function("nngrad_plain", |b| {
         b.iter(|| jvp(|x| plain_forward(&net, x), black_box(&x), black_box(&v)))
     });
@@ -239,7 +243,10 @@ fn jvp_m(c: &mut Criterion) {
             let xm: Vec<f64> = x.iter().zip(&v).map(|(x, v)| x - h * v).collect();
             let fp = a.eval(&net, &xp).to_vec();
             let fm = a.eval(&net, &xm);
-            fp.iter().zip(fm).map(|(p, m)| (p - m) / (2.0 * h)).collect::<Vec<_>>()
+            fp.iter()
+                .zip(fm)
+                .map(|(p, m)| (p - m) / (2.0 * h))
+                .collect::<Vec<_>>()
         })
     });
     let _ = Dual::<f64>::constant(0.0);

@@ -11,6 +11,9 @@
 //! needs no product at all. [`Mlp::jacobian_batch`] lays many points side by side so each
 //! layer is one wide GEMM.
 
+#[path = "dense_tanh.rs"]
+mod tanh;
+
 use crate::kernels::{gemm_ws, GemmDims};
 use crate::Scalar;
 use nalgebra::DMatrix;
@@ -49,6 +52,17 @@ impl Activation {
             Activation::Tanh => x.tanh(),
             Activation::Sigmoid => x.sigmoid(),
             Activation::Relu => x.relu(),
+        }
+    }
+
+    /// Values `a` and slopes `d` at every `z`: tanh by the vectorised kernel, the others
+    /// by the rule table.
+    fn values_slopes(self, z: &[f64], a: &mut [f64], d: &mut [f64]) {
+        if self == Activation::Tanh {
+            return tanh::tanh_slope(z, a, d);
+        }
+        for ((&z, a), d) in z.iter().zip(a.iter_mut()).zip(d.iter_mut()) {
+            (*a, *d) = self.value_slope(z);
         }
     }
 
@@ -254,6 +268,9 @@ pub struct Workspace {
     next: Vec<f64>,
     vals: Vec<f64>,
     jacs: Vec<f64>,
+    z: Vec<f64>,
+    a: Vec<f64>,
+    d: Vec<f64>,
     outputs: usize,
     inputs: usize,
     points: usize,
@@ -470,16 +487,32 @@ impl Mlp {
         ws.cur.resize(widest * cols, 0.0);
         ws.next.resize(widest * cols, 0.0);
 
+        ws.z.resize(widest * points, 0.0);
+        ws.d.resize(widest * points, 0.0);
+        ws.a.resize(widest * points, 0.0);
+
         // State layout: row i = one unit, `points` blocks of `w` columns [value | n lanes].
         let l0 = &self.layers[0];
-        for (i, row) in ws.cur[..l0.outputs * cols].chunks_exact_mut(cols).enumerate() {
+        let h = l0.outputs;
+        for (i, z) in ws.z[..h * points].chunks_exact_mut(points).enumerate() {
             let wi = &l0.w[i * n..(i + 1) * n];
-            for (blk, x) in row.chunks_exact_mut(w).zip(xs.chunks_exact(n)) {
-                let (a, d) = l0.activation.value_slope(l0.b[i] + dot(wi, x));
-                blk[0] = a;
+            for (z, x) in z.iter_mut().zip(xs.chunks_exact(n)) {
+                *z = l0.b[i] + dot(wi, x);
+            }
+        }
+        l0.activation.values_slopes(
+            &ws.z[..h * points],
+            &mut ws.a[..h * points],
+            &mut ws.d[..h * points],
+        );
+        for (i, row) in ws.cur[..h * cols].chunks_exact_mut(cols).enumerate() {
+            let wi = &l0.w[i * n..(i + 1) * n];
+            let (a, d) = (&ws.a[i * points..], &ws.d[i * points..]);
+            for (p, blk) in row.chunks_exact_mut(w).enumerate() {
+                blk[0] = a[p];
                 // The first tangent is D₁W₁: the seed is the identity, so no product.
                 for (t, &wv) in blk[1..].iter_mut().zip(wi) {
-                    *t = d * wv;
+                    *t = d[p] * wv;
                 }
             }
         }
@@ -493,8 +526,13 @@ impl Mlp {
             }
             gemm_ws(&l.w, &ws.cur[..l.inputs * cols], l.dims(cols), out);
             if l.activation != Activation::Identity {
-                for blk in out.chunks_exact_mut(w) {
-                    let (a, d) = l.activation.value_slope(blk[0]);
+                let k = l.outputs * points;
+                for (z, blk) in ws.z[..k].iter_mut().zip(out.chunks_exact(w)) {
+                    *z = blk[0];
+                }
+                l.activation
+                    .values_slopes(&ws.z[..k], &mut ws.a[..k], &mut ws.d[..k]);
+                for ((blk, &a), &d) in out.chunks_exact_mut(w).zip(&ws.a[..k]).zip(&ws.d[..k]) {
                     blk[0] = a;
                     for t in &mut blk[1..] {
                         *t *= d;
@@ -532,7 +570,11 @@ impl Mlp {
             .zip(v)
             .map(|(&x, &v)| crate::Dual::new(x, v))
             .collect();
-        Ok(self.forward(&xs)?.into_iter().map(|y| (y.re, y.eps)).unzip())
+        Ok(self
+            .forward(&xs)?
+            .into_iter()
+            .map(|y| (y.re, y.eps))
+            .unzip())
     }
 }
 

@@ -27,12 +27,12 @@
 
 pub use nngrad_derive::differentiable;
 
+pub mod dense;
 mod dual;
 mod dual_impl;
 mod dual_n;
 mod dual_num;
 mod first_order;
-pub mod dense;
 pub mod kernels;
 mod outputs;
 mod rules;

@@ -37,7 +37,12 @@ fn dense_jacobian_matches_analytic_and_generic() {
         // The plain-loop network through the generic duals (no kernels involved).
         let (yg, jg) = jacobian(|x| plain_forward(&net, x), &x);
         assert_close(&y, &yg, 1e-13, "values vs generic");
-        assert_close(&row_major(&j), &row_major(&jg), 1e-13, "jacobian vs generic");
+        assert_close(
+            &row_major(&j),
+            &row_major(&jg),
+            1e-13,
+            "jacobian vs generic",
+        );
         // Finite differences: a loose, fully independent check.
         let fd = central_fd(|x| plain_forward(&net, x), &x);
         assert_close(&row_major(&j), &fd, 1e-7, "jacobian vs central FD");
@@ -119,7 +124,12 @@ fn other_activations_against_finite_differences() {
     let fd = central_fd(|x| mlp.forward(x).unwrap(), &x);
     assert_close(&row_major(&j), &fd, 1e-7, "jacobian vs FD");
     let (_, jg) = jacobian(|x| mlp.forward(x).unwrap(), &x);
-    assert_close(&row_major(&j), &row_major(&jg), 1e-13, "jacobian vs dual path");
+    assert_close(
+        &row_major(&j),
+        &row_major(&jg),
+        1e-13,
+        "jacobian vs dual path",
+    );
 }
 
 #[test]

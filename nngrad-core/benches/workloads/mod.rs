@@ -272,7 +272,12 @@ pub fn central_fd(mut f: impl FnMut(&[f64]) -> Vec<f64>, x: &[f64]) -> Vec<f64> 
         xp[j] = x[j] - h;
         let fm = f(&xp);
         xp[j] = x[j];
-        cols.push(fp.iter().zip(&fm).map(|(a, b)| (a - b) / (2.0 * h)).collect());
+        cols.push(
+            fp.iter()
+                .zip(&fm)
+                .map(|(a, b)| (a - b) / (2.0 * h))
+                .collect(),
+        );
     }
     let m = cols.first().map_or(0, |c| c.len());
     let mut jac = vec![0.0; m * n];
