@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Reads criterion's samples (target/criterion/**/new/sample.json) of the `jacobian`
-bench and prints the markdown tables of BENCHMARKS.md: fastest-sample time of every method and its
+bench and prints the markdown tables of BENCHMARKS.md: time per call of every method and its
 ratio to the analytic Jacobian of the same workload (per point for the batch row; for the
 JVP, also the ratio to one plain f64 evaluation)."""
 import json, os, sys
@@ -15,9 +15,10 @@ def est(group, bench, param=None):
         return None
     with open(p) as f:
         s = json.load(f)
-    # The fastest sample (each sample is many iterations): on shared cores, the other
-    # processes only ever add time, so the minimum is the least disturbed estimate.
-    return min(t / i for t, i in zip(s["times"], s["iters"]))  # nanoseconds
+    # Median over criterion's samples of the per-call time (each sample is already the
+    # 20th percentile of short batches, see `robust` in the bench).
+    v = sorted(t / i for t, i in zip(s["times"], s["iters"]))
+    return v[len(v) // 2]  # nanoseconds
 
 def fmt(ns):
     if ns is None:
@@ -42,7 +43,7 @@ METHODS = [
     ("central_fd", "central finite differences"),
 ]
 
-print("### Full Jacobian at one point (fastest-sample time; ratio to the analytic Jacobian)\n")
+print("### Full Jacobian at one point (time per call; ratio to the analytic Jacobian)\n")
 groups = [("mlp_s", "MLP-S 8→32→32→4"), ("mlp_m", "MLP-M 32→128→128→16"), ("mlp_l", "MLP-L 128→512→512→64")]
 print("| method | " + " | ".join(g[1] for g in groups) + " |")
 print("|---|" + "---|" * len(groups))
@@ -66,7 +67,7 @@ for key, label in [("nngrad_dense_batch", "nngrad dense path, `Mlp::jacobian_bat
     t = est("mlp_s_x1000", key)
     print(f"| {label} | {fmt(t and t/1000)} | {ratio(t, a)} |")
 
-print("\n### Extended Rosenbrock gradient (fastest-sample time; ratio to the closed-form gradient, and to central FD)\n")
+print("\n### Extended Rosenbrock gradient (time per call; ratio to the closed-form gradient, and to central FD)\n")
 print("| method | n = 10 | n = 100 | n = 1000 |")
 print("|---|---|---|---|")
 for key, label in [("nngrad_plain", "nngrad `gradient` (DEFAULT_CHUNK lanes)"),
@@ -81,7 +82,7 @@ for key, label in [("nngrad_plain", "nngrad `gradient` (DEFAULT_CHUNK lanes)"),
         cells.append(f"{fmt(t)} ({ratio(t, a)}; {ratio(t, fd)} FD)")
     print(f"| {label} | " + " | ".join(cells) + " |")
 
-print("\n### One JVP of MLP-M (fastest-sample time; ratio to one plain f64 evaluation and to the analytic JVP)\n")
+print("\n### One JVP of MLP-M (time per call; ratio to one plain f64 evaluation and to the analytic JVP)\n")
 print("| method | time | / plain eval | / analytic JVP |")
 print("|---|---|---|---|")
 pe, aj = est("jvp_mlp_m", "plain_eval"), est("jvp_mlp_m", "analytic")
