@@ -23,8 +23,18 @@ use core::ops::{Add, Div, Mul, Neg, Sub};
 #[derive(Clone, Copy, Debug)]
 pub struct Dual<T = f64> {
     /// The value.
+    ///
+    /// ```
+    /// use nngrad_core::Dual;
+    /// assert_eq!(Dual::new(2.0, 1.0).re, 2.0);
+    /// ```
     pub re: T,
     /// The tangent: the derivative along the seeded direction.
+    ///
+    /// ```
+    /// use nngrad_core::Dual;
+    /// assert_eq!((Dual::variable(3.0) * 2.0).eps, 2.0);
+    /// ```
     pub eps: T,
 }
 
@@ -169,6 +179,8 @@ impl<T: Scalar> Sub for Dual<T> {
     }
 }
 
+// The product and quotient rules mix operators on purpose.
+#[allow(clippy::suspicious_arithmetic_impl)]
 impl<T: Scalar> Mul for Dual<T> {
     type Output = Self;
     #[inline(always)]
@@ -177,6 +189,8 @@ impl<T: Scalar> Mul for Dual<T> {
     }
 }
 
+// The product and quotient rules mix operators on purpose.
+#[allow(clippy::suspicious_arithmetic_impl)]
 impl<T: Scalar> Div for Dual<T> {
     type Output = Self;
     #[inline(always)]

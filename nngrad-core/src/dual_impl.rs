@@ -1,6 +1,7 @@
 //! The one implementation of [`Scalar`](crate::Scalar), the mixed `f64` operators,
-//! comparisons, sums and products for every dual type, written against [`DualNum`] and the
-//! rule table. Each dual type's own file supplies only its storage and `+ − × ÷` with itself.
+//! comparisons, sums and products for every dual type, written against
+//! [`DualNum`](crate::DualNum) and the rule table. Each dual type's own file supplies only its
+//! storage and `+ − × ÷` with itself.
 
 /// Implements everything shared for `$ty` with generics `[$($gen)*]`.
 macro_rules! impl_dual {
@@ -20,9 +21,11 @@ macro_rules! impl_dual {
             }
 
             $crate::dual_impl::unary_rules!(
-                chain: abs, exp, exp2, exp_m1, sin, cos, tan, atan, sinh, cosh, tanh, asinh,
-                    erf, erfc, sigmoid, softplus, relu, selu, gelu, gelu_tanh, silu, softsign;
-                chain_safe: sqrt, cbrt, ln, ln_1p, log2, log10, asin, acos, acosh, atanh, recip
+                chain: abs, sin, cos, tan, atan, tanh, asinh, erf, erfc, sigmoid, softplus,
+                    relu, selu, gelu, gelu_tanh, silu, softsign;
+                // Infinite local derivative at a domain edge, or on overflow (exp, sinh, …).
+                chain_safe: sqrt, cbrt, ln, ln_1p, log2, log10, asin, acos, acosh, atanh, recip,
+                    exp, exp2, exp_m1, sinh, cosh
             );
 
             #[inline(always)]
@@ -295,7 +298,7 @@ macro_rules! impl_dual {
             #[inline(always)]
             fn div(self, o: $ty) -> $ty {
                 let q = T::cst(self) / o.real();
-                o.chain(q, -(q / o.real()))
+                o.chain_safe(q, -(q / o.real()))
             }
         }
         impl<$($gen)*> core::ops::Rem<$ty> for f64 {

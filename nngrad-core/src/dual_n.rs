@@ -21,8 +21,19 @@ use core::ops::{Add, Div, Mul, Neg, Sub};
 #[derive(Clone, Copy, Debug)]
 pub struct DualN<T, const N: usize> {
     /// The value.
+    ///
+    /// ```
+    /// use nngrad_core::DualN;
+    /// assert_eq!(DualN::new(2.0, [1.0, 0.0]).re, 2.0);
+    /// ```
     pub re: T,
-    /// The tangent lanes.
+    /// The tangent lanes: lane `k` is the derivative along the `k`-th seeded direction.
+    ///
+    /// ```
+    /// use nngrad_core::DualN;
+    /// let (x, y) = (DualN::<f64, 2>::variable(3.0, 0), DualN::<f64, 2>::variable(5.0, 1));
+    /// assert_eq!((x * y).eps, [5.0, 3.0]);
+    /// ```
     pub eps: [T; N],
 }
 
@@ -173,6 +184,8 @@ impl<T: Scalar, const N: usize> Sub for DualN<T, N> {
     }
 }
 
+// The product and quotient rules mix operators on purpose.
+#[allow(clippy::suspicious_arithmetic_impl)]
 impl<T: Scalar, const N: usize> Mul for DualN<T, N> {
     type Output = Self;
     #[inline(always)]
@@ -182,6 +195,8 @@ impl<T: Scalar, const N: usize> Mul for DualN<T, N> {
     }
 }
 
+// The product and quotient rules mix operators on purpose.
+#[allow(clippy::suspicious_arithmetic_impl)]
 impl<T: Scalar, const N: usize> Div for DualN<T, N> {
     type Output = Self;
     #[inline(always)]

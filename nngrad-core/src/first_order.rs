@@ -6,10 +6,20 @@ use crate::{Dual, DualN, Outputs, Scalar};
 use nalgebra::DMatrix;
 
 /// The number of tangent lanes the chunked helpers ([`jacobian`], [`gradient`],
-/// [`divergence`], [`hessian`], [`hvp`]) use unless told otherwise with [`Chunk`].
+/// [`divergence`], [`hessian`](crate::hessian), [`hvp`](crate::hvp)) use unless told
+/// otherwise with [`Chunk`].
 ///
 /// Chosen by measurement (see `BENCHMARKS.md`): enough lanes that one evaluation does a
 /// SIMD-width of useful work per operation, few enough that the lanes stay in registers.
+///
+/// ```
+/// use nngrad_core::{gradient, Scalar, DEFAULT_CHUNK};
+/// // 20 inputs take ⌈20 / DEFAULT_CHUNK⌉ evaluations.
+/// let calls = std::cell::Cell::new(0);
+/// let x = vec![1.0; 20];
+/// let _ = gradient(|v| { calls.set(calls.get() + 1); v.iter().copied().sum() }, &x);
+/// assert_eq!(calls.get(), 20usize.div_ceil(DEFAULT_CHUNK));
+/// ```
 pub const DEFAULT_CHUNK: usize = 8;
 
 /// Selects the number of tangent lanes of a chunked helper: `jacobian_chunk(Chunk::<4>, f, x)`.

@@ -23,7 +23,31 @@
 //! Where a function has a kink, the derivative is that of the branch the primal computation
 //! takes: `relu'(0) = 0`, `abs'(0) = 0`, `max`/`min` keep the receiver's derivative on a tie
 //! (so the first of equal values wins, as in JAX and TensorFlow), `clamp` keeps `x`'s
-//! derivative on the interval's closed ends.
+//! derivative on the interval's closed ends. `leaky_relu` and `elu` have slope `alpha` at 0;
+//! `hypot` at the origin has both partials 0 (as `abs`, which `hypot(x, 0)` is).
+//!
+//! ## Infinite local derivatives
+//! A tangent that is exactly zero stays exactly zero through a point where the local
+//! derivative is infinite (`sqrt`, `cbrt`, `powf`, `ln`, `asin`, `acos`, `atanh`, … at the
+//! edge of their domain, `exp` past overflow): `d/dx [x + sqrt(y²)]` at `y = 0` is 1, not NaN.
+//!
+//! ## num-traits and nalgebra
+//! Every dual type, nested ones included, implements num-traits' `Float`, `FloatConst`,
+//! `Signed`, `Num`, `NumCast`, `ToPrimitive`, `FromPrimitive`, and nalgebra's `ComplexField`
+//! and `RealField`, so generic numeric code and `DMatrix<Dual<..>>` (determinant, inverse, LU,
+//! norms, …) differentiate exactly. These traits share method names with [`Scalar`] (`sin`,
+//! `max`, …): generic code with one bound is unambiguous; concrete code should import only
+//! one of the traits.
+//!
+//! ```
+//! use nalgebra::DMatrix;
+//! use nngrad_core::Dual;
+//! fn norm<T: num_traits::Float>(x: T, y: T) -> T { x.hypot(y) }
+//! assert_eq!(norm(Dual::variable(3.0), Dual::constant(4.0)).eps(), 0.6);
+//! let m = DMatrix::from_row_slice(2, 2, &[Dual::variable(2.0), Dual::constant(1.0),
+//!                                        Dual::constant(1.0), Dual::variable(3.0)]);
+//! assert_eq!(m.determinant().eps(), 3.0 + 2.0); // d/dt [(2+t)(3+t) − 1] at 0
+//! ```
 
 pub use nngrad_derive::differentiable;
 
@@ -34,6 +58,9 @@ mod dual_n;
 mod dual_num;
 mod first_order;
 pub mod kernels;
+pub mod matlab;
+mod nalgebra_impls;
+mod num_traits_impls;
 mod outputs;
 mod rules;
 mod scalar;

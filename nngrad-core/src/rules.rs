@@ -171,11 +171,22 @@ pub(crate) fn erfc<T: Scalar>(x: T) -> (T, T) {
     (x.erfc(), (-(x * x)).exp() * -FRAC_2_SQRT_PI)
 }
 
+/// `−|x|` with the derivative of the branch taken, `−sign(x)`, including at 0 (where `abs`
+/// would give 0): the exp-based rules below use it, and nesting must see its true slope.
+#[inline(always)]
+fn neg_abs<T: Scalar>(x: T) -> T {
+    if x >= 0.0 {
+        -x
+    } else {
+        x
+    }
+}
+
 /// Logistic sigmoid from `e = exp(−|x|)`: no overflow, and the derivative `e/(1+e)²` keeps its
 /// relative accuracy where `s(1−s)` would cancel.
 #[inline(always)]
 pub(crate) fn sigmoid<T: Scalar>(x: T) -> (T, T) {
-    let e = (-x.abs()).exp();
+    let e = neg_abs(x).exp();
     let q = (e + 1.0).recip();
     let s = if x >= 0.0 { q } else { e * q };
     (s, e * q * q)
@@ -183,8 +194,13 @@ pub(crate) fn sigmoid<T: Scalar>(x: T) -> (T, T) {
 
 #[inline(always)]
 pub(crate) fn softplus<T: Scalar>(x: T) -> (T, T) {
-    let pos = if x > 0.0 { x } else { T::cst(0.0) };
-    (pos + (-x.abs()).exp().ln_1p(), sigmoid(x).0)
+    // x + ln(1 + e^−x) or ln(1 + e^x): the same branch as `neg_abs`, so nesting sees slope ½ at 0.
+    let v = if x >= 0.0 {
+        x + (-x).exp().ln_1p()
+    } else {
+        x.exp().ln_1p()
+    };
+    (v, sigmoid(x).0)
 }
 
 #[inline(always)]
@@ -273,37 +289,53 @@ pub(crate) fn powi<T: Scalar>(x: T, n: i32) -> (T, T) {
     if n == 0 {
         return (c(1.0), c(0.0));
     }
-    (x.powi(n), x.powi(n - 1) * f64::from(n))
+    // n − 1 overflows only for i32::MIN, where x^n / x is as good (x^n is 0 or ∞ there anyway).
+    let below = match n.checked_sub(1) {
+        Some(m) => x.powi(m),
+        None => x.powi(n) / x,
+    };
+    (x.powi(n), below * f64::from(n))
 }
 
-/// `x^y` with a constant exponent.
+/// `x^y` and its partial derivative in `x`, `y·x^(y−1)`.
 #[inline(always)]
 pub(crate) fn powf<T: Scalar>(x: T, y: T) -> (T, T) {
     let v = x.powf(y);
-    if y == 0.0 {
+    // A constant exponent 0 gives derivative 0 even at x = 0 (not 0·0⁻¹ = NaN). An exponent
+    // whose value is 0 but which varies (nesting) keeps the general form: its derivative
+    // ∂²(x^y)/∂x∂y = 1/x is not zero.
+    if y == 0.0 && y.is_constant() {
         return (v, c(0.0));
     }
     (v, y * x.powf(y - 1.0))
 }
 
-/// Partial derivative of `x^y` in `y`: `x^y · ln x`.
+/// Partial derivative of `x^y` in `y`: `x^y · ln x`, and 0 where `x^y` is 0 (`x = 0`, `y > 0`,
+/// where `x^y` is 0 nearby too, or underflow), not `0 · ln 0 = NaN`.
 #[inline(always)]
 pub(crate) fn powf_dy<T: Scalar>(x: T, value: T) -> T {
+    if value == 0.0 {
+        return c(0.0);
+    }
     value * x.ln()
 }
 
-/// `(atan2(y, x), ∂/∂y, ∂/∂x)`.
+/// `(atan2(y, x), ∂/∂y, ∂/∂x)` = `(…, x/h², −y/h²)` with `h = hypot(y, x)`, divided by `h`
+/// twice so that `h²` cannot overflow or underflow.
 #[inline(always)]
 pub(crate) fn atan2<T: Scalar>(y: T, x: T) -> (T, T, T) {
     let h = y.hypot(x);
-    let r = (h * h).recip();
-    (y.atan2(x), x * r, -y * r)
+    (y.atan2(x), x / h / h, -y / h / h)
 }
 
-/// `(hypot(x, y), ∂/∂x, ∂/∂y)`.
+/// `(hypot(x, y), ∂/∂x, ∂/∂y)`; at the origin, a kink (`hypot(x, 0) = |x|`), both partials
+/// are 0 as for `abs`.
 #[inline(always)]
 pub(crate) fn hypot<T: Scalar>(x: T, y: T) -> (T, T, T) {
     let h = x.hypot(y);
+    if h == 0.0 {
+        return (h, c(0.0), c(0.0));
+    }
     (h, x / h, y / h)
 }
 

@@ -117,10 +117,9 @@ where
         seed_nested(&mut xs, x, |j| v[j], start);
         let y = f(&xs);
         value = y.re.re;
-        for k in 0..C.min(n.saturating_sub(start)) {
-            g[start + k] = y.re.eps[k];
-            hv[start + k] = y.eps.eps[k];
-        }
+        let len = C.min(n.saturating_sub(start));
+        g[start..start + len].copy_from_slice(&y.re.eps[..len]);
+        hv[start..start + len].copy_from_slice(&y.eps.eps[..len]);
     }
     (value, g, hv)
 }
