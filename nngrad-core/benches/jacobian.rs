@@ -39,6 +39,7 @@ fn robust<O>(b: &mut Bencher, mut f: impl FnMut() -> O) {
 }
 
 /// The MLP written for num-dual: same loops, weights kept f64 (`dual * f64`).
+#[allow(clippy::needless_range_loop)]
 fn nd_forward<D: DualNum<Primitive = f64> + Copy>(net: &Net, x: &[D]) -> Vec<D> {
     let last = net.layers.len() - 1;
     let mut h: Vec<D> = x.to_vec();
@@ -208,16 +209,16 @@ fn rosen(c: &mut Criterion) {
         let x = inputs(n, 3);
         let mut buf = vec![0.0; n];
         g.bench_with_input(BenchmarkId::new("nngrad_plain", n), &x, |b, x| {
-            robust(b, || nngrad_core::gradient(|x| rosenbrock(x), black_box(x)))
+            robust(b, || nngrad_core::gradient(rosenbrock, black_box(x)))
         });
         g.bench_with_input(BenchmarkId::new("nngrad_plain_c4", n), &x, |b, x| {
             robust(b, || {
-                nngrad_core::gradient_chunk(Chunk::<4>, |x| rosenbrock(x), black_box(x))
+                nngrad_core::gradient_chunk(Chunk::<4>, rosenbrock, black_box(x))
             })
         });
         g.bench_with_input(BenchmarkId::new("nngrad_plain_c16", n), &x, |b, x| {
             robust(b, || {
-                nngrad_core::gradient_chunk(Chunk::<16>, |x| rosenbrock(x), black_box(x))
+                nngrad_core::gradient_chunk(Chunk::<16>, rosenbrock, black_box(x))
             })
         });
         g.bench_with_input(BenchmarkId::new("analytic", n), &x, |b, x| {

@@ -457,7 +457,7 @@ impl Mlp {
     /// ```
     pub fn jacobian_batch_with(&self, xs: &[f64], ws: &mut Workspace) -> Result<(), DenseError> {
         let n = self.inputs();
-        let points = if n == 0 { 0 } else { xs.len() / n };
+        let points = xs.len().checked_div(n).unwrap_or(0);
         check("points × inputs", points * n, xs.len())?;
         let m = self.outputs();
         ws.vals.resize(points * m, 0.0);

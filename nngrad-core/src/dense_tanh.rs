@@ -39,8 +39,8 @@ fn tanh_slope_generic(x: &[f64], t: &mut [f64], d: &mut [f64]) {
 /// Below it tanh comes from expm1, above from exp.
 const SPLIT: f64 = 0.4;
 
-const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-01;
-const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+const LN2_HI: f64 = 0.693_147_180_369_123_8;
+const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
 
 /// `1/j` for `j` in `0..=19` (entry 0 unused): the nested Horner forms below multiply by
 /// these instead of dividing.

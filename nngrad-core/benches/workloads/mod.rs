@@ -101,6 +101,8 @@ pub const MLP_L: [usize; 4] = [128, 512, 512, 64];
 
 /// The network written the plain way: f64 loops made generic over `S: Scalar`, as
 /// `#[differentiable]` emits them (the macro is not on main yet; this is its expansion by hand).
+// Index loops on purpose: this is the plain way the benchmark is about.
+#[allow(clippy::needless_range_loop)]
 pub fn plain_forward<S: Scalar>(net: &Net, x: &[S]) -> Vec<S>
 where
     f64: ScalarLhs<S>,
