@@ -2,14 +2,20 @@
 //! [`Scalar`] and differentiated in forward order with matrix products through
 //! [`kernels`](crate::kernels).
 //!
-//! A forward-mode Jacobian of `y = f_L(W_L … f_1(W_1 x + b_1) … + b_L)` is the product
-//! `J = W_L D_{L−1} W_{L−1} … D_1 W_1` (`D_l` the diagonal of activation slopes) formed from the
-//! right. [`Mlp::jacobian`] forms exactly that: each layer carries its activations and their
-//! tangents as one row-major matrix `[h | T]` (row `i` = value and `n` lanes of unit `i`, which
-//! is the memory of a `DualN<f64, n>`), so a layer is one GEMM `W · [h | T]`, then the bias on
-//! the value column and the slope on each row's lanes. The first layer's tangent `D_1 W_1`
-//! needs no product at all. [`Mlp::jacobian_batch`] lays many points side by side so each
-//! layer is one wide GEMM.
+//! The Jacobian of `y = f_L(W_L … f_1(W_1 x + b_1) … + b_L)` is the product
+//! `J = D_L W_L ⋯ D_1 W_1` (`D_l` the diagonal of activation slopes). [`Mlp::jacobian`] forms
+//! it with matrix products, in whichever association costs fewer multiply-adds:
+//! * from the input side (forward mode): each layer carries its activations and their `n`
+//!   tangents as one row-major matrix `[h | T]` (row `i` = value and lanes of unit `i`, the
+//!   memory of a `DualN<f64, n>`), so a layer is one GEMM `W · [h | T]`, then the bias on the
+//!   value column and the slope on each row's lanes; the first tangent `D_1 W_1` needs no
+//!   product;
+//! * from the output side, when there are fewer outputs than inputs: one values-only pass
+//!   keeps every layer's slopes, then `R ← (R D_l) W_l` from `R = D_L W_L` down.
+//!
+//! Both give the same exact derivatives (only the rounding of the sums differs).
+//! [`Mlp::jacobian_batch`] lays many points side by side so each step is one wide GEMM.
+//! `tanh` layers take a vectorised `tanh` with its slope (within 3 ulps of libm).
 
 #[path = "dense_tanh.rs"]
 mod tanh;
@@ -382,8 +388,8 @@ impl Mlp {
         Ok(h)
     }
 
-    /// Outputs and the `outputs × inputs` Jacobian at `x`, formed in forward order by matrix
-    /// products (see the [module docs](self)).
+    /// Outputs and the `outputs × inputs` Jacobian at `x`, formed by matrix products in the
+    /// cheaper association order (see the [module docs](self)).
     ///
     /// # Errors
     /// [`DenseError::Shape`] if `x` does not have [`inputs`](Mlp::inputs) elements.
@@ -468,14 +474,128 @@ impl Mlp {
         // Blocks of points small enough that a layer's state stays in cache, wide enough
         // that each GEMM has many columns.
         let widest = self.layers.iter().map(|l| l.outputs).max().unwrap_or(0);
-        let block = (BLOCK_ELEMS / (widest * (n + 1)).max(1)).clamp(1, points.max(1));
+        let outputs_first = self.outputs_first_is_cheaper();
+        let per_point = if outputs_first { m + 1 } else { n + 1 };
+        let block = (BLOCK_ELEMS / (widest * per_point).max(1)).clamp(1, points.max(1));
         let mut p0 = 0;
         while p0 < points {
             let p1 = (p0 + block).min(points);
-            self.jacobian_block(&xs[p0 * n..p1 * n], p1 - p0, ws, p0);
+            if outputs_first {
+                self.jacobian_block_outputs_first(&xs[p0 * n..p1 * n], p1 - p0, ws, p0);
+            } else {
+                self.jacobian_block(&xs[p0 * n..p1 * n], p1 - p0, ws, p0);
+            }
             p0 = p1;
         }
         Ok(())
+    }
+
+    /// Whether `J = D_L W_L ⋯ D_1 W_1` costs fewer multiply-adds associated from the output
+    /// side (`m` rows carried down, after one values-only pass) than from the input side
+    /// (`n` tangent columns carried up). Both orders give the same exact product; only the
+    /// rounding of the sums differs.
+    fn outputs_first_is_cheaper(&self) -> bool {
+        let (n, m) = (self.inputs(), self.outputs());
+        let size = |l: &Dense| l.inputs * l.outputs;
+        let values: usize = self.layers.iter().map(size).sum();
+        let later: usize = self.layers[1..].iter().map(size).sum();
+        let earlier: usize = self.layers[..self.layers.len() - 1].iter().map(size).sum();
+        values + m * earlier < (n + 1) * later
+    }
+
+    /// One block of points, the Jacobian associated from the output side: a values-only
+    /// forward pass keeps every layer's slopes, then `R ← (R D_l) W_l` from `R = D_L W_L`
+    /// down to the first layer, all points' `R` stacked so each step is one GEMM
+    /// (activations × weights) and the final `R` is the point-major Jacobians.
+    fn jacobian_block_outputs_first(
+        &self,
+        xs: &[f64],
+        points: usize,
+        ws: &mut Workspace,
+        first: usize,
+    ) {
+        let (n, m) = (self.inputs(), self.outputs());
+        let widest = self.layers.iter().map(|l| l.outputs).max().unwrap_or(0);
+        let total: usize = self.layers.iter().map(|l| l.outputs).sum();
+        ws.d.resize(total * points, 0.0);
+        ws.z.resize(widest * points, 0.0);
+        ws.cur.resize(widest.max(n) * points, 0.0);
+        ws.next
+            .resize(widest.max(m) * points.max(1) * widest.max(n), 0.0);
+        ws.a.resize(widest.max(n) * m * points, 0.0);
+
+        // Values pass: state (units × points), inputs first.
+        let mut off = 0;
+        for (li, l) in self.layers.iter().enumerate() {
+            let (k, h) = (l.inputs, l.outputs);
+            let z = &mut ws.z[..h * points];
+            for (zr, &b) in z.chunks_exact_mut(points).zip(&l.b) {
+                zr.fill(b);
+            }
+            let dims = GemmDims {
+                m: h,
+                k,
+                n: points,
+                trans_a: false,
+                trans_b: li == 0,
+            };
+            if li == 0 {
+                gemm_ws(&l.w, xs, dims, z);
+            } else {
+                gemm_ws(&l.w, &ws.cur[..k * points], dims, z);
+            }
+            let slopes = &mut ws.d[off..off + h * points];
+            l.activation
+                .values_slopes(&ws.z[..h * points], &mut ws.cur[..h * points], slopes);
+            off += h * points;
+        }
+        for i in 0..m {
+            for p in 0..points {
+                ws.vals[(first + p) * m + i] = ws.cur[i * points + p];
+            }
+        }
+
+        // R (points·m × k), row (p, i): start from D_L W_L.
+        let last = &self.layers[self.layers.len() - 1];
+        off -= last.outputs * points;
+        let k = last.inputs;
+        for p in 0..points {
+            for i in 0..m {
+                let d = ws.d[off + i * points + p];
+                let row = &mut ws.a[(p * m + i) * k..(p * m + i + 1) * k];
+                for (r, &w) in row.iter_mut().zip(&last.w[i * k..(i + 1) * k]) {
+                    *r = d * w;
+                }
+            }
+        }
+        for l in self.layers[..self.layers.len() - 1].iter().rev() {
+            let (h, k) = (l.outputs, l.inputs);
+            off -= h * points;
+            // R ← R D_l: column j of point p's block scaled by slope j at p.
+            if l.activation != Activation::Identity {
+                for p in 0..points {
+                    for i in 0..m {
+                        let row = &mut ws.a[(p * m + i) * h..(p * m + i + 1) * h];
+                        for (j, r) in row.iter_mut().enumerate() {
+                            *r *= ws.d[off + j * points + p];
+                        }
+                    }
+                }
+            }
+            // R ← R W_l.
+            let out = &mut ws.next[..points * m * k];
+            out.fill(0.0);
+            let dims = GemmDims {
+                m: points * m,
+                k: h,
+                n: k,
+                trans_a: false,
+                trans_b: false,
+            };
+            crate::kernels::gemm_sw(&ws.a[..points * m * h], &l.w, dims, out);
+            core::mem::swap(&mut ws.a, &mut ws.next);
+        }
+        ws.jacs[first * m * n..(first + points) * m * n].copy_from_slice(&ws.a[..points * m * n]);
     }
 
     /// One block of `points` points, results written from point `first` on.

@@ -298,6 +298,24 @@ fn real_gemm_sw(a: &[f64], b: &[f64], d: GemmDims, w: usize, out: &mut [f64]) {
         return;
     }
     let w_ = w as isize;
+    if w == 1 {
+        // Plain f64: one product.
+        let sa = strides(m, k, d.trans_a);
+        let sb = strides(k, n, d.trans_b);
+        // SAFETY: dims.check verified a is m·k, b is k·n, out is m·n.
+        unsafe {
+            dgemm_acc(
+                (m, k, n),
+                a.as_ptr(),
+                sa,
+                b.as_ptr(),
+                sb,
+                out.as_mut_ptr(),
+                (n as isize, 1),
+            )
+        };
+        return;
+    }
     // For one output row i: out_i (n×w) += op(B)ᵀ (n×k) · A_i (k×w).
     let (rsb, csb) = strides(k, n, d.trans_b);
     let bt = (csb, rsb);

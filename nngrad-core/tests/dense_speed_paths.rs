@@ -87,6 +87,27 @@ fn batch_matches_point_by_point() {
 }
 
 #[test]
+fn both_association_orders_match_analytic() {
+    // MLP-S has fewer outputs than inputs (the Jacobian is built from the output side);
+    // this one has more outputs than inputs (built from the input side).
+    for sizes in [&MLP_S[..], &[3, 16, 16, 12][..]] {
+        let net = Net::glorot(sizes, 31);
+        let mlp = net.to_mlp();
+        let (n, m, points) = (net.inputs(), net.outputs(), 50);
+        let xs = inputs(points * n, 32);
+        let (ys, js) = mlp.jacobian_batch(&xs).unwrap();
+        let mut an = Analytic::default();
+        for p in 0..points {
+            let (ya, ja) = an.jacobian(&net, &xs[p * n..(p + 1) * n]);
+            assert_close(&ys[p * m..(p + 1) * m], ya, 1e-13, "values");
+            assert_close(&js[p * m * n..(p + 1) * m * n], ja, 1e-13, "jacobian");
+            let (_, j1) = mlp.jacobian(&xs[p * n..(p + 1) * n]).unwrap();
+            assert_close(&row_major(&j1), ja, 1e-13, "single-point jacobian");
+        }
+    }
+}
+
+#[test]
 fn jvp_matches_analytic() {
     let net = Net::glorot(&MLP_M, 8);
     let mlp = net.to_mlp();
