@@ -170,6 +170,44 @@ pub fn gemm_ss<S: Scalar>(a: &[S], b: &[S], dims: GemmDims, out: &mut [S]) {
     loops::ss(a, b, dims, out)
 }
 
+/// `out = op(A)·op(B)` for f64 operands, overwriting `out` (no need to clear it first):
+/// for callers that would otherwise zero a large buffer just to accumulate into it.
+///
+/// # Panics
+/// If a slice length does not match `dims`.
+pub(crate) fn gemm_f64_assign(a: &[f64], b: &[f64], d: GemmDims, out: &mut [f64]) {
+    d.check(a, b, out);
+    if d.m == 0 || d.n == 0 {
+        return;
+    }
+    if d.k == 0 {
+        out.fill(0.0);
+        return;
+    }
+    let sa = strides(d.m, d.k, d.trans_a);
+    let sb = strides(d.k, d.n, d.trans_b);
+    // SAFETY: check() verified a is m·k, b is k·n and out is m·n elements, which the
+    // row-major / transposed strides stay within.
+    unsafe {
+        matrixmultiply::dgemm(
+            d.m,
+            d.k,
+            d.n,
+            1.0,
+            a.as_ptr(),
+            sa.0,
+            sa.1,
+            b.as_ptr(),
+            sb.0,
+            sb.1,
+            0.0,
+            out.as_mut_ptr(),
+            d.n as isize,
+            1,
+        )
+    }
+}
+
 /// Number of f64 components of `S` when `S` is `f64` or a first-order dual over `f64` (whose
 /// components an f64 weight scales alike), `None` for every other scalar type.
 #[inline]
@@ -497,6 +535,41 @@ mod tests {
         check_type::<DualN<f64, 3>>();
         check_type::<DualN<f64, 8>>();
         check_type::<DualN<f64, 16>>();
+    }
+
+    #[test]
+    fn assign_overwrites() {
+        let mut r = Rng(3);
+        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+            let d = GemmDims {
+                m: 5,
+                k: 7,
+                n: 3,
+                trans_a: ta,
+                trans_b: tb,
+            };
+            let a: Vec<f64> = (0..35).map(|_| r.next()).collect();
+            let b: Vec<f64> = (0..21).map(|_| r.next()).collect();
+            let mut fast = vec![f64::NAN; 15];
+            gemm_f64_assign(&a, &b, d, &mut fast);
+            let mut slow = vec![0.0; 15];
+            loops::ws(&a, &b, d, &mut slow);
+            assert!(fast.iter().zip(&slow).all(|(x, y)| close(*x, *y)), "{d:?}");
+        }
+        let mut out = [f64::NAN; 2];
+        gemm_f64_assign(
+            &[],
+            &[],
+            GemmDims {
+                m: 2,
+                k: 0,
+                n: 1,
+                trans_a: false,
+                trans_b: false,
+            },
+            &mut out,
+        );
+        assert_eq!(out, [0.0, 0.0]);
     }
 
     #[test]
