@@ -208,34 +208,39 @@ pub(crate) fn gemm_f64_assign(a: &[f64], b: &[f64], d: GemmDims, out: &mut [f64]
     }
 }
 
-/// Number of f64 components of `S` when `S` is `f64` or a first-order dual over `f64` (whose
-/// components an f64 weight scales alike), `None` for every other scalar type.
+/// Number of f64 components of `S` when `S` is `f64` or a dual number built from `f64` (first
+/// order, or the nested duals the second-order helpers use), `None` for every other scalar
+/// type. For all of these an f64 weight scales every component alike and sums are taken
+/// component by component, so a product over them is a real GEMM; sharing that one GEMM also
+/// keeps the value part of every such type bit-identical to the f64 result.
 #[inline]
 fn f64_width<S: 'static>() -> Option<usize> {
     let id = TypeId::of::<S>();
-    let w = if id == TypeId::of::<f64>() {
-        1
-    } else if id == TypeId::of::<Dual<f64>>() {
-        2
-    } else {
-        dual_n_width(id)?
-    };
+    let known = id == TypeId::of::<f64>()
+        || id == TypeId::of::<Dual<f64>>()
+        || id == TypeId::of::<Dual<Dual<f64>>>()
+        || is_lane_type(id);
     // Every listed type is a struct of f64 fields only, hence no padding.
-    (size_of::<S>() == w * size_of::<f64>()).then_some(w)
+    (known && size_of::<S>() % size_of::<f64>() == 0).then(|| size_of::<S>() / size_of::<f64>())
 }
 
-/// `1 + N` for `DualN<f64, N>` with the lane counts the helpers use, else `None`.
+/// `DualN<f64, N>` and its nestings with `Dual` (`Dual<DualN<f64, N>>` is what `hessian`
+/// uses) and itself, for the lane counts the helpers use.
 #[inline]
-fn dual_n_width(id: TypeId) -> Option<usize> {
-    macro_rules! widths {
+fn is_lane_type(id: TypeId) -> bool {
+    macro_rules! lanes {
         ($($n:literal)*) => {
-            $(if id == TypeId::of::<DualN<f64, $n>>() {
-                return Some($n + 1);
+            $(if id == TypeId::of::<DualN<f64, $n>>()
+                || id == TypeId::of::<Dual<DualN<f64, $n>>>()
+                || id == TypeId::of::<DualN<Dual<f64>, $n>>()
+                || id == TypeId::of::<DualN<DualN<f64, $n>, $n>>()
+            {
+                return true;
             })*
         };
     }
-    widths!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 20 24 32 48 64);
-    None
+    lanes!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 20 24 32 48 64);
+    false
 }
 
 /// # Safety
@@ -535,6 +540,9 @@ mod tests {
         check_type::<DualN<f64, 3>>();
         check_type::<DualN<f64, 8>>();
         check_type::<DualN<f64, 16>>();
+        check_type::<Dual<Dual<f64>>>();
+        check_type::<Dual<DualN<f64, 8>>>();
+        check_type::<DualN<DualN<f64, 3>, 3>>();
     }
 
     #[test]
@@ -577,14 +585,75 @@ mod tests {
         assert_eq!(f64_width::<f64>(), Some(1));
         assert_eq!(f64_width::<Dual<f64>>(), Some(2));
         assert_eq!(f64_width::<DualN<f64, 8>>(), Some(9));
-        assert_eq!(f64_width::<Dual<Dual<f64>>>(), None);
-        assert_eq!(f64_width::<DualN<Dual<f64>, 2>>(), None);
+        assert_eq!(f64_width::<Dual<Dual<f64>>>(), Some(4));
+        assert_eq!(f64_width::<Dual<DualN<f64, 8>>>(), Some(18));
+        assert_eq!(f64_width::<DualN<Dual<f64>, 2>>(), Some(6));
         assert_eq!(f64_width::<DualN<f64, 17>>(), None);
+        assert_eq!(f64_width::<Dual<Dual<Dual<f64>>>>(), None);
     }
 
     #[test]
-    fn nested_duals_take_the_loops() {
-        // d/dx of d/dx (x·w) through a nested dual: the loops keep second-order parts.
+    fn value_parts_are_bit_identical_across_types() {
+        let mut r = Rng(11);
+        let d = GemmDims {
+            m: 7,
+            k: 300,
+            n: 1,
+            trans_a: false,
+            trans_b: false,
+        };
+        let w: Vec<f64> = (0..7 * 300).map(|_| r.next()).collect();
+        let x: Vec<f64> = (0..300).map(|_| r.next()).collect();
+        let mut y = vec![0.5; 7];
+        gemm_ws(&w, &x, d, &mut y);
+        let xd: Vec<DualN<f64, 8>> = x.iter().map(|&v| DualN::constant(v)).collect();
+        let mut yd = vec![DualN::constant(0.5); 7];
+        gemm_ws(&w, &xd, d, &mut yd);
+        let xh: Vec<Dual<DualN<f64, 8>>> =
+            x.iter().map(|&v| Dual::<DualN<f64, 8>>::cst(v)).collect();
+        let mut yh = vec![Dual::<DualN<f64, 8>>::cst(0.5); 7];
+        gemm_ws(&w, &xh, d, &mut yh);
+        for i in 0..7 {
+            assert_eq!(y[i].to_bits(), yd[i].re.to_bits());
+            assert_eq!(y[i].to_bits(), yh[i].re.re.to_bits());
+        }
+    }
+
+    #[test]
+    fn deeper_nesting_takes_the_loops() {
+        // Third order: d³/dx³ of x·x·w via Dual<Dual<Dual<f64>>> through the loops.
+        let x = Dual::new(
+            Dual::new(Dual::variable(2.0), Dual::constant(1.0)),
+            Dual::constant(Dual::constant(1.0)),
+        );
+        let mut y = [Dual::<Dual<Dual<f64>>>::cst(0.0)];
+        gemm_ss(
+            &[x],
+            &[x],
+            GemmDims {
+                m: 1,
+                k: 1,
+                n: 1,
+                trans_a: false,
+                trans_b: false,
+            },
+            &mut y,
+        );
+        // x²: value 4, first derivative 4, second 2, third 0
+        assert_eq!(
+            (
+                y[0].re.re.re,
+                y[0].eps.re.re,
+                y[0].eps.eps.re,
+                y[0].eps.eps.eps
+            ),
+            (4.0, 4.0, 2.0, 0.0)
+        );
+    }
+
+    #[test]
+    fn nested_duals_keep_second_order_parts() {
+        // d/dx of d/dx (x·x) through a nested dual on the product of two activations.
         let x = Dual::new(Dual::variable(2.0), Dual::constant(1.0));
         let mut y = [Dual::<Dual<f64>>::cst(0.0)];
         gemm_ss(
