@@ -59,6 +59,7 @@ print("| method | per Jacobian | ratio |")
 print("|---|---|---|")
 a = est("mlp_s_x1000", "analytic")
 for key, label in [("nngrad_dense_batch", "nngrad dense path, `Mlp::jacobian_batch_with` (points side by side)"),
+                   ("nngrad_dense_batch_parallel", "nngrad dense path, `Mlp::jacobian_batch_parallel` (all cores; here 2, shared)"),
                    ("nngrad_dense", "nngrad dense path, one point at a time"),
                    ("nngrad_plain", "nngrad, plain-loop network, one point at a time"),
                    ("analytic", "hand-written analytic, one point at a time"),

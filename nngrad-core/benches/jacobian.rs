@@ -163,6 +163,11 @@ fn batch(c: &mut Criterion) {
             mlp.jacobian_batch_with(black_box(&xs), &mut ws).unwrap()
         })
     });
+    g.bench_function("nngrad_dense_batch_parallel", |b| {
+        robust(b, || {
+            mlp.jacobian_batch_parallel(black_box(&xs), 0).unwrap()
+        })
+    });
     g.bench_function("nngrad_dense", |b| {
         robust(b, || {
             for x in xs.chunks_exact(n) {

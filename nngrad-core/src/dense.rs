@@ -462,6 +462,18 @@ impl Mlp {
     /// assert_eq!(ws.values(), &[4.0, 7.0]);
     /// ```
     pub fn jacobian_batch_with(&self, xs: &[f64], ws: &mut Workspace) -> Result<(), DenseError> {
+        let points = xs.len().checked_div(self.inputs()).unwrap_or(0);
+        let outputs_first = self.outputs_first_is_cheaper(points.min(BLOCK_ELEMS));
+        self.jacobian_batch_in(xs, ws, outputs_first)
+    }
+
+    /// [`jacobian_batch_with`](Mlp::jacobian_batch_with) in the given association order.
+    fn jacobian_batch_in(
+        &self,
+        xs: &[f64],
+        ws: &mut Workspace,
+        outputs_first: bool,
+    ) -> Result<(), DenseError> {
         let n = self.inputs();
         let points = xs.len().checked_div(n).unwrap_or(0);
         check("points × inputs", points * n, xs.len())?;
@@ -474,7 +486,6 @@ impl Mlp {
         // Blocks of points small enough that a layer's state stays in cache, wide enough
         // that each GEMM has many columns.
         let widest = self.layers.iter().map(|l| l.outputs).max().unwrap_or(0);
-        let outputs_first = self.outputs_first_is_cheaper(points.min(BLOCK_ELEMS));
         let per_point = if outputs_first { m + 1 } else { n + 1 };
         let block = (BLOCK_ELEMS / (widest * per_point).max(1)).clamp(1, points.max(1));
         let mut p0 = 0;
@@ -488,6 +499,59 @@ impl Mlp {
             p0 = p1;
         }
         Ok(())
+    }
+
+    /// [`jacobian_batch`](Mlp::jacobian_batch) with the points split across `threads`
+    /// scoped threads (`0`: as many as [`std::thread::available_parallelism`] reports), each
+    /// with its own workspace. Same results, bit for bit, as the single-threaded call.
+    ///
+    /// # Errors
+    /// [`DenseError::Shape`] if `xs.len()` is not a multiple of [`inputs`](Mlp::inputs).
+    ///
+    /// ```
+    /// use nngrad_core::dense::{Activation, Dense, Mlp};
+    /// let net = Mlp::new(vec![Dense::new(1, 1, vec![3.0], vec![0.0], Activation::Tanh).unwrap()]).unwrap();
+    /// let xs = [0.1, 0.2, 0.3, 0.4, 0.5];
+    /// assert_eq!(net.jacobian_batch_parallel(&xs, 2).unwrap(), net.jacobian_batch(&xs).unwrap());
+    /// ```
+    pub fn jacobian_batch_parallel(
+        &self,
+        xs: &[f64],
+        threads: usize,
+    ) -> Result<(Vec<f64>, Vec<f64>), DenseError> {
+        let (n, m) = (self.inputs(), self.outputs());
+        let points = xs.len().checked_div(n).unwrap_or(0);
+        check("points × inputs", points * n, xs.len())?;
+        let threads = match threads {
+            0 => std::thread::available_parallelism().map_or(1, |t| t.get()),
+            t => t,
+        }
+        .clamp(1, points.max(1));
+        if points == 0 {
+            return Ok((vec![], vec![]));
+        }
+        // One association order for all threads, as the single-threaded call would choose.
+        let outputs_first = self.outputs_first_is_cheaper(points.min(BLOCK_ELEMS));
+        let per = points.div_ceil(threads);
+        let mut vals = vec![0.0; points * m];
+        let mut jacs = vec![0.0; points * m * n];
+        std::thread::scope(|scope| {
+            let parts = xs
+                .chunks(per * n.max(1))
+                .zip(vals.chunks_mut(per * m))
+                .zip(jacs.chunks_mut(per * m * n));
+            for ((x, v), j) in parts {
+                scope.spawn(move || {
+                    let mut ws = Workspace::default();
+                    // The chunk is whole points, so this cannot fail.
+                    if self.jacobian_batch_in(x, &mut ws, outputs_first).is_ok() {
+                        v.copy_from_slice(ws.values());
+                        j.copy_from_slice(ws.jacobian());
+                    }
+                });
+            }
+        });
+        Ok((vals, jacs))
     }
 
     /// Whether `J = D_L W_L ⋯ D_1 W_1` for `points` points costs less associated from the

@@ -84,6 +84,18 @@ fn batch_matches_point_by_point() {
     mlp.jacobian_with(&xs[..n], &mut ws).unwrap();
     assert_close(ws.jacobian(), &js[..m * n], 1e-13, "reused workspace");
     assert_eq!(mlp.jacobian_batch(&[]).unwrap(), (vec![], vec![]));
+    // Split across threads: the same numbers, bit for bit.
+    for threads in [0, 1, 3, 7] {
+        assert_eq!(
+            mlp.jacobian_batch_parallel(&xs, threads).unwrap(),
+            (ys.clone(), js.clone())
+        );
+    }
+    assert_eq!(
+        mlp.jacobian_batch_parallel(&[], 2).unwrap(),
+        (vec![], vec![])
+    );
+    assert!(mlp.jacobian_batch_parallel(&xs[1..], 2).is_err());
 }
 
 #[test]
