@@ -116,7 +116,7 @@ impl GemmDims {
 /// ```
 pub fn gemm_sw<S: Scalar>(a: &[S], b: &[f64], dims: GemmDims, out: &mut [S]) {
     dims.check(a, b, out);
-    if let Some(w) = f64_width::<S>() {
+    if let Some(w) = gemm_width::<S>(dims) {
         // SAFETY: `f64_width` only answers for types made of exactly `w` f64 fields.
         let (af, of) = unsafe { (as_f64(a, w), as_f64_mut(out, w)) };
         return real_gemm_sw(af, b, dims, w, of);
@@ -139,7 +139,7 @@ pub fn gemm_sw<S: Scalar>(a: &[S], b: &[f64], dims: GemmDims, out: &mut [S]) {
 /// ```
 pub fn gemm_ws<S: Scalar>(a: &[f64], b: &[S], dims: GemmDims, out: &mut [S]) {
     dims.check(a, b, out);
-    if let Some(w) = f64_width::<S>() {
+    if let Some(w) = gemm_width::<S>(dims) {
         // SAFETY: `f64_width` only answers for types made of exactly `w` f64 fields.
         let (bf, of) = unsafe { (as_f64(b, w), as_f64_mut(out, w)) };
         return real_gemm_ws(a, bf, dims, w, of);
@@ -162,7 +162,7 @@ pub fn gemm_ws<S: Scalar>(a: &[f64], b: &[S], dims: GemmDims, out: &mut [S]) {
 /// ```
 pub fn gemm_ss<S: Scalar>(a: &[S], b: &[S], dims: GemmDims, out: &mut [S]) {
     dims.check(a, b, out);
-    if f64_width::<S>() == Some(1) {
+    if gemm_width::<S>(dims) == Some(1) {
         // SAFETY: S is f64.
         let (af, bf, of) = unsafe { (as_f64(a, 1), as_f64(b, 1), as_f64_mut(out, 1)) };
         return real_gemm_ws(af, bf, dims, 1, of);
@@ -206,6 +206,20 @@ pub(crate) fn gemm_f64_assign(a: &[f64], b: &[f64], d: GemmDims, out: &mut [f64]
             1,
         )
     }
+}
+
+/// Products with at most this many multiply-adds (per component) take the plain loops: below
+/// it the GEMM's call overhead (packing, dispatch) outweighs the work. The choice depends on
+/// the dimensions only, never on the scalar type, so value parts stay identical across types.
+const SMALL_PRODUCT: usize = 64;
+
+/// [`f64_width`] for products large enough to be worth a GEMM.
+#[inline]
+fn gemm_width<S: 'static>(dims: GemmDims) -> Option<usize> {
+    if dims.m * dims.k * dims.n <= SMALL_PRODUCT {
+        return None;
+    }
+    f64_width::<S>()
 }
 
 /// Number of f64 components of `S` when `S` is `f64` or a dual number built from `f64` (first
@@ -466,14 +480,18 @@ mod tests {
 
     fn check_type<S: Scalar>() {
         let mut r = Rng(7);
+        // Small products take the loops on both sides; the larger ones exercise the GEMM.
         for &(m, k, n) in &[
             (1, 1, 1),
             (3, 5, 2),
-            (1, 7, 4),
             (6, 1, 3),
-            (9, 17, 1),
             (0, 3, 2),
             (2, 0, 3),
+            (9, 17, 1),
+            (1, 70, 2),
+            (5, 13, 7),
+            (12, 9, 3),
+            (33, 3, 1),
         ] {
             for ta in [false, true] {
                 for tb in [false, true] {
@@ -578,6 +596,19 @@ mod tests {
             &mut out,
         );
         assert_eq!(out, [0.0, 0.0]);
+    }
+
+    #[test]
+    fn small_products_take_the_loops() {
+        let d = GemmDims {
+            m: 4,
+            k: 4,
+            n: 4,
+            trans_a: false,
+            trans_b: false,
+        };
+        assert_eq!(gemm_width::<f64>(d), None);
+        assert_eq!(gemm_width::<f64>(GemmDims { n: 5, ..d }), Some(1));
     }
 
     #[test]
