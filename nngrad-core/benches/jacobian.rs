@@ -113,6 +113,12 @@ fn mlp_group<const N: usize, const M: usize>(c: &mut Criterion, name: &str, size
             jacobian_chunk(Chunk::<16>, |x| plain_forward(&net, x), black_box(&x))
         })
     });
+    g.bench_function("exp_plain_outlined", |b| {
+        robust(b, || jacobian(|x| plain_outlined(&net, x), black_box(&x)))
+    });
+    g.bench_function("exp_plain_split", |b| {
+        robust(b, || jacobian(|x| plain_split(&net, x), black_box(&x)))
+    });
     let mut ws = Workspace::default();
     g.bench_function("nngrad_dense", |b| {
         robust(b, || mlp.jacobian_with(black_box(&x), &mut ws).unwrap())
@@ -132,6 +138,62 @@ fn mlp_group<const N: usize, const M: usize>(c: &mut Criterion, name: &str, size
         robust(b, || central_fd(|x| a_eval(&mut a, &net, x), black_box(&x)))
     });
     g.finish();
+}
+
+/// Experiment (see BENCHMARKS.md): the plain-loop network with its `tanh` call kept out of
+/// line, as the rule table's call sites would be if `dual_impl.rs` outlined them.
+#[inline(never)]
+fn outlined_tanh<S: nngrad_core::Scalar>(x: S) -> S {
+    x.tanh()
+}
+
+#[allow(clippy::needless_range_loop)]
+fn plain_outlined<S: nngrad_core::Scalar>(net: &Net, x: &[S]) -> Vec<S>
+where
+    f64: nngrad_core::ScalarLhs<S>,
+{
+    let last = net.layers.len() - 1;
+    let mut h: Vec<S> = x.to_vec();
+    for (l, layer) in net.layers.iter().enumerate() {
+        let mut y = Vec::with_capacity(layer.out);
+        for i in 0..layer.out {
+            let mut acc = S::cst(layer.b[i]);
+            for j in 0..layer.inp {
+                acc += layer.w[i * layer.inp + j] * h[j];
+            }
+            y.push(if l == last { acc } else { outlined_tanh(acc) });
+        }
+        h = y;
+    }
+    h
+}
+
+/// Experiment (see BENCHMARKS.md): the plain-loop network with `tanh` applied in a loop of
+/// its own, so no call sits inside the multiply-add loop nest.
+#[allow(clippy::needless_range_loop)]
+fn plain_split<S: nngrad_core::Scalar>(net: &Net, x: &[S]) -> Vec<S>
+where
+    f64: nngrad_core::ScalarLhs<S>,
+{
+    let last = net.layers.len() - 1;
+    let mut h: Vec<S> = x.to_vec();
+    for (l, layer) in net.layers.iter().enumerate() {
+        let mut y = vec![S::cst(0.0); layer.out];
+        for i in 0..layer.out {
+            let mut acc = S::cst(layer.b[i]);
+            for j in 0..layer.inp {
+                acc += layer.w[i * layer.inp + j] * h[j];
+            }
+            y[i] = acc;
+        }
+        if l != last {
+            for v in &mut y {
+                *v = v.tanh();
+            }
+        }
+        h = y;
+    }
+    h
 }
 
 /// FD with the fastest f64 evaluation we have (matrix-vector products).
@@ -266,6 +328,11 @@ fn jvp_m(c: &mut Criterion) {
     });
     g.bench_function("nngrad_dense", |b| {
         robust(b, || mlp.jvp(black_box(&x), black_box(&v)).unwrap())
+    });
+    g.bench_function("exp_plain_outlined", |b| {
+        robust(b, || {
+            jvp(|x| plain_outlined(&net, x), black_box(&x), black_box(&v))
+        })
     });
     g.bench_function("analytic", |b| {
         robust(b, || an.jvp(&net, black_box(&x), black_box(&v)).1[0])
