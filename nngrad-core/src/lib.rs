@@ -19,6 +19,9 @@
 //! assert_eq!(j[(1, 0)], 2f64.cos());
 //! ```
 //!
+//! Plain `f64` code becomes generic with [`#[differentiable]`](differentiable): see the
+//! [`guide`].
+//!
 //! ## Kinks
 //! Where a function has a kink, the derivative is that of the branch the primal computation
 //! takes: `relu'(0) = 0`, `abs'(0) = 0`, `max`/`min` keep the receiver's derivative on a tie
@@ -49,7 +52,45 @@
 //! assert_eq!(m.determinant().eps(), 3.0 + 2.0); // d/dt [(2+t)(3+t) − 1] at 0
 //! ```
 
+// The generated code names the core crate `::nngrad_core` everywhere, this crate included.
+extern crate self as nngrad_core;
+
+/// Makes unchanged `f64` code generic over `S: Scalar`; see the [`guide`].
+///
+/// ```
+/// use nngrad_core::{derivative, differentiable, Dual};
+///
+/// #[differentiable]
+/// fn f(x: f64) -> f64 {
+///     let mut acc = 0.0;
+///     for k in 1..=3 {
+///         acc += (k as f64 * x).sin() / k as f64;
+///     }
+///     acc
+/// }
+///
+/// assert_eq!(f(0.5), (0.5f64).sin() + (1.0f64).sin() / 2.0 + (1.5f64).sin() / 3.0);
+/// let (_, d) = derivative(f, 0.5);
+/// assert!((d - ((0.5f64).cos() + (1.0f64).cos() + (1.5f64).cos())).abs() < 1e-15);
+/// assert_eq!(f(Dual::variable(0.5)).re(), f(0.5));
+/// ```
 pub use nngrad_derive::differentiable;
+
+/// Adds `T: Scalar` and the where-clauses of `#[differentiable]` code to a hand-written generic
+/// fn, so that it can call differentiable functions.
+///
+/// ```
+/// use nngrad_core::{differentiable, scalar_bounds, Dual, Scalar};
+///
+/// #[differentiable(wrt(x))]
+/// fn scale(x: f64, k: f64) -> f64 { x * k }
+///
+/// #[scalar_bounds(T)]
+/// fn caller<T: Scalar>(x: T) -> T { scale(x, 4.0) + 1.0 }
+///
+/// assert_eq!(caller(Dual::variable(1.0)).eps(), 4.0);
+/// ```
+pub use nngrad_derive::scalar_bounds;
 
 pub mod dense;
 mod dual;
@@ -57,11 +98,16 @@ mod dual_impl;
 mod dual_n;
 mod dual_num;
 mod first_order;
+pub mod guide;
 pub mod kernels;
 pub mod matlab;
 mod nalgebra_impls;
 mod num_traits_impls;
+#[cfg(feature = "onnx")]
+pub mod onnx;
 mod outputs;
+#[doc(hidden)]
+pub mod private;
 mod rules;
 mod scalar;
 mod second_order;
@@ -76,3 +122,31 @@ pub use first_order::{
 pub use outputs::Outputs;
 pub use scalar::{AssignOps, BinOps, BinOpsOut, Scalar, ScalarLhs, ScalarRef, ScalarRefLhs};
 pub use second_order::{hessian, hessian_chunk, hessian_diagonal, hvp, laplacian};
+
+/// The generated code's helpers, under the name the macro emits (`<core>::__private::..`).
+#[doc(hidden)]
+pub use private as __private;
+
+/// An island of plain `f64` code inside a `#[differentiable]` body: the macro leaves the
+/// tokens untouched (literals and types stay `f64`), and `nograd!` itself expands to them.
+///
+/// ```
+/// use nngrad_core::{differentiable, nograd, Dual, Scalar};
+/// #[differentiable]
+/// fn scaled(x: f64) -> f64 {
+///     let table = nograd!(vec![0.25, 0.5, 1.0]); // stays Vec<f64>
+///     let i = nograd!((x.value() * 2.0).clamp(0.0, 2.0) as usize);
+///     x * table[i]
+/// }
+/// assert_eq!(scaled(0.6), 0.6 * 0.5);
+/// assert_eq!(scaled(Dual::variable(0.6)).eps(), 0.5);
+/// ```
+#[macro_export]
+macro_rules! nograd {
+    ($($t:tt)*) => { $($t)* };
+}
+
+/// The README's code blocks, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

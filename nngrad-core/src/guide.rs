@@ -1,0 +1,230 @@
+//! # Writing differentiable code with `#[differentiable]`
+//!
+//! Put [`#[differentiable]`](crate::differentiable) on an `f64` function, a method, or an
+//! inherent `impl` block. The code stays as written; the macro makes it generic over a scalar
+//! `S: Scalar`. Called with `f64` it returns bit for bit what the original returned; called with
+//! a dual number (directly, or through [`derivative`](crate::derivative),
+//! [`gradient`](crate::gradient), [`jacobian`](crate::jacobian), …) it returns exact
+//! derivatives.
+//!
+//! ```
+//! use nngrad_core::{differentiable, jacobian};
+//!
+//! struct Net { w: Vec<Vec<f64>>, b: Vec<f64> }
+//!
+//! #[differentiable]
+//! impl Net {
+//!     fn forward(&self, x: &[f64]) -> Vec<f64> {
+//!         let mut out = vec![0.0; self.b.len()];
+//!         for i in 0..self.b.len() {
+//!             let mut acc = self.b[i];
+//!             for j in 0..x.len() {
+//!                 acc += self.w[i][j] * x[j];
+//!             }
+//!             out[i] = acc.tanh();
+//!         }
+//!         out
+//!     }
+//! }
+//!
+//! let net = Net { w: vec![vec![0.5, -1.0]], b: vec![0.1] };
+//! let (y, j) = jacobian(|x| net.forward(x), &[0.2, 0.3]);
+//! let z: f64 = 0.1 + 0.5 * 0.2 - 0.3;
+//! assert_eq!(y, vec![z.tanh()]);
+//! assert!((j[(0, 0)] - 0.5 * (1.0 - z.tanh().powi(2))).abs() < 1e-15);
+//! ```
+//!
+//! ## Which parameters become `S`
+//!
+//! * By default every parameter whose type mentions `f64`: `f64`, `&[f64]`, `Vec<Vec<f64>>`,
+//!   `[f64; N]`, `(f64, f64)`, `Option<f64>`, `SVector<f64, 3>`, `impl Fn(f64) -> f64`, …
+//!   The return type's `f64`s become `S` too.
+//! * `#[differentiable(wrt(x, y))]`: only these; every other parameter keeps its exact type.
+//! * `#[nograd]` on a parameter keeps it as written (not with `wrt`, which already does that).
+//! * `self` is never changed: `f64` fields of `&self` are constant weights, used in place.
+//! * On an `impl` block: every method with a receiver that takes `f64` data. Constructors and
+//!   methods without `f64` parameters are left alone; `#[nograd]` on a method skips it, and a
+//!   method may carry its own `#[differentiable(wrt(..))]`.
+//!
+//! **Layer helpers called with `f64` weights take `wrt(input)`.** One `S` cannot be both the
+//! weights' `f64` and the input's dual type, so `fn dense(x: &[f64], w: &[Vec<f64>])` called
+//! as `dense(x, &self.w)` needs `#[differentiable(wrt(x))]`. The weights then stay `f64`,
+//! without copies; `f64 op S` does the mixing.
+//!
+//! Constant parameters of an opaque container type (`&DMatrix<f64>`, `&DVector<f64>`, …) are
+//! converted to `S` once at entry (nalgebra has no `DMatrix<f64> * DVector<S>`). `#[lift]`
+//! forces this for a parameter; `#[nograd]` prevents it (then index the matrix by hand).
+//!
+//! ```
+//! use nalgebra::{dmatrix, dvector, DMatrix, DVector};
+//! use nngrad_core::{differentiable, jacobian};
+//!
+//! #[differentiable(wrt(x))]
+//! fn layer(x: &DVector<f64>, w: &DMatrix<f64>, b: &DVector<f64>) -> DVector<f64> {
+//!     (w * x + b).map(|v| v.tanh())
+//! }
+//!
+//! let (w, b) = (dmatrix![1.0, 2.0; 3.0, 4.0], dvector![0.0, 0.0]);
+//! let (_, j) = jacobian(|x| layer(&DVector::from_column_slice(x), &w, &b), &[0.0, 0.0]);
+//! assert_eq!(j, w);
+//! ```
+//!
+//! ## What the macro rewrites in the body
+//!
+//! | you write | becomes | why |
+//! |---|---|---|
+//! | `0.5`, `1e-3`, `2.0f64`, `10000f64` | `S::cst(..)` | so `let mut s = 0.0; s += x` works |
+//! | `f64` in `let` types, closure parameters, turbofish | `S` | `sum::<f64>()` over `S` items |
+//! | `f64::EPSILON`, `std::f64::consts::PI` | `S::cst(..)` | |
+//! | `f64::max`, `f64::sqrt(..)` (any `Scalar` method) | `S::max`, … | `fold(f64::MIN, f64::max)` |
+//! | `f64::from(k)`, `k as f64` | `k` as an `S` constant (or unchanged if already `S`) | |
+//! | `x as i64`, `x as usize`, `x as f32` | cast of the primal value | exact `as` semantics kept |
+//! | `let mut acc = b[i];`, `let v: Vec<f64> = b.to_vec();`, `y = w;`, returns, branch values, `vec![..]` elements, the argument of `.push(..)`, calls of closures bound in the body, receivers (also `&f64` ones) of `max min powf atan2 hypot copysign log mul_add clamp rem_euclid div_euclid` | `f64` data promoted to `S`; `S` and non-float values untouched | the macro cannot see types: the choice is made by the type checker |
+//! | `out[i] = b[i]`, `self.f = v`, `*o = v` | the value converted to the place's type: `f64` data into an `S` place becomes a constant, `f64` into `f64` stays | so `out[i] = w` and `log.last = x.value()` both work |
+//!
+//! Untouched: literals in patterns, literals given directly as struct-literal fields or as the
+//! `f64` hyper-parameter of `leaky_relu`/`elu`, nested items (`fn`, `struct`, `const` inside the
+//! body), and the contents of macros other than `vec!` (so `println!` and `nograd!` keep f64).
+//! `const`/`static` items outside the function are plain `f64` constants and mix with `S`.
+//!
+//! Supported (tested in `tests/corpus`): scalars, slices, `Vec`, nested `Vec`, arrays
+//! including const-generic `[f64; N]`, tuples, `Option`, nalgebra vectors and matrices as
+//! parameters and returns; loops, `while`, early `return`, `if`/`else if`/`match` with mixed
+//! `f64`/`S` branches, enums; iterator chains (`zip map sum product fold collect sort_by
+//! min_by max_by filter count windows rev step_by`); closures, including one closure applied to
+//! both `f64` data and `S` values; casts both ways; calls between differentiable functions;
+//! methods through `&self` with `f64` weights.
+//!
+//! ## Escape hatches
+//!
+//! * [`nograd!{..}`](crate::nograd): plain `f64` code inside a body (tokens untouched).
+//! * `x.value()`: the primal `f64` of an `S` (drops the derivative, visibly).
+//! * The generic parameter is nameable in the body: `S::cst(2.0)`, `let y: S = ..`.
+//!   `#[differentiable(scalar = Real)]` renames it (needed when the fn already has an `S`).
+//! * [`#[scalar_bounds(T)]`](crate::scalar_bounds) on a hand-written generic fn that calls
+//!   differentiable code: adds `T: Scalar` and the three where-clauses the macro emits.
+//! * `#[differentiable(crate = path)]` (or `crate = "path"`): where the core crate is, for
+//!   facades; by default it is read from your Cargo.toml, so a renamed dependency works.
+//!
+//! ```
+//! use nngrad_core::{differentiable, scalar_bounds, Dual, Scalar};
+//!
+//! #[differentiable(wrt(x))]
+//! fn affine(x: f64, w: f64) -> f64 { w * x + 1.0 }
+//!
+//! #[scalar_bounds(T)]
+//! fn twice<T: Scalar>(x: T) -> T { affine(x, 3.0) * 2.0 }
+//!
+//! assert_eq!(twice(Dual::variable(1.0)).eps(), 6.0);
+//! ```
+//!
+//! ## Errors the macro reports
+//!
+//! `const fn` and `async fn`; trait impl blocks (the trait fixes the signatures) and trait method
+//! declarations; unknown arguments; `wrt(..)` naming something that is not a parameter or whose
+//! type has no `f64`; `wrt(..)` on an impl block; no `f64` parameter at all (note: **type
+//! aliases such as `type Real = f64` are invisible** to a macro, write `f64`); a generic
+//! parameter already named `S` (use `scalar = T`); `#[nograd]` together with `wrt`; `#[lift]`
+//! on a type without `f64`. Each error points at the offending tokens.
+//!
+//! ## rustc errors the macro cannot improve, and their fixes
+//!
+//! The macro sees tokens, not types. When `S` reaches code that only accepts `f64`, rustc
+//! reports it; the label *"found this type parameter"* points at `#[differentiable]`, which is
+//! where `S` comes from. rustc's "consider restricting type parameter" suggestions then propose
+//! editing the attribute; ignore them and use the fixes below.
+//!
+//! | error | cause | fix |
+//! |---|---|---|
+//! | E0308 `expected f64, found type parameter S` at a call | a plain helper `fn squash(v: f64)` | make the helper `#[differentiable]` too |
+//! | same, at a call of a fn nested in the body | nested items stay `f64` | move it out and make it `#[differentiable]` |
+//! | E0308 `expected &[Vec<S>], found &Vec<Vec<f64>>` | a helper whose weights became `S` called with `f64` weights | `#[differentiable(wrt(x))]` on the helper |
+//! | E0308 `expected f64, found S` at `log.last = ..` or `*out = ..` of a `#[nograd] out: &mut f64` | `f64` storage receiving a value with derivatives | store `x.value()` (drops the derivative, visibly), or make the storage `S` (drop `#[nograd]`); for pure f64 arithmetic with literals (`scratch[i] = w[i] * 2.0`, where the literal became `S`) use `nograd!(w[i] * 2.0)` |
+//! | E0599 `no method named relu found for type parameter S` | your own trait implemented for `f64` only | `impl<S: Scalar> MyTrait for S` |
+//! | E0599 `no method named to_bits found` | bit-level float API has no meaning for a dual | `x.value().to_bits()` |
+//! | E0308 `expected type parameter S, found floating-point number` in a `match` | float literal pattern on an `S` value | `if x == 0.0 { .. }` |
+//! | E0282/E0283 `type annotations needed` | `let mut acc = Default::default();`, whose type comes only from later use | annotate: `let mut acc: f64 = ..` (the annotation becomes `S`) |
+//! | E0308 `expected f64, found S` at `S::from(x)` | rust-lang/rust#24066: the `From<f64>` bound shadows `From<S>` | write nothing for `S → S`; `S::cst(v)` for constants |
+//! | E0308 at `Some(w)` / `Ok(w)` of `f64` data returned as `Option<S>` | no promotion inside constructors | go through a typed let, which promotes: `let v: f64 = w; Some(v)` |
+//! | E0049 `method has 1 type parameter but its trait declaration has 0` | the attribute on one method of a trait impl | make the trait method generic by hand with `#[scalar_bounds(S)]` |
+//! | E0277 `missing #[differentiable] where-clauses for scalar type T` | a hand-written generic caller | `#[scalar_bounds(T)]` |
+//! | E0308 `expected f64, found S` at `act(x)` | `act: impl Fn(f64) -> f64` excluded by `wrt` | leave it selected: it becomes `impl Fn(S) -> S` |
+//!
+//! ```compile_fail,E0308
+//! use nngrad_core::differentiable;
+//! fn squash(v: f64) -> f64 { v / (1.0 + v.abs()) }
+//! #[differentiable]
+//! fn f(x: f64) -> f64 { squash(x) * 2.0 } // E0308: squash takes f64
+//! ```
+//! The fix:
+//! ```
+//! use nngrad_core::{derivative, differentiable};
+//! #[differentiable]
+//! fn squash(v: f64) -> f64 { v / (1.0 + v.abs()) }
+//! #[differentiable]
+//! fn f(x: f64) -> f64 { squash(x) * 2.0 }
+//! assert_eq!(derivative(f, 0.0).1, 2.0);
+//! ```
+//!
+//! ```compile_fail,E0308
+//! use nngrad_core::differentiable;
+//! #[differentiable]
+//! fn f(x: f64) -> f64 { match x { 0.0 => 1.0, _ => x } } // float literal pattern
+//! ```
+//! The fix:
+//! ```
+//! use nngrad_core::{derivative, differentiable};
+//! #[differentiable]
+//! fn f(x: f64) -> f64 { if x == 0.0 { 1.0 } else { x } }
+//! assert_eq!(derivative(f, 2.0).1, 1.0);
+//! ```
+//!
+//! ```compile_fail
+//! use nngrad_core::differentiable;
+//! #[differentiable]
+//! fn f(x: &[f64]) -> f64 {
+//!     let mut acc = Default::default(); // type known only from later use
+//!     for v in x { acc = *v + acc; }
+//!     acc
+//! }
+//! ```
+//! The fix:
+//! ```
+//! use nngrad_core::{differentiable, gradient};
+//! #[differentiable]
+//! fn f(x: &[f64]) -> f64 {
+//!     let mut acc: f64 = Default::default();
+//!     for v in x { acc = *v + acc; }
+//!     acc
+//! }
+//! assert_eq!(gradient(|x| f(x), &[1.0, 2.0]).1, vec![1.0, 1.0]);
+//! ```
+//!
+//! Constructors get no promotion, so `Some(w)` of `f64` data where `Option<S>` is returned
+//! fails; go through a typed `let`. Struct fields stay `f64`: store the primal value.
+//! ```
+//! use nngrad_core::{differentiable, Dual, Scalar};
+//!
+//! struct Log { last: f64 }
+//!
+//! #[differentiable(wrt(x))]
+//! fn pick(x: f64, w: f64, log: &mut Log) -> Option<f64> {
+//!     log.last = x.value(); // f64 storage: the primal value, derivative dropped visibly
+//!     if x > 0.0 {
+//!         let v: f64 = w; // the typed let promotes the f64 data to S
+//!         Some(v)
+//!     } else {
+//!         Some(x * 2.0)
+//!     }
+//! }
+//!
+//! let mut log = Log { last: 0.0 };
+//! assert_eq!(pick(Dual::variable(-1.0), 5.0, &mut log).unwrap().eps(), 2.0);
+//! assert_eq!(pick(Dual::variable(1.0), 5.0, &mut log).unwrap().re(), 5.0);
+//! assert_eq!(log.last, 1.0);
+//! ```
+//!
+//! ## Out of scope
+//!
+//! `f32` code; bit-level float manipulation (`to_bits`, transmute); SIMD intrinsics; making
+//! *structs* generic over `S` (their `f64` fields stay constants).

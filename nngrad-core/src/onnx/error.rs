@@ -1,0 +1,175 @@
+//! [`Error`]: everything that can go wrong loading or evaluating an ONNX model, with where.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// What went wrong loading, evaluating or differentiating an ONNX model, and where.
+///
+/// Every variant names its place (file, node name, operator type, opset) and, where there is
+/// one, what was expected and what came.
+///
+/// ```
+/// use nngrad_core::onnx::{Error, Model};
+/// let err = Model::from_bytes(b"definitely not onnx").unwrap_err();
+/// assert!(matches!(err, Error::Decode { .. }));
+/// println!("{err}"); // says the bytes are not an ONNX model and why
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The file could not be read.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// An error met while loading the file `path` (wraps the underlying error).
+    InFile {
+        /// The file.
+        path: PathBuf,
+        /// The error inside it.
+        source: Box<Error>,
+    },
+    /// The bytes are not a protobuf-encoded ONNX model (truncated, corrupted, another format).
+    Decode {
+        /// The protobuf decoder's explanation.
+        message: String,
+    },
+    /// The model is ONNX but malformed (missing graph, dangling value, bad tensor, …).
+    Invalid {
+        /// What is wrong and where.
+        message: String,
+    },
+    /// A tensor's data lives in an external file, which this loader does not read.
+    ExternalData {
+        /// The tensor's name.
+        tensor: String,
+    },
+    /// An operator this crate does not implement (or a vendor-specific one).
+    UnsupportedOp {
+        /// Operator type, e.g. `com.MathWorks.Placeholder`.
+        op: String,
+        /// Operator domain (empty for the default `ai.onnx`).
+        domain: String,
+        /// The node's name.
+        node: String,
+        /// The opset version the model imports for that domain.
+        opset: i64,
+    },
+    /// A node failed while evaluating (bad shapes, bad attribute, bad index, …).
+    Node {
+        /// The node's name (or `#index` if it has none).
+        node: String,
+        /// Operator type.
+        op: String,
+        /// The opset version in force.
+        opset: i64,
+        /// What was expected and what came.
+        message: String,
+    },
+    /// The graph has a cycle through this node.
+    Cycle {
+        /// A node on the cycle.
+        node: String,
+    },
+    /// The input vector has the wrong length.
+    InputLength {
+        /// The model input's name.
+        input: String,
+        /// Elements the model takes (flattened, batch 1).
+        expected: usize,
+        /// Elements given.
+        got: usize,
+    },
+    /// The tangent of a JVP has the wrong length.
+    TangentLength {
+        /// Elements the model takes.
+        expected: usize,
+        /// Elements given.
+        got: usize,
+    },
+    /// `with_output` named a value that is not a graph output.
+    NoSuchOutput {
+        /// The name asked for.
+        name: String,
+        /// The graph's outputs.
+        available: Vec<String>,
+    },
+    /// The selected output is integer-valued (a label, an index, a shape): it has no
+    /// derivative.
+    NotDifferentiable {
+        /// The output's name.
+        output: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io { path, source } => write!(f, "cannot read {}: {source}", path.display()),
+            Error::InFile { path, source } => write!(f, "{}: {source}", path.display()),
+            Error::Decode { message } => write!(
+                f,
+                "not a valid ONNX model (protobuf decoding failed: {message})"
+            ),
+            Error::Invalid { message } => write!(f, "invalid ONNX model: {message}"),
+            Error::ExternalData { tensor } => write!(
+                f,
+                "tensor '{tensor}' stores its data in an external file; external data is not \
+                 supported (re-export with the weights embedded)"
+            ),
+            Error::UnsupportedOp {
+                op,
+                domain,
+                node,
+                opset,
+            } => {
+                let d = if domain.is_empty() { "ai.onnx" } else { domain };
+                write!(
+                    f,
+                    "unsupported operator {d}::{op} (node '{node}', opset {opset})"
+                )
+            }
+            Error::Node {
+                node,
+                op,
+                opset,
+                message,
+            } => write!(f, "node '{node}' ({op}, opset {opset}): {message}"),
+            Error::Cycle { node } => write!(f, "the graph has a cycle through node '{node}'"),
+            Error::InputLength {
+                input,
+                expected,
+                got,
+            } => write!(
+                f,
+                "input '{input}' takes {expected} values (flattened, batch 1), got {got}"
+            ),
+            Error::TangentLength { expected, got } => write!(
+                f,
+                "the tangent must have one value per input ({expected}), got {got}"
+            ),
+            Error::NoSuchOutput { name, available } => write!(
+                f,
+                "'{name}' is not a graph output; the outputs are: {}",
+                available.join(", ")
+            ),
+            Error::NotDifferentiable { output, reason } => {
+                write!(f, "output '{output}' is not differentiable: {reason}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            Error::InFile { source, .. } => Some(source.as_ref()),
+            _ => None,
+        }
+    }
+}

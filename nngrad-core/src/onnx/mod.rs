@@ -1,0 +1,37 @@
+//! Load ONNX models (MATLAB, Keras/tf2onnx, PyTorch, scikit-learn exports) and differentiate
+//! them exactly.
+//!
+//! [`Model::load`] reads a file; [`Model::forward`], [`Model::jacobian`] and [`Model::jvp`]
+//! evaluate and differentiate the selected output; [`Model::eval`] is generic over
+//! [`Scalar`](crate::Scalar), so a model composes with every helper of the crate
+//! ([`hessian`](crate::hessian), [`laplacian`](crate::laplacian), …).
+//!
+//! ```
+//! use nngrad_core::onnx::Model;
+//! let model = Model::load(concat!(env!("CARGO_MANIFEST_DIR"),
+//!     "/../tests/data/onnx/diabetes_mlp_tanh_regressor/model.onnx"))?;
+//! let (y, j) = model.jacobian(&[0.01; 10])?;
+//! println!("y = {y:?}, dy/dx = {j}");
+//! # Ok::<(), nngrad_core::onnx::Error>(())
+//! ```
+//!
+//! ## Semantics
+//! * Evaluation is in f64 (float32 weights are widened exactly; `Cast` between float types
+//!   keeps f64). Integer tensors (shapes, indices) stay integers and carry no derivative.
+//! * Kinks: `Relu`'s derivative at 0 is 0; `MaxPool`, `ReduceMax`, `Max` and `Min` give the
+//!   derivative to the first extreme element (row-major within a window), as JAX and
+//!   TensorFlow do; `Clip` keeps the input's derivative at the bounds.
+//! * Opset-6–9 exports (MATLAB): legacy attributes are ignored, `Gemm` flattens an N-D
+//!   input from axis 1, initializers listed as graph inputs are constants.
+//! * An operator outside the supported set, or a vendor one (`com.MathWorks.Placeholder`),
+//!   is an [`Error::UnsupportedOp`] when the selected output depends on it.
+
+mod error;
+mod load;
+mod model;
+mod ops;
+pub mod proto;
+mod tensor;
+
+pub use error::Error;
+pub use model::Model;

@@ -1,0 +1,626 @@
+//! [`Model`]: a loaded ONNX graph with one runtime input and one selected output, evaluated
+//! with any [`Scalar`] so that every derivative helper applies to it.
+
+use super::load::{decode_model, Const, Declared, Graph};
+use super::ops;
+use super::proto::data_type as dt;
+use super::tensor::{Tensor, Value};
+use super::Error;
+use crate::{jacobian_chunk, Chunk, Dual, Scalar};
+use nalgebra::DMatrix;
+use std::cell::RefCell;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The nodes to run for one output, in topological order, and when each value dies.
+#[derive(Debug)]
+struct Plan {
+    steps: Vec<usize>,
+    /// Values no later step reads, to free after each step.
+    drops: Vec<Vec<usize>>,
+}
+
+/// An ONNX model ready to evaluate and differentiate.
+///
+/// It has one runtime input: the first graph input that no initializer backs (older
+/// exporters also list their weights as graph inputs). Its shape is the declared one, with
+/// symbolic or unknown dimensions (the batch) taken as 1; values are passed flattened in
+/// row-major order. One graph output is selected, by default the first floating-point one
+/// (classifiers often put an integer `label` first); [`Model::with_output`] picks another.
+/// Only the nodes that output depends on are evaluated.
+///
+/// Weights stay f64 (float32 and float16 weights widened exactly) and meet dual-number
+/// activations through the mixed kernels of [`crate::kernels`].
+///
+/// ```
+/// use nngrad_core::onnx::Model;
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"),
+///     "/../tests/data/onnx/wine_mlp_relu_softmax_classifier/model.onnx");
+/// let model = Model::load(path)?;
+/// assert_eq!((model.input_len(), model.output_len()), (13, 3));
+/// assert_eq!(model.output_name(), "probabilities");
+/// let x = vec![13.0, 2.0, 2.4, 19.0, 100.0, 2.3, 2.0, 0.35, 1.6, 5.0, 1.0, 2.8, 750.0];
+/// let (p, j) = model.jacobian(&x)?;
+/// assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+/// assert_eq!(j.shape(), (3, 13));
+/// # Ok::<(), nngrad_core::onnx::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Model {
+    graph: Arc<Graph>,
+    input: usize,
+    input_shape: Vec<usize>,
+    output: usize,
+    output_shape: Vec<usize>,
+    output_int: bool,
+    plan: Arc<Plan>,
+}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Model")
+            .field("input", &(self.input_name(), self.input_shape()))
+            .field("output", &(self.output_name(), self.output_shape()))
+            .field("outputs", &self.output_names())
+            .field("opset", &self.opset())
+            .field("nodes_evaluated", &self.plan.steps.len())
+            .finish()
+    }
+}
+
+impl Model {
+    /// Reads and prepares the model in the file `path`.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the file cannot be read; otherwise the errors of
+    /// [`Model::from_bytes`], wrapped in [`Error::InFile`] naming the file.
+    ///
+    /// ```
+    /// use nngrad_core::onnx::{Error, Model};
+    /// assert!(matches!(Model::load("no/such/model.onnx"), Err(Error::Io { .. })));
+    /// ```
+    pub fn load(path: impl AsRef<Path>) -> Result<Model, Error> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Model::from_bytes(&bytes).map_err(|e| Error::InFile {
+            path: path.to_path_buf(),
+            source: Box::new(e),
+        })
+    }
+
+    /// Decodes a model from the bytes of an `.onnx` file.
+    ///
+    /// # Errors
+    /// [`Error::Decode`] for bytes that are not a protobuf ONNX model (truncated, corrupted),
+    /// [`Error::Invalid`] for a malformed graph, [`Error::ExternalData`],
+    /// [`Error::UnsupportedOp`] for an operator on the path to the default output that this
+    /// crate lacks, [`Error::Cycle`].
+    ///
+    /// ```
+    /// use nngrad_core::onnx::{Error, Model};
+    /// let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"),
+    ///     "/../tests/data/onnx/diabetes_mlp_tanh_regressor/model.onnx")).unwrap();
+    /// let model = Model::from_bytes(&bytes)?;
+    /// assert_eq!(model.input_len(), 10);
+    /// assert!(matches!(Model::from_bytes(&bytes[..bytes.len() / 2]), Err(Error::Decode { .. })));
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn from_bytes(bytes: &[u8]) -> Result<Model, Error> {
+        let graph = Arc::new(decode_model(bytes)?);
+        let input = graph
+            .inputs
+            .iter()
+            .position(|d| graph.consts[d.id].is_none())
+            .ok_or_else(|| Error::Invalid {
+                message: "the graph has no runtime input (every graph input is an initializer)"
+                    .into(),
+            })?;
+        let decl = &graph.inputs[input];
+        if decl.elem_type != 0 && !dt::is_float(decl.elem_type) {
+            return Err(Error::Invalid {
+                message: format!(
+                    "input '{}' has element type {}; only float inputs can be differentiated",
+                    decl.name,
+                    dt::name(decl.elem_type)
+                ),
+            });
+        }
+        let input_shape: Vec<usize> = decl
+            .shape
+            .as_ref()
+            .ok_or_else(|| Error::Invalid {
+                message: format!("input '{}' declares no shape", decl.name),
+            })?
+            .iter()
+            .map(|d| d.unwrap_or(1))
+            .collect();
+        if graph.outputs.is_empty() {
+            return Err(Error::Invalid {
+                message: "the graph has no outputs".into(),
+            });
+        }
+        let output = graph
+            .outputs
+            .iter()
+            .position(|d| d.elem_type == 0 || dt::is_float(d.elem_type))
+            .unwrap_or(0);
+        Model::prepare(graph, input, input_shape, output)
+    }
+
+    fn prepare(
+        graph: Arc<Graph>,
+        input: usize,
+        input_shape: Vec<usize>,
+        output: usize,
+    ) -> Result<Model, Error> {
+        let plan = Arc::new(make_plan(
+            &graph,
+            graph.inputs[input].id,
+            graph.outputs[output].id,
+        )?);
+        let decl = &graph.outputs[output];
+        let mut m = Model {
+            output_shape: decl
+                .shape
+                .as_ref()
+                .map(|s| s.iter().map(|d| d.unwrap_or(1)).collect())
+                .unwrap_or_default(),
+            output_int: decl.elem_type != 0 && !dt::is_float(decl.elem_type),
+            graph,
+            input,
+            input_shape,
+            output,
+            plan,
+        };
+        // Declared output shapes can be wrong (sklearn-onnx#474): evaluate once to learn it.
+        let n = m.input_len();
+        if let Ok(v) = m.eval_value::<f64>(&vec![0.0; n]) {
+            m.output_shape = v.shape().to_vec();
+            m.output_int = v.is_int();
+        }
+        Ok(m)
+    }
+
+    /// The same model with the graph output `name` selected.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchOutput`] listing the outputs, or [`Error::UnsupportedOp`] /
+    /// [`Error::Cycle`] / [`Error::Invalid`] found on the path to that output.
+    ///
+    /// ```
+    /// use nngrad_core::onnx::Model;
+    /// let model = Model::load(concat!(env!("CARGO_MANIFEST_DIR"),
+    ///     "/../tests/data/onnx/wine_mlp_relu_softmax_classifier/model.onnx"))?;
+    /// assert_eq!(model.output_names(), vec!["label", "probabilities"]);
+    /// assert!(model.with_output("nope").is_err());
+    /// // the label needs ai.onnx.ml::ArrayFeatureExtractor, which this crate lacks
+    /// assert!(model.with_output("label").is_err());
+    /// # Ok::<(), nngrad_core::onnx::Error>(())
+    /// ```
+    pub fn with_output(&self, name: &str) -> Result<Model, Error> {
+        let output = self
+            .graph
+            .outputs
+            .iter()
+            .position(|d| d.name == name)
+            .ok_or_else(|| Error::NoSuchOutput {
+                name: name.to_string(),
+                available: self.output_names().iter().map(|s| s.to_string()).collect(),
+            })?;
+        Model::prepare(
+            self.graph.clone(),
+            self.input,
+            self.input_shape.clone(),
+            output,
+        )
+    }
+
+    /// The runtime input's name.
+    ///
+    /// ```
+    /// # let model = nngrad_core::onnx::Model::load(concat!(env!("CARGO_MANIFEST_DIR"),
+    /// #     "/../tests/data/onnx/wine_mlp_relu_softmax_classifier/model.onnx")).unwrap();
+    /// assert_eq!(model.input_name(), "X");
+    /// ```
+    pub fn input_name(&self) -> &str {
+        &self.graph.inputs[self.input].name
+    }
+
+    /// The runtime input's shape (symbolic or unknown dimensions taken as 1).
+    ///
+    /// ```
+    /// # let model = nngrad_core::onnx::Model::load(concat!(env!("CARGO_MANIFEST_DIR"),
+    /// #     "/../tests/data/onnx/wine_mlp_relu_softmax_classifier/model.onnx")).unwrap();
+    /// assert_eq!(model.input_shape(), &[1, 13]);
+    /// ```
+    pub fn input_shape(&self) -> &[usize] {
+        &self.input_shape
+    }
+
+    /// Number of input values (the product of [`Model::input_shape`]).
+    ///
+    /// ```
+    /// # let model = nngrad_core::onnx::Model::load(concat!(env!("CARGO_MANIFEST_DIR"),
+    /// #     "/../tests/data/onnx/wine_mlp_relu_softmax_classifier/model.onnx")).unwrap();
+    /// assert_eq!(model.input_len(), 13);
+    /// ```
+    pub fn input_len(&self) -> usize {
+        self.input_shape.iter().product()
+    }
+
+    /// The selected output's name.
+    ///
+    /// ```
+    /// # let model = nngrad_core::onnx::Model::load(concat!(env!("CARGO_MANIFEST_DIR"),
+    /// #     "/../tests/data/onnx/wine_mlp_relu_softmax_classifier/model.onnx")).unwrap();
+    /// assert_eq!(model.output_name(), "probabilities");
+    /// ```
+    pub fn output_name(&self) -> &str {
+        &self.graph.outputs[self.output].name
+    }
+
+    /// The selected output's shape, as evaluated at a zero input (declared shapes can be
+    /// wrong); the declared one, unknown dimensions taken as 1, if that evaluation failed.
+    ///
+    /// ```
+    /// # let model = nngrad_core::onnx::Model::load(concat!(env!("CARGO_MANIFEST_DIR"),
+    /// #     "/../tests/data/onnx/wine_mlp_relu_softmax_classifier/model.onnx")).unwrap();
+    /// assert_eq!(model.output_shape(), &[1, 3]);
+    /// ```
+    pub fn output_shape(&self) -> &[usize] {
+        &self.output_shape
+    }
+
+    /// Number of output values (the product of [`Model::output_shape`]).
+    ///
+    /// ```
+    /// # let model = nngrad_core::onnx::Model::load(concat!(env!("CARGO_MANIFEST_DIR"),
+    /// #     "/../tests/data/onnx/wine_mlp_relu_softmax_classifier/model.onnx")).unwrap();
+    /// assert_eq!(model.output_len(), 3);
+    /// ```
+    pub fn output_len(&self) -> usize {
+        self.output_shape.iter().product()
+    }
+
+    /// Whether the selected output is integer-valued (a label, an index, a shape), hence
+    /// not differentiable.
+    ///
+    /// ```
+    /// # let model = nngrad_core::onnx::Model::load(concat!(env!("CARGO_MANIFEST_DIR"),
+    /// #     "/../tests/data/onnx/wine_mlp_relu_softmax_classifier/model.onnx")).unwrap();
+    /// assert!(!model.output_is_integer());
+    /// ```
+    pub fn output_is_integer(&self) -> bool {
+        self.output_int
+    }
+
+    /// Names of all graph outputs, in graph order.
+    ///
+    /// ```
+    /// # let model = nngrad_core::onnx::Model::load(concat!(env!("CARGO_MANIFEST_DIR"),
+    /// #     "/../tests/data/onnx/diabetes_mlp_tanh_regressor/model.onnx")).unwrap();
+    /// assert_eq!(model.output_names(), vec!["variable"]);
+    /// ```
+    pub fn output_names(&self) -> Vec<&str> {
+        self.graph.outputs.iter().map(|d| d.name.as_str()).collect()
+    }
+
+    /// The opset version the model imports for the default (`ai.onnx`) domain.
+    ///
+    /// ```
+    /// # let model = nngrad_core::onnx::Model::load(concat!(env!("CARGO_MANIFEST_DIR"),
+    /// #     "/../tests/data/onnx/diabetes_mlp_tanh_regressor/model.onnx")).unwrap();
+    /// assert_eq!(model.opset(), 21);
+    /// ```
+    pub fn opset(&self) -> i64 {
+        self.graph.opset("")
+    }
+
+    fn check_len(&self, got: usize) -> Result<(), Error> {
+        if got != self.input_len() {
+            return Err(Error::InputLength {
+                input: self.input_name().to_string(),
+                expected: self.input_len(),
+                got,
+            });
+        }
+        Ok(())
+    }
+
+    fn not_differentiable(&self) -> Error {
+        Error::NotDifferentiable {
+            output: self.output_name().to_string(),
+            reason: "it is integer-valued (a label, an index or a shape)".into(),
+        }
+    }
+
+    /// Evaluates the graph up to the selected output.
+    fn eval_value<S: Scalar>(&self, x: &[S]) -> Result<Value<S>, Error> {
+        self.check_len(x.len())?;
+        let g = &*self.graph;
+        let mut env: Vec<Option<Value<S>>> = vec![None; g.names.len()];
+        let in_id = g.inputs[self.input].id;
+        env[in_id] = Some(Value::Act(Tensor::new(
+            self.input_shape.clone(),
+            x.to_vec(),
+        )));
+        let out_id = g.outputs[self.output].id;
+        let fetch = |env: &Vec<Option<Value<S>>>, id: usize| -> Option<Value<S>> {
+            match &g.consts[id] {
+                Some(Const::Float(t)) if id != in_id => Some(Value::Float(t.clone())),
+                Some(Const::Int(t)) if id != in_id => Some(Value::Int(t.clone())),
+                _ => env[id].clone(),
+            }
+        };
+        if self.plan.steps.is_empty() {
+            return fetch(&env, out_id).ok_or_else(|| Error::Invalid {
+                message: format!("output '{}' has no value", self.output_name()),
+            });
+        }
+        for (k, &ni) in self.plan.steps.iter().enumerate() {
+            let node = &g.nodes[ni];
+            let opset = g.opset(&node.domain);
+            let node_err = |message: String| Error::Node {
+                node: node.name.clone(),
+                op: node.op.clone(),
+                opset,
+                message,
+            };
+            let outs = {
+                let consts: Vec<Option<Value<S>>> = node
+                    .inputs
+                    .iter()
+                    .map(|i| {
+                        i.and_then(|id| match &g.consts[id] {
+                            Some(Const::Float(t)) => Some(Value::Float(t.clone())),
+                            Some(Const::Int(t)) => Some(Value::Int(t.clone())),
+                            None => None,
+                        })
+                    })
+                    .collect();
+                let ins: Vec<Option<&Value<S>>> = node
+                    .inputs
+                    .iter()
+                    .zip(&consts)
+                    .map(|(i, c)| match (i, c) {
+                        (_, Some(c)) => Some(c),
+                        (Some(id), None) => env[*id].as_ref(),
+                        (None, None) => None,
+                    })
+                    .collect();
+                ops::run(node, &ins, opset).map_err(node_err)?
+            };
+            for (slot, v) in node.outputs.iter().zip(outs) {
+                if let (Some(id), Some(v)) = (slot, v) {
+                    env[*id] = Some(v);
+                }
+            }
+            for &id in &self.plan.drops[k] {
+                if id != out_id {
+                    env[id] = None;
+                }
+            }
+        }
+        fetch(&env, out_id).ok_or_else(|| Error::Invalid {
+            message: format!(
+                "output '{}' was not produced (its node has fewer outputs)",
+                self.output_name()
+            ),
+        })
+    }
+
+    /// The selected output at `x` (flattened row-major), with any [`Scalar`]: pass dual
+    /// numbers to compose the model with [`crate::jacobian`], [`crate::hessian`], …
+    ///
+    /// # Errors
+    /// [`Error::InputLength`]; [`Error::Node`] when a node fails (bad shapes, bad indices);
+    /// [`Error::NotDifferentiable`] when the output is integer-valued and `x` carries
+    /// derivatives (with `f64` an integer output is returned as f64 values).
+    ///
+    /// ```
+    /// use nngrad_core::{hessian, onnx::Model};
+    /// let model = Model::load(concat!(env!("CARGO_MANIFEST_DIR"),
+    ///     "/../tests/data/onnx/diabetes_mlp_tanh_regressor/model.onnx"))?;
+    /// let x = [0.01; 10];
+    /// let (y, _g, h) = hessian(|x| model.eval(x).unwrap()[0], &x);
+    /// assert_eq!(y, model.forward(&x)?[0]);
+    /// assert_eq!(h.shape(), (10, 10));
+    /// # Ok::<(), nngrad_core::onnx::Error>(())
+    /// ```
+    pub fn eval<S: Scalar>(&self, x: &[S]) -> Result<Vec<S>, Error> {
+        let v = self.eval_value(x)?;
+        Ok(match v {
+            Value::Act(t) => t.data,
+            Value::Float(t) => t.data.iter().map(|&v| S::cst(v)).collect(),
+            Value::Int(t) => {
+                if x.iter().any(|v| !v.is_constant()) {
+                    return Err(self.not_differentiable());
+                }
+                t.data.iter().map(|&v| S::cst(v as f64)).collect()
+            }
+        })
+    }
+
+    /// The selected output at `x` (flattened row-major); integer outputs come as f64.
+    ///
+    /// # Errors
+    /// As [`Model::eval`].
+    ///
+    /// ```
+    /// # let model = nngrad_core::onnx::Model::load(concat!(env!("CARGO_MANIFEST_DIR"),
+    /// #     "/../tests/data/onnx/diabetes_mlp_tanh_regressor/model.onnx")).unwrap();
+    /// let y = model.forward(&[0.0; 10])?;
+    /// assert_eq!(y.len(), 1);
+    /// assert!(model.forward(&[0.0; 9]).is_err());
+    /// # Ok::<(), nngrad_core::onnx::Error>(())
+    /// ```
+    pub fn forward(&self, x: &[f64]) -> Result<Vec<f64>, Error> {
+        self.eval(x)
+    }
+
+    /// Outputs and the `m×n` Jacobian `∂y_i/∂x_j` (row-major flattenings of output and
+    /// input), by forward mode in chunks of 8 tangent lanes.
+    ///
+    /// # Errors
+    /// [`Error::NotDifferentiable`] for an integer output, and those of [`Model::eval`].
+    ///
+    /// ```
+    /// # let model = nngrad_core::onnx::Model::load(concat!(env!("CARGO_MANIFEST_DIR"),
+    /// #     "/../tests/data/onnx/diabetes_mlp_tanh_regressor/model.onnx")).unwrap();
+    /// let (y, j) = model.jacobian(&[0.02; 10])?;
+    /// assert_eq!((y.len(), j.nrows(), j.ncols()), (1, 1, 10));
+    /// # Ok::<(), nngrad_core::onnx::Error>(())
+    /// ```
+    pub fn jacobian(&self, x: &[f64]) -> Result<(Vec<f64>, DMatrix<f64>), Error> {
+        if self.output_int {
+            return Err(self.not_differentiable());
+        }
+        let y = self.forward(x)?;
+        let m = y.len();
+        let failure: RefCell<Option<Error>> = RefCell::new(None);
+        let (values, j) = jacobian_chunk(
+            Chunk::<8>,
+            |xs| match self.eval(xs) {
+                Ok(v) if v.len() == m => v,
+                Ok(v) => {
+                    failure.borrow_mut().get_or_insert(Error::Invalid {
+                        message: format!("output length changed from {m} to {}", v.len()),
+                    });
+                    vec![Default::default(); m]
+                }
+                Err(e) => {
+                    failure.borrow_mut().get_or_insert(e);
+                    vec![Default::default(); m]
+                }
+            },
+            x,
+        );
+        if let Some(e) = failure.into_inner() {
+            return Err(e);
+        }
+        Ok((values, j))
+    }
+
+    /// Outputs and the directional derivative `J(x)·v`, in one evaluation.
+    ///
+    /// # Errors
+    /// [`Error::TangentLength`] when `v` and `x` differ in length, and those of
+    /// [`Model::jacobian`].
+    ///
+    /// ```
+    /// # let model = nngrad_core::onnx::Model::load(concat!(env!("CARGO_MANIFEST_DIR"),
+    /// #     "/../tests/data/onnx/diabetes_mlp_tanh_regressor/model.onnx")).unwrap();
+    /// let x = [0.02; 10];
+    /// let (_, j) = model.jacobian(&x)?;
+    /// let (_, jv) = model.jvp(&x, &[1.0; 10])?;
+    /// assert!((jv[0] - j.row(0).sum()).abs() < 1e-12);
+    /// # Ok::<(), nngrad_core::onnx::Error>(())
+    /// ```
+    pub fn jvp(&self, x: &[f64], v: &[f64]) -> Result<(Vec<f64>, Vec<f64>), Error> {
+        if self.output_int {
+            return Err(self.not_differentiable());
+        }
+        self.check_len(x.len())?;
+        if v.len() != x.len() {
+            return Err(Error::TangentLength {
+                expected: x.len(),
+                got: v.len(),
+            });
+        }
+        let xs: Vec<Dual<f64>> = x.iter().zip(v).map(|(&a, &b)| Dual::new(a, b)).collect();
+        let ys = self.eval(&xs)?;
+        Ok(ys.iter().map(|d| (d.re(), d.eps())).unzip())
+    }
+}
+
+/// Topological order of the nodes `output` depends on (iterative DFS, so deep graphs cannot
+/// overflow the stack), checking support and cycles.
+fn make_plan(g: &Graph, input: usize, output: usize) -> Result<Plan, Error> {
+    const NEW: u8 = 0;
+    const OPEN: u8 = 1;
+    const DONE: u8 = 2;
+    let mut state = vec![NEW; g.nodes.len()];
+    let mut order = Vec::new();
+    let needs = |id: usize, by: &str| -> Result<Option<usize>, Error> {
+        if id == input || g.consts[id].is_some() {
+            return Ok(None);
+        }
+        match g.producer[id] {
+            Some(n) => Ok(Some(n)),
+            None => {
+                let is_input = g.inputs.iter().any(|d: &Declared| d.id == id);
+                Err(Error::Invalid {
+                    message: if is_input {
+                        format!(
+                            "{by} reads graph input '{}', but the model takes a single runtime input ('{}')",
+                            g.names[id], g.names[input]
+                        )
+                    } else {
+                        format!("{by} reads '{}', which no node produces", g.names[id])
+                    },
+                })
+            }
+        }
+    };
+    let Some(root) = needs(output, "the selected output")? else {
+        return Ok(Plan {
+            steps: vec![],
+            drops: vec![],
+        });
+    };
+    let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+    state[root] = OPEN;
+    while let Some(&mut (n, ref mut next)) = stack.last_mut() {
+        let node = &g.nodes[n];
+        if *next == 0 && !ops::is_supported(&node.domain, &node.op) {
+            return Err(Error::UnsupportedOp {
+                op: node.op.clone(),
+                domain: node.domain.clone(),
+                node: node.name.clone(),
+                opset: g.opset(&node.domain),
+            });
+        }
+        if *next < node.inputs.len() {
+            let i = *next;
+            *next += 1;
+            let Some(id) = node.inputs[i] else { continue };
+            if let Some(p) = needs(id, &format!("node '{}'", node.name))? {
+                match state[p] {
+                    NEW => {
+                        state[p] = OPEN;
+                        stack.push((p, 0));
+                    }
+                    OPEN => {
+                        return Err(Error::Cycle {
+                            node: g.nodes[p].name.clone(),
+                        })
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            state[n] = DONE;
+            order.push(n);
+            stack.pop();
+        }
+    }
+    let mut last = vec![usize::MAX; g.names.len()];
+    for (k, &n) in order.iter().enumerate() {
+        for id in g.nodes[n].inputs.iter().flatten() {
+            last[*id] = k;
+        }
+    }
+    let mut drops = vec![Vec::new(); order.len()];
+    for (id, &k) in last.iter().enumerate() {
+        if k != usize::MAX {
+            drops[k].push(id);
+        }
+    }
+    Ok(Plan {
+        steps: order,
+        drops,
+    })
+}

@@ -1,0 +1,518 @@
+//! Convolution and pooling over any number of spatial dimensions (1-D, 2-D, 3-D, …):
+//! explicit pads, `auto_pad`, strides, dilations, groups, `ceil_mode`, `count_include_pad`.
+//!
+//! Conv is an im2col gather followed by the shared f64-weights × activations kernel.
+//! MaxPool's derivative goes to the first maximal element of each window in row-major
+//! order (`if v > best`), the convention of JAX and TensorFlow.
+
+use super::elementwise::{binary, reshape_value, Bin};
+use super::{opt, req, Ins, Outs};
+use crate::kernels::{gemm_ss, gemm_ws, GemmDims};
+use crate::onnx::load::Node;
+use crate::onnx::tensor::{numel_checked, strides, Tensor, Value};
+use crate::Scalar;
+
+/// Window placement along each spatial axis: `pos[axis][o * k + j]` is the input index that
+/// kernel tap `j` of output position `o` reads, or `None` in the padding; `in_pad` tells
+/// whether the tap lies inside the padded extent (for `count_include_pad`).
+struct Geometry {
+    out: Vec<usize>,
+    k: Vec<usize>,
+    pos: Vec<Vec<Option<usize>>>,
+    in_pad: Vec<Vec<bool>>,
+}
+
+fn geometry(
+    node: &Node,
+    input: &[usize],
+    kernel: &[usize],
+    ceil_mode: bool,
+) -> Result<Geometry, String> {
+    let nd = input.len();
+    let list = |name: &str, default: usize| -> Result<Vec<usize>, String> {
+        match node.ints(name) {
+            Some(v) if !v.is_empty() => {
+                if v.len() != nd {
+                    return Err(format!(
+                        "{name} {v:?} does not have one entry per spatial axis ({nd})"
+                    ));
+                }
+                v.iter()
+                    .map(|&x| {
+                        usize::try_from(x)
+                            .ok()
+                            .filter(|&x| x > 0)
+                            .ok_or_else(|| format!("{name} {v:?} must be positive"))
+                    })
+                    .collect()
+            }
+            _ => Ok(vec![default; nd]),
+        }
+    };
+    let s = list("strides", 1)?;
+    let d = list("dilations", 1)?;
+    if kernel.len() != nd {
+        return Err(format!(
+            "kernel {kernel:?} does not match {nd} spatial axes"
+        ));
+    }
+    let auto_pad = node.string("auto_pad", "NOTSET");
+    let mut pb = vec![0usize; nd];
+    let mut pe = vec![0usize; nd];
+    let mut out = vec![0usize; nd];
+    let explicit = node.ints("pads").map(<[i64]>::to_vec).unwrap_or_default();
+    if matches!(auto_pad.as_str(), "NOTSET" | "") && !explicit.is_empty() {
+        if explicit.len() != 2 * nd || explicit.iter().any(|&p| p < 0) {
+            return Err(format!(
+                "pads {explicit:?} must be {} non-negative values",
+                2 * nd
+            ));
+        }
+        for i in 0..nd {
+            pb[i] = usize::try_from(explicit[i])
+                .unwrap_or(usize::MAX)
+                .min(1 << 32);
+            pe[i] = usize::try_from(explicit[i + nd])
+                .unwrap_or(usize::MAX)
+                .min(1 << 32);
+        }
+    }
+    // kernel sizes, strides and dilations come from attributes: bound them by the input
+    // before any arithmetic or allocation depends on them
+    numel_checked(kernel, 64)?;
+    for i in 0..nd {
+        let room = (input[i] + pb[i] + pe[i])
+            .saturating_mul(4)
+            .saturating_add(64);
+        if kernel[i] == 0 || (kernel[i] - 1).saturating_mul(d[i]) > room {
+            return Err(format!(
+                "kernel {kernel:?} with dilations {d:?} does not fit the input {input:?} with pads"
+            ));
+        }
+    }
+    for i in 0..nd {
+        let ek = (kernel[i] - 1).saturating_mul(d[i]).saturating_add(1);
+        match auto_pad.as_str() {
+            "SAME_UPPER" | "SAME_LOWER" => {
+                let o = input[i].div_ceil(s[i]);
+                let total = ((o.max(1) - 1) * s[i] + ek).saturating_sub(input[i]);
+                let half = total / 2;
+                if auto_pad == "SAME_UPPER" {
+                    (pb[i], pe[i]) = (half, total - half);
+                } else {
+                    (pb[i], pe[i]) = (total - half, half);
+                }
+                out[i] = o;
+            }
+            "VALID" | "NOTSET" | "" => {
+                let span = input[i].saturating_add(pb[i]).saturating_add(pe[i]);
+                if span < ek {
+                    return Err(format!(
+                        "the window ({ek} with dilation) is larger than the padded input ({span}) on spatial axis {i}"
+                    ));
+                }
+                let num = span - ek;
+                let mut o = if ceil_mode {
+                    num.div_ceil(s[i])
+                } else {
+                    num / s[i]
+                } + 1;
+                // the last window must start inside the input or its leading padding
+                if ceil_mode && (o - 1) * s[i] >= input[i] + pb[i] {
+                    o -= 1;
+                }
+                out[i] = o;
+            }
+            other => {
+                return Err(format!(
+                    "auto_pad '{other}' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID"
+                ))
+            }
+        }
+    }
+    for i in 0..nd {
+        numel_checked(&[out[i], kernel[i]], 16)?;
+    }
+    let mut pos = Vec::with_capacity(nd);
+    let mut in_pad = Vec::with_capacity(nd);
+    for i in 0..nd {
+        let mut p = Vec::with_capacity(out[i] * kernel[i]);
+        let mut q = Vec::with_capacity(out[i] * kernel[i]);
+        for o in 0..out[i] {
+            for j in 0..kernel[i] {
+                let x = (o * s[i] + j * d[i]) as i64 - pb[i] as i64;
+                p.push(if x >= 0 && (x as usize) < input[i] {
+                    Some(x as usize)
+                } else {
+                    None
+                });
+                q.push(x < (input[i] + pe[i]) as i64);
+            }
+        }
+        pos.push(p);
+        in_pad.push(q);
+    }
+    numel_checked(&out, 64)?;
+    Ok(Geometry {
+        out,
+        k: kernel.to_vec(),
+        pos,
+        in_pad,
+    })
+}
+
+/// Calls `f(l, taps)` for every output position `l` (row-major), where `taps` yields, for
+/// every kernel tap in row-major order, `(tap index, Some(input offset) or None, in padded extent)`.
+fn for_each_window(
+    g: &Geometry,
+    in_shape: &[usize],
+    mut f: impl FnMut(usize, &[(Option<usize>, bool)]),
+) {
+    let nd = g.out.len();
+    let ist = strides(in_shape);
+    let kn: usize = g.k.iter().product();
+    let ln: usize = g.out.iter().product();
+    let mut taps = vec![(None, true); kn];
+    let mut oi = vec![0usize; nd];
+    for l in 0..ln {
+        let mut ki = vec![0usize; nd];
+        for tap in taps.iter_mut() {
+            let mut off = Some(0usize);
+            let mut inside = true;
+            for a in 0..nd {
+                let idx = oi[a] * g.k[a] + ki[a];
+                inside &= g.in_pad[a][idx];
+                off = match (off, g.pos[a][idx]) {
+                    (Some(o), Some(p)) => Some(o + p * ist[a]),
+                    _ => None,
+                };
+            }
+            *tap = (off, inside);
+            let mut a = nd;
+            while a > 0 {
+                a -= 1;
+                ki[a] += 1;
+                if ki[a] < g.k[a] {
+                    break;
+                }
+                ki[a] = 0;
+            }
+        }
+        f(l, &taps);
+        let mut a = nd;
+        while a > 0 {
+            a -= 1;
+            oi[a] += 1;
+            if oi[a] < g.out[a] {
+                break;
+            }
+            oi[a] = 0;
+        }
+    }
+}
+
+fn split_nc(shape: &[usize], what: &str) -> Result<(usize, usize, Vec<usize>), String> {
+    if shape.len() < 3 {
+        return Err(format!(
+            "{what} must be N×C×spatial (rank ≥ 3), got shape {shape:?}"
+        ));
+    }
+    Ok((shape[0], shape[1], shape[2..].to_vec()))
+}
+
+/// im2col for one image and one group: `cols[(c·K + tap)·L + l]`.
+fn im2col<T: Scalar>(
+    x: &[T],
+    c0: usize,
+    cg: usize,
+    plane: usize,
+    g: &Geometry,
+    in_sp: &[usize],
+) -> Vec<T> {
+    let kn: usize = g.k.iter().product();
+    let ln: usize = g.out.iter().product();
+    let mut cols = vec![T::cst(0.0); cg * kn * ln];
+    for_each_window(g, in_sp, |l, taps| {
+        for c in 0..cg {
+            let base = (c0 + c) * plane;
+            for (t, &(off, _)) in taps.iter().enumerate() {
+                if let Some(o) = off {
+                    cols[(c * kn + t) * ln + l] = x[base + o];
+                }
+            }
+        }
+    });
+    cols
+}
+
+pub(crate) fn conv<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
+    let x = req(ins, 0, "X")?;
+    let w = req(ins, 1, "W")?;
+    let (n, c, in_sp) = split_nc(x.shape(), "X")?;
+    let ws = w.shape().to_vec();
+    if ws.len() != in_sp.len() + 2 {
+        return Err(format!(
+            "W of shape {ws:?} does not match X of shape {:?}",
+            x.shape()
+        ));
+    }
+    let kernel: Vec<usize> = match node.ints("kernel_shape") {
+        Some(k) if !k.is_empty() => k.iter().map(|&v| v.max(0) as usize).collect(),
+        _ => ws[2..].to_vec(),
+    };
+    if kernel != ws[2..] || kernel.contains(&0) {
+        return Err(format!(
+            "kernel_shape {kernel:?} does not match W of shape {ws:?}"
+        ));
+    }
+    let group = usize::try_from(node.int("group", 1))
+        .ok()
+        .filter(|&g| g > 0)
+        .ok_or("group must be positive")?;
+    let m = ws[0];
+    if c % group != 0 || m % group != 0 || ws[1] != c / group {
+        return Err(format!(
+            "X has {c} channels, W has shape {ws:?}, group = {group}: channels do not divide"
+        ));
+    }
+    let g = geometry(node, &in_sp, &kernel, false)?;
+    let (cg, mg) = (c / group, m / group);
+    let kn: usize = kernel.iter().product();
+    let ln: usize = g.out.iter().product();
+    let plane: usize = in_sp.iter().product();
+    let mut out_shape = vec![n, m];
+    out_shape.extend_from_slice(&g.out);
+    numel_checked(&out_shape, std::mem::size_of::<S>())?;
+    numel_checked(&[cg, kn, ln], std::mem::size_of::<S>())?;
+    let dims = GemmDims {
+        m: mg,
+        k: cg * kn,
+        n: ln,
+        trans_a: false,
+        trans_b: false,
+    };
+    let wl = mg * cg * kn;
+    let y = match (x, w) {
+        (Value::Float(xt), Value::Float(wt)) => {
+            let mut out = vec![0.0; n * m * ln];
+            for b in 0..n {
+                for gi in 0..group {
+                    let cols = im2col(
+                        &xt.data[b * c * plane..(b + 1) * c * plane],
+                        gi * cg,
+                        cg,
+                        plane,
+                        &g,
+                        &in_sp,
+                    );
+                    let o = &mut out[(b * m + gi * mg) * ln..(b * m + (gi + 1) * mg) * ln];
+                    gemm_ws::<f64>(&wt.data[gi * wl..(gi + 1) * wl], &cols, dims, o);
+                }
+            }
+            Value::float(Tensor::new(out_shape, out))
+        }
+        (xv, Value::Float(wt)) => {
+            let xt = xv.to_act("X")?;
+            let mut out = vec![S::cst(0.0); n * m * ln];
+            for b in 0..n {
+                for gi in 0..group {
+                    let cols = im2col(
+                        &xt.data[b * c * plane..(b + 1) * c * plane],
+                        gi * cg,
+                        cg,
+                        plane,
+                        &g,
+                        &in_sp,
+                    );
+                    let o = &mut out[(b * m + gi * mg) * ln..(b * m + (gi + 1) * mg) * ln];
+                    gemm_ws(&wt.data[gi * wl..(gi + 1) * wl], &cols, dims, o);
+                }
+            }
+            Value::Act(Tensor::new(out_shape, out))
+        }
+        (xv, wv) => {
+            let xt = xv.to_act("X")?;
+            let wt = wv.to_act("W")?;
+            let mut out = vec![S::cst(0.0); n * m * ln];
+            for b in 0..n {
+                for gi in 0..group {
+                    let cols = im2col(
+                        &xt.data[b * c * plane..(b + 1) * c * plane],
+                        gi * cg,
+                        cg,
+                        plane,
+                        &g,
+                        &in_sp,
+                    );
+                    let o = &mut out[(b * m + gi * mg) * ln..(b * m + (gi + 1) * mg) * ln];
+                    gemm_ss(&wt.data[gi * wl..(gi + 1) * wl], &cols, dims, o);
+                }
+            }
+            Value::Act(Tensor::new(out_shape, out))
+        }
+    };
+    let y = match opt(ins, 2) {
+        Some(bias) => {
+            if bias.shape().iter().product::<usize>() != m {
+                return Err(format!(
+                    "B of shape {:?} does not have {m} values",
+                    bias.shape()
+                ));
+            }
+            let mut s = vec![m];
+            s.extend(std::iter::repeat(1).take(in_sp.len()));
+            binary(Bin::Add, &y, &reshape_value(bias, s))?
+        }
+        None => y,
+    };
+    Ok(vec![Some(y)])
+}
+
+fn max_pool_t<T: Scalar>(
+    t: &Tensor<T>,
+    g: &Geometry,
+    col_major: bool,
+) -> Result<(Tensor<T>, Tensor<i64>), String> {
+    let (n, c, in_sp) = split_nc(&t.shape, "X")?;
+    let plane: usize = in_sp.iter().product();
+    let ln: usize = g.out.iter().product();
+    let mut out = Vec::with_capacity(n * c * ln);
+    let mut idx = Vec::with_capacity(n * c * ln);
+    // storage_order=1 numbers the spatial positions column-major
+    let rs = strides(&in_sp);
+    let mut cs = vec![1usize; in_sp.len()];
+    for a in 1..in_sp.len() {
+        cs[a] = cs[a - 1] * in_sp[a - 1];
+    }
+    for nc in 0..n * c {
+        let x = &t.data[nc * plane..(nc + 1) * plane];
+        for_each_window(g, &in_sp, |_, taps| {
+            let mut best: Option<(T, usize)> = None;
+            for &(off, _) in taps {
+                if let Some(o) = off {
+                    let v = x[o];
+                    match best {
+                        None => best = Some((v, o)),
+                        Some((b, _)) if v > b => best = Some((v, o)),
+                        _ => {}
+                    }
+                }
+            }
+            let (v, o) = best.unwrap_or((T::cst(f64::NEG_INFINITY), 0));
+            out.push(v);
+            let sp = if col_major {
+                let mut rem = o;
+                let mut k = 0;
+                for a in 0..in_sp.len() {
+                    let i = rem / rs[a];
+                    rem %= rs[a];
+                    k += i * cs[a];
+                }
+                k
+            } else {
+                o
+            };
+            idx.push((nc * plane + sp) as i64);
+        });
+    }
+    let mut shape = vec![n, c];
+    shape.extend_from_slice(&g.out);
+    Ok((Tensor::new(shape.clone(), out), Tensor::new(shape, idx)))
+}
+
+fn avg_pool_t<T: Scalar>(
+    t: &Tensor<T>,
+    g: &Geometry,
+    include_pad: bool,
+) -> Result<Tensor<T>, String> {
+    let (n, c, in_sp) = split_nc(&t.shape, "X")?;
+    let plane: usize = in_sp.iter().product();
+    let ln: usize = g.out.iter().product();
+    let mut out = Vec::with_capacity(n * c * ln);
+    for nc in 0..n * c {
+        let x = &t.data[nc * plane..(nc + 1) * plane];
+        for_each_window(g, &in_sp, |_, taps| {
+            let mut s = T::cst(0.0);
+            let mut count = 0usize;
+            for &(off, inside) in taps {
+                if let Some(o) = off {
+                    s += x[o];
+                    count += 1;
+                } else if include_pad && inside {
+                    count += 1;
+                }
+            }
+            out.push(if count == 0 {
+                T::cst(f64::NAN)
+            } else {
+                s / count as f64
+            });
+        });
+    }
+    let mut shape = vec![n, c];
+    shape.extend_from_slice(&g.out);
+    Ok(Tensor::new(shape, out))
+}
+
+fn pool_geometry<S: Scalar>(node: &Node, x: &Value<S>) -> Result<Geometry, String> {
+    let (_, _, in_sp) = split_nc(x.shape(), "X")?;
+    let kernel: Vec<usize> = node
+        .ints("kernel_shape")
+        .ok_or("needs kernel_shape")?
+        .iter()
+        .map(|&k| {
+            usize::try_from(k)
+                .ok()
+                .filter(|&k| k > 0)
+                .ok_or_else(|| format!("kernel size {k} must be positive"))
+        })
+        .collect::<Result<_, _>>()?;
+    geometry(node, &in_sp, &kernel, node.int("ceil_mode", 0) != 0)
+}
+
+pub(crate) fn max_pool<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
+    let x = req(ins, 0, "X")?;
+    let g = pool_geometry(node, x)?;
+    let col = node.int("storage_order", 0) != 0;
+    let (y, i) = match x {
+        Value::Act(t) => {
+            let (y, i) = max_pool_t(t, &g, col)?;
+            (Value::Act(y), i)
+        }
+        Value::Float(t) => {
+            let (y, i) = max_pool_t(&**t, &g, col)?;
+            (Value::float(y), i)
+        }
+        Value::Int(t) => {
+            let (y, i) = max_pool_t(&t.map(|v| v as f64), &g, col)?;
+            (Value::int(y.map(|v| v as i64)), i)
+        }
+    };
+    Ok(vec![Some(y), Some(Value::int(i))])
+}
+
+pub(crate) fn avg_pool<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
+    let x = req(ins, 0, "X")?;
+    let g = pool_geometry(node, x)?;
+    let inc = node.int("count_include_pad", 0) != 0;
+    let y = super::reduce::float_each!(x, |t| avg_pool_t(t, &g, inc)?);
+    Ok(vec![Some(y)])
+}
+
+/// GlobalAveragePool / GlobalMaxPool: one value per (image, channel).
+pub(crate) fn global_pool<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
+    let x = req(ins, 0, "X")?;
+    let (_, _, in_sp) = split_nc(x.shape(), "X")?;
+    let g = Geometry {
+        out: vec![1; in_sp.len()],
+        k: in_sp.clone(),
+        pos: in_sp.iter().map(|&d| (0..d).map(Some).collect()).collect(),
+        in_pad: in_sp.iter().map(|&d| vec![true; d]).collect(),
+    };
+    let y = if node.op == "GlobalMaxPool" {
+        super::reduce::float_each!(x, |t| max_pool_t(t, &g, false)?.0)
+    } else {
+        super::reduce::float_each!(x, |t| avg_pool_t(t, &g, false)?)
+    };
+    Ok(vec![Some(y)])
+}

@@ -1,0 +1,505 @@
+//! Element-wise operators: activations and math functions, broadcasting binary arithmetic,
+//! the variadic Sum/Mean/Max/Min, Clip, PRelu and the `ai.onnx.ml` Scaler.
+//!
+//! A constant operand stays f64 and meets an activation through the mixed `S op f64`
+//! arithmetic; only integer tensors take the integer paths.
+
+use super::{opt, req, Ins, Outs};
+use crate::onnx::load::Node;
+use crate::onnx::tensor::{broadcast_shapes, for_each_broadcast, numel_checked, Tensor, Value};
+use crate::Scalar;
+
+/// A unary float function with its attributes.
+pub(crate) struct Unary {
+    op: UnaryOp,
+    alpha: f64,
+    beta: f64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum UnaryOp {
+    Neg,
+    Abs,
+    Sqrt,
+    Exp,
+    Log,
+    Reciprocal,
+    Relu,
+    LeakyRelu,
+    Elu,
+    Selu,
+    Sigmoid,
+    HardSigmoid,
+    Tanh,
+    Softplus,
+    Softsign,
+    Erf,
+    Gelu,
+    GeluTanh,
+}
+
+impl Unary {
+    pub fn sqrt() -> Unary {
+        Unary {
+            op: UnaryOp::Sqrt,
+            alpha: 0.0,
+            beta: 0.0,
+        }
+    }
+
+    /// The unary operator of `node`, if it is one.
+    pub fn of(node: &Node) -> Option<Unary> {
+        use UnaryOp::*;
+        let (op, alpha, beta) = match node.op.as_str() {
+            "Neg" => (Neg, 0.0, 0.0),
+            "Abs" => (Abs, 0.0, 0.0),
+            "Sqrt" => (Sqrt, 0.0, 0.0),
+            "Exp" => (Exp, 0.0, 0.0),
+            "Log" => (Log, 0.0, 0.0),
+            "Reciprocal" => (Reciprocal, 0.0, 0.0),
+            "Relu" => (Relu, 0.0, 0.0),
+            "LeakyRelu" => (LeakyRelu, node.float("alpha", 0.01), 0.0),
+            "Elu" => (Elu, node.float("alpha", 1.0), 0.0),
+            // ONNX's defaults are the float32 roundings of SELU's constants.
+            "Selu" => (
+                Selu,
+                node.float("alpha", 1.673_263_192_176_818_8),
+                node.float("gamma", 1.050_701_022_148_132_3),
+            ),
+            "Sigmoid" => (Sigmoid, 0.0, 0.0),
+            "HardSigmoid" => (
+                HardSigmoid,
+                node.float("alpha", 0.2),
+                node.float("beta", 0.5),
+            ),
+            "Tanh" => (Tanh, 0.0, 0.0),
+            "Softplus" => (Softplus, 0.0, 0.0),
+            "Softsign" => (Softsign, 0.0, 0.0),
+            "Erf" => (Erf, 0.0, 0.0),
+            "Gelu" => {
+                if node.string("approximate", "none") == "tanh" {
+                    (GeluTanh, 0.0, 0.0)
+                } else {
+                    (Gelu, 0.0, 0.0)
+                }
+            }
+            _ => return None,
+        };
+        Some(Unary { op, alpha, beta })
+    }
+
+    pub fn apply<T: Scalar>(&self, x: T) -> T {
+        use UnaryOp::*;
+        match self.op {
+            Neg => -x,
+            Abs => x.abs(),
+            Sqrt => x.sqrt(),
+            Exp => x.exp(),
+            Log => x.ln(),
+            Reciprocal => x.recip(),
+            Relu => x.relu(),
+            LeakyRelu => x.leaky_relu(self.alpha),
+            Elu => x.elu(self.alpha),
+            Selu => x.elu(self.alpha) * self.beta,
+            Sigmoid => x.sigmoid(),
+            HardSigmoid => hard_sigmoid(x, self.alpha, self.beta),
+            Tanh => x.tanh(),
+            Softplus => x.softplus(),
+            Softsign => x.softsign(),
+            Erf => x.erf(),
+            Gelu => x.gelu(),
+            GeluTanh => x.gelu_tanh(),
+        }
+    }
+
+    fn apply_int(&self, x: i64) -> Result<i64, String> {
+        match self.op {
+            UnaryOp::Neg => Ok(x.wrapping_neg()),
+            UnaryOp::Abs => Ok(x.wrapping_abs()),
+            UnaryOp::Relu => Ok(x.max(0)),
+            _ => Err("expects a float tensor, got an integer one".into()),
+        }
+    }
+
+    pub fn run<S: Scalar>(&self, v: &Value<S>) -> Result<Value<S>, String> {
+        Ok(match v {
+            Value::Act(t) => Value::Act(t.map(|x| self.apply(x))),
+            Value::Float(t) => Value::float(t.map(|x| self.apply(x))),
+            Value::Int(t) => {
+                let data = t
+                    .data
+                    .iter()
+                    .map(|&x| self.apply_int(x))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Value::int(Tensor::new(t.shape.clone(), data))
+            }
+        })
+    }
+}
+
+/// `max(0, min(1, αx + β))`: the derivative is α inside, 0 where clipped.
+pub(crate) fn hard_sigmoid<T: Scalar>(x: T, alpha: f64, beta: f64) -> T {
+    let y = x * alpha + beta;
+    if y < 0.0 {
+        T::cst(0.0)
+    } else if y > 1.0 {
+        T::cst(1.0)
+    } else {
+        y
+    }
+}
+
+/// Broadcasting binary arithmetic.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Bin {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Pow,
+    Max,
+    Min,
+}
+
+impl Bin {
+    pub fn of(op: &str) -> Option<Bin> {
+        Some(match op {
+            "Add" | "Sum" | "Mean" => Bin::Add,
+            "Sub" => Bin::Sub,
+            "Mul" => Bin::Mul,
+            "Div" => Bin::Div,
+            "Pow" => Bin::Pow,
+            "Max" => Bin::Max,
+            "Min" => Bin::Min,
+            _ => return None,
+        })
+    }
+
+    fn ss<T: Scalar>(self, a: T, b: T) -> T {
+        match self {
+            Bin::Add => a + b,
+            Bin::Sub => a - b,
+            Bin::Mul => a * b,
+            Bin::Div => a / b,
+            Bin::Pow => a.powf(b),
+            // NaN propagates (as NumPy's maximum); on a tie the first operand wins.
+            Bin::Max => {
+                if a.is_nan() || b.is_nan() {
+                    if a.is_nan() {
+                        a
+                    } else {
+                        b
+                    }
+                } else if b > a {
+                    b
+                } else {
+                    a
+                }
+            }
+            Bin::Min => {
+                if a.is_nan() || b.is_nan() {
+                    if a.is_nan() {
+                        a
+                    } else {
+                        b
+                    }
+                } else if b < a {
+                    b
+                } else {
+                    a
+                }
+            }
+        }
+    }
+
+    fn sw<S: Scalar>(self, a: S, b: f64) -> S {
+        match self {
+            Bin::Add => a + b,
+            Bin::Sub => a - b,
+            Bin::Mul => a * b,
+            Bin::Div => a / b,
+            Bin::Pow => pow_const_exponent(a, b),
+            Bin::Max | Bin::Min => self.ss(a, S::cst(b)),
+        }
+    }
+
+    fn ws<S: Scalar>(self, a: f64, b: S) -> S {
+        match self {
+            Bin::Add => b + a,
+            Bin::Sub => -b + a,
+            Bin::Mul => b * a,
+            Bin::Div => b.recip() * a,
+            Bin::Pow | Bin::Max | Bin::Min => self.ss(S::cst(a), b),
+        }
+    }
+
+    fn ii(self, a: i64, b: i64) -> Result<i64, String> {
+        Ok(match self {
+            Bin::Add => a.wrapping_add(b),
+            Bin::Sub => a.wrapping_sub(b),
+            Bin::Mul => a.wrapping_mul(b),
+            Bin::Div => {
+                if b == 0 {
+                    return Err("integer division by zero".into());
+                }
+                a.wrapping_div(b)
+            }
+            Bin::Pow => int_pow(a, b),
+            Bin::Max => a.max(b),
+            Bin::Min => a.min(b),
+        })
+    }
+}
+
+/// `x^p` for a constant exponent; integral exponents use `powi` (exact for negative bases).
+fn pow_const_exponent<S: Scalar>(x: S, p: f64) -> S {
+    if p.fract() == 0.0 && p.abs() <= 64.0 {
+        x.powi(p as i32)
+    } else {
+        x.powf(p)
+    }
+}
+
+fn int_pow(a: i64, b: i64) -> i64 {
+    if b < 0 {
+        return match a {
+            1 => 1,
+            -1 => {
+                if b % 2 == 0 {
+                    1
+                } else {
+                    -1
+                }
+            }
+            _ => 0,
+        };
+    }
+    a.wrapping_pow(u32::try_from(b).unwrap_or(u32::MAX))
+}
+
+fn zip_broadcast<A: Copy, B: Copy, C>(
+    a: &Tensor<A>,
+    b: &Tensor<B>,
+    mut f: impl FnMut(A, B) -> Result<C, String>,
+) -> Result<Tensor<C>, String> {
+    let shape = broadcast_shapes(&a.shape, &b.shape)?;
+    let n = numel_checked(&shape, std::mem::size_of::<C>())?;
+    let mut data = Vec::with_capacity(n);
+    let mut err = None;
+    for_each_broadcast(&a.shape, &b.shape, &shape, |ia, ib| {
+        match f(a.data[ia], b.data[ib]) {
+            Ok(v) => data.push(v),
+            Err(e) => {
+                if err.is_none() {
+                    err = Some(e)
+                }
+            }
+        };
+    });
+    if let Some(e) = err {
+        return Err(e);
+    }
+    Ok(Tensor { shape, data })
+}
+
+/// `a op b` with NumPy broadcasting.
+pub(crate) fn binary<S: Scalar>(op: Bin, a: &Value<S>, b: &Value<S>) -> Result<Value<S>, String> {
+    use Value::*;
+    Ok(match (a, b) {
+        (Act(x), Act(y)) => Act(zip_broadcast(x, y, |p, q| Ok(op.ss(p, q)))?),
+        (Act(x), Float(y)) => Act(zip_broadcast(x, y, |p, q| Ok(op.sw(p, q)))?),
+        (Float(x), Act(y)) => Act(zip_broadcast(x, y, |p, q| Ok(op.ws(p, q)))?),
+        (Float(x), Float(y)) => Value::float(zip_broadcast(x, y, |p, q| Ok(op.ss(p, q)))?),
+        (Int(x), Int(y)) => Value::int(zip_broadcast(x, y, |p, q| op.ii(p, q))?),
+        // An integer base keeps its type (ONNX Pow's output type is the base's).
+        (Int(x), Float(y)) if op == Bin::Pow => {
+            Value::int(zip_broadcast(x, y, |p, q| Ok((p as f64).powf(q) as i64))?)
+        }
+        (Int(x), Act(y)) if op == Bin::Pow => Value::int(zip_broadcast(x, y, |p, q| {
+            Ok((p as f64).powf(q.value()) as i64)
+        })?),
+        (Int(x), other) => binary(op, &Value::float(x.map(|v| v as f64)), other)?,
+        (other, Int(y)) => binary(op, other, &Value::float(y.map(|v| v as f64)))?,
+    })
+}
+
+/// Opset < 7 `broadcast=1, axis=k`: `B`'s dims line up with `A`'s from axis `k`.
+fn legacy_broadcast<S: Scalar>(
+    node: &Node,
+    a: &Value<S>,
+    b: &Value<S>,
+    opset: i64,
+) -> Result<Option<Value<S>>, String> {
+    if opset >= 7 || node.int("broadcast", 0) == 0 {
+        return Ok(None);
+    }
+    let Some(axis) = node.attr("axis").map(|a| a.i) else {
+        return Ok(None);
+    };
+    let ra = a.shape().len() as i64;
+    let axis = if axis < 0 { axis + ra } else { axis };
+    let bs = b.shape().to_vec();
+    if axis < 0 || axis as usize + bs.len() > a.shape().len() {
+        return Err(format!(
+            "broadcast axis {axis} does not fit B {bs:?} into A {:?}",
+            a.shape()
+        ));
+    }
+    let mut shape = bs.clone();
+    shape.extend(std::iter::repeat(1).take(a.shape().len() - axis as usize - bs.len()));
+    Ok(Some(reshape_value(b, shape)))
+}
+
+pub(crate) fn reshape_value<S: Scalar>(v: &Value<S>, shape: Vec<usize>) -> Value<S> {
+    match v {
+        Value::Act(t) => Value::Act(t.reshaped(shape)),
+        Value::Float(t) => Value::float(t.reshaped(shape)),
+        Value::Int(t) => Value::int(t.reshaped(shape)),
+    }
+}
+
+/// Add, Sub, Mul, Div, Pow.
+pub(crate) fn run_binary<S: Scalar>(node: &Node, ins: &Ins<S>, opset: i64) -> Outs<S> {
+    let op = Bin::of(&node.op).ok_or("not a binary operator")?;
+    let a = req(ins, 0, "A")?;
+    let b = req(ins, 1, "B")?;
+    let out = match legacy_broadcast(node, a, b, opset)? {
+        Some(b2) => binary(op, a, &b2)?,
+        None => binary(op, a, b)?,
+    };
+    Ok(vec![Some(out)])
+}
+
+/// Sum, Mean, Max, Min over any number of broadcast inputs.
+pub(crate) fn run_variadic<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
+    let op = Bin::of(&node.op).ok_or("not a variadic operator")?;
+    let vals: Vec<&Value<S>> = ins.iter().flatten().copied().collect();
+    let first = *vals.first().ok_or("needs at least one input")?;
+    let mut acc = first.clone();
+    for v in &vals[1..] {
+        acc = binary(op, &acc, v)?;
+    }
+    if node.op == "Mean" {
+        let n = Value::float(Tensor::scalar(vals.len() as f64));
+        acc = binary(Bin::Div, &acc, &n)?;
+    }
+    Ok(vec![Some(acc)])
+}
+
+fn clip_one<T: Scalar>(x: T, lo: f64, hi: f64) -> T {
+    let y = if x < lo { T::cst(lo) } else { x };
+    if y > hi {
+        T::cst(hi)
+    } else {
+        y
+    }
+}
+
+/// Clip: bounds as attributes (opset < 11) or inputs; the derivative is `x`'s inside the
+/// closed interval and zero outside.
+pub(crate) fn run_clip<S: Scalar>(node: &Node, ins: &Ins<S>, opset: i64) -> Outs<S> {
+    let x = req(ins, 0, "input")?;
+    let (lo, hi) = if opset < 11 {
+        (
+            node.float("min", f64::NEG_INFINITY),
+            node.float("max", f64::INFINITY),
+        )
+    } else {
+        let bound = |i: usize, d: f64| -> Result<f64, String> {
+            match opt(ins, i) {
+                None => Ok(d),
+                Some(v) => {
+                    let b = v.const_floats("a Clip bound")?;
+                    if b.len() != 1 {
+                        return Err(format!(
+                            "a Clip bound must be a scalar, got {} values",
+                            b.len()
+                        ));
+                    }
+                    Ok(b[0])
+                }
+            }
+        };
+        (bound(1, f64::NEG_INFINITY)?, bound(2, f64::INFINITY)?)
+    };
+    let out = match x {
+        Value::Act(t) => Value::Act(t.map(|v| clip_one(v, lo, hi))),
+        Value::Float(t) => Value::float(t.map(|v| clip_one(v, lo, hi))),
+        Value::Int(t) => Value::int(t.map(|v| {
+            let y = if (v as f64) < lo { lo as i64 } else { v };
+            if (y as f64) > hi {
+                hi as i64
+            } else {
+                y
+            }
+        })),
+    };
+    Ok(vec![Some(out)])
+}
+
+fn prelu_one<T: Scalar>(x: T, slope: T) -> T {
+    if x < 0.0 {
+        x * slope
+    } else {
+        x
+    }
+}
+
+/// PRelu: `x < 0 ? slope·x : x`. Opset 6's slope of shape `[C]` is per channel (axis 1).
+pub(crate) fn run_prelu<S: Scalar>(ins: &Ins<S>, opset: i64) -> Outs<S> {
+    let x = req(ins, 0, "X")?;
+    let slope = req(ins, 1, "slope")?;
+    let xs = x.shape().to_vec();
+    let ss = slope.shape().to_vec();
+    let per_channel = ss.len() == 1
+        && xs.len() > 2
+        && ss[0] == xs[1]
+        && ss[0] != 1
+        && (opset < 7 || broadcast_shapes(&xs, &ss).map_or(true, |s| s != xs));
+    let slope = if per_channel {
+        let mut shape = vec![ss[0]];
+        shape.extend(std::iter::repeat(1).take(xs.len() - 2));
+        reshape_value(slope, shape)
+    } else {
+        slope.clone()
+    };
+    use Value::*;
+    let out = match (x, &slope) {
+        (Act(a), Act(s)) => Act(zip_broadcast(a, s, |p, q| Ok(prelu_one(p, q)))?),
+        (Act(a), Float(s)) => Act(zip_broadcast(a, s, |p, q| {
+            Ok(if p < 0.0 { p * q } else { p })
+        })?),
+        (Float(a), Float(s)) => Value::float(zip_broadcast(a, s, |p, q| Ok(prelu_one(p, q)))?),
+        (Float(a), Act(s)) => Act(zip_broadcast(a, s, |p, q| {
+            Ok(if p < 0.0 { q * p } else { S::cst(p) })
+        })?),
+        _ => return Err("PRelu expects float tensors".into()),
+    };
+    Ok(vec![Some(out)])
+}
+
+/// `ai.onnx.ml` Scaler: `(x - offset) * scale`, per feature (last axis) or shared.
+pub(crate) fn run_scaler<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
+    let x = req(ins, 0, "X")?;
+    let offset = node.floats("offset").unwrap_or(&[]).to_vec();
+    let scale = node.floats("scale").unwrap_or(&[]).to_vec();
+    let c = x.shape().last().copied().unwrap_or(1);
+    let param = |v: Vec<f64>, d: f64, what: &str| -> Result<Tensor<f64>, String> {
+        match v.len() {
+            0 => Ok(Tensor::scalar(d)),
+            1 => Ok(Tensor::scalar(v[0])),
+            n if n == c => Ok(Tensor::new(vec![n], v)),
+            n => Err(format!(
+                "Scaler {what} has {n} values, the input has {c} features"
+            )),
+        }
+    };
+    let off = Value::float(param(offset, 0.0, "offset")?);
+    let sc = Value::float(param(scale, 1.0, "scale")?);
+    let xf = match x {
+        Value::Int(t) => Value::float(t.map(|v| v as f64)),
+        v => v.clone(),
+    };
+    let y = binary(Bin::Mul, &binary(Bin::Sub, &xf, &off)?, &sc)?;
+    Ok(vec![Some(y)])
+}

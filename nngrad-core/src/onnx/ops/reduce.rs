@@ -1,0 +1,402 @@
+//! Operators that combine elements along axes: ReduceSum/Mean/Max, ArgMax, Softmax and
+//! LogSoftmax, BatchNormalization, LayerNormalization.
+
+use super::elementwise::{binary, reshape_value, Bin};
+use super::shape::axis_of;
+use super::{opt, req, Ins, Outs};
+use crate::onnx::load::Node;
+use crate::onnx::tensor::{strides, Tensor, Value};
+use crate::Scalar;
+
+/// Applies a float-only function to a float value (activation or constant), keeping its
+/// kind; integers are an error.
+macro_rules! float_each {
+    ($v:expr, |$t:ident| $body:expr) => {
+        match $v {
+            Value::Act($t) => Value::Act($body),
+            Value::Float(a) => {
+                let $t: &Tensor<f64> = a;
+                Value::float($body)
+            }
+            Value::Int(_) => return Err("expects a float tensor, got an integer one".into()),
+        }
+    };
+}
+pub(crate) use float_each;
+
+/// For every input element in row-major order, calls `f(input index, output index)`, where
+/// the output drops (or keeps as 1) the `reduced` axes.
+fn for_each_reduced(shape: &[usize], reduced: &[bool], mut f: impl FnMut(usize, usize)) {
+    let out_shape: Vec<usize> = shape
+        .iter()
+        .zip(reduced)
+        .map(|(&d, &r)| if r { 1 } else { d })
+        .collect();
+    let ost = strides(&out_shape);
+    let ostr: Vec<usize> = (0..shape.len())
+        .map(|k| if reduced[k] { 0 } else { ost[k] })
+        .collect();
+    let n: usize = shape.iter().product();
+    let r = shape.len();
+    let mut idx = vec![0usize; r];
+    let mut o = 0usize;
+    for i in 0..n {
+        f(i, o);
+        let mut k = r;
+        while k > 0 {
+            k -= 1;
+            idx[k] += 1;
+            o += ostr[k];
+            if idx[k] < shape[k] {
+                break;
+            }
+            o -= ostr[k] * shape[k];
+            idx[k] = 0;
+        }
+    }
+}
+
+fn reduced_shape(shape: &[usize], reduced: &[bool], keepdims: bool) -> Vec<usize> {
+    shape
+        .iter()
+        .zip(reduced)
+        .filter_map(|(&d, &r)| {
+            if !r {
+                Some(d)
+            } else if keepdims {
+                Some(1)
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Red {
+    Sum,
+    Mean,
+    Max,
+}
+
+fn reduce_float<T: Scalar>(t: &Tensor<T>, reduced: &[bool], keepdims: bool, red: Red) -> Tensor<T> {
+    let shape = reduced_shape(&t.shape, reduced, keepdims);
+    let m: usize = shape.iter().product();
+    let count: usize = t
+        .shape
+        .iter()
+        .zip(reduced)
+        .filter(|(_, &r)| r)
+        .map(|(&d, _)| d)
+        .product();
+    let mut out: Vec<Option<T>> = vec![None; m];
+    for_each_reduced(&t.shape, reduced, |i, o| {
+        let v = t.data[i];
+        out[o] = Some(match (out[o], red) {
+            (None, _) => v,
+            (Some(a), Red::Max) => {
+                // first maximum wins (its derivative is taken); NaN propagates
+                if a.is_nan() || !(v > a || v.is_nan()) {
+                    a
+                } else {
+                    v
+                }
+            }
+            (Some(a), _) => a + v,
+        });
+    });
+    let data = out
+        .into_iter()
+        .map(|v| match (v, red) {
+            (Some(v), Red::Mean) => v / count as f64,
+            (Some(v), _) => v,
+            (None, Red::Sum) => T::cst(0.0),
+            (None, Red::Mean) => T::cst(f64::NAN),
+            (None, Red::Max) => T::cst(f64::NEG_INFINITY),
+        })
+        .collect();
+    Tensor { shape, data }
+}
+
+fn reduce_int(t: &Tensor<i64>, reduced: &[bool], keepdims: bool, red: Red) -> Tensor<i64> {
+    let shape = reduced_shape(&t.shape, reduced, keepdims);
+    let m: usize = shape.iter().product();
+    let count: usize = t
+        .shape
+        .iter()
+        .zip(reduced)
+        .filter(|(_, &r)| r)
+        .map(|(&d, _)| d)
+        .product();
+    let init = if red == Red::Max { i64::MIN } else { 0 };
+    let mut out = vec![init; m];
+    for_each_reduced(&t.shape, reduced, |i, o| {
+        let v = t.data[i];
+        out[o] = if red == Red::Max {
+            out[o].max(v)
+        } else {
+            out[o].wrapping_add(v)
+        };
+    });
+    if red == Red::Mean && count > 0 {
+        for v in &mut out {
+            *v /= count as i64;
+        }
+    }
+    Tensor { shape, data: out }
+}
+
+/// ReduceSum, ReduceMean, ReduceMax: axes from the input (newer opsets) or the attribute.
+pub(crate) fn reduce<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
+    let x = req(ins, 0, "data")?;
+    let red = match node.op.as_str() {
+        "ReduceSum" => Red::Sum,
+        "ReduceMean" => Red::Mean,
+        _ => Red::Max,
+    };
+    let keepdims = node.int("keepdims", 1) != 0;
+    let axes = match opt(ins, 1) {
+        Some(a) => a.int_values("axes")?,
+        None => node.ints("axes").map(<[i64]>::to_vec).unwrap_or_default(),
+    };
+    let r = x.shape().len();
+    if axes.is_empty() && node.int("noop_with_empty_axes", 0) != 0 {
+        return Ok(vec![Some(x.clone())]);
+    }
+    let mut reduced = vec![axes.is_empty(); r];
+    for a in &axes {
+        reduced[axis_of(*a, r)?] = true;
+    }
+    let out = match x {
+        Value::Int(t) => Value::int(reduce_int(t, &reduced, keepdims, red)),
+        v => float_each!(v, |t| reduce_float(t, &reduced, keepdims, red)),
+    };
+    Ok(vec![Some(out)])
+}
+
+pub(crate) fn argmax<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
+    let x = req(ins, 0, "data")?;
+    let vals: Vec<f64> = match x {
+        Value::Act(t) => t.data.iter().map(|v| v.value()).collect(),
+        Value::Float(t) => t.data.clone(),
+        Value::Int(t) => t.data.iter().map(|&v| v as f64).collect(),
+    };
+    let shape = x.shape().to_vec();
+    let axis = axis_of(node.int("axis", 0), shape.len())?;
+    let keep = node.int("keepdims", 1) != 0;
+    let last = node.int("select_last_index", 0) != 0;
+    let outer: usize = shape[..axis].iter().product();
+    let d = shape[axis];
+    let inner: usize = shape[axis + 1..].iter().product();
+    if d == 0 {
+        return Err("ArgMax over an empty axis".into());
+    }
+    let mut data = Vec::with_capacity(outer * inner);
+    for o in 0..outer {
+        for i in 0..inner {
+            let mut best = 0usize;
+            for k in 1..d {
+                let v = vals[(o * d + k) * inner + i];
+                let b = vals[(o * d + best) * inner + i];
+                if v > b || (last && v == b) {
+                    best = k;
+                }
+            }
+            data.push(best as i64);
+        }
+    }
+    let mut out_shape = shape.clone();
+    if keep {
+        out_shape[axis] = 1;
+    } else {
+        out_shape.remove(axis);
+    }
+    Ok(vec![Some(Value::int(Tensor::new(out_shape, data)))])
+}
+
+fn softmax_t<T: Scalar>(
+    t: &Tensor<T>,
+    outer: usize,
+    d: usize,
+    inner: usize,
+    log: bool,
+) -> Tensor<T> {
+    let mut out = t.data.clone();
+    for o in 0..outer {
+        for i in 0..inner {
+            let at = |k: usize| (o * d + k) * inner + i;
+            // subtracting the primal maximum (a constant) keeps exp in range and changes no
+            // derivative
+            let mut m = f64::NEG_INFINITY;
+            for k in 0..d {
+                m = m.max(t.data[at(k)].value());
+            }
+            if !m.is_finite() {
+                m = 0.0;
+            }
+            let mut s = T::cst(0.0);
+            for k in 0..d {
+                s += (t.data[at(k)] - m).exp();
+            }
+            let ls = s.ln();
+            for k in 0..d {
+                let z = t.data[at(k)] - m;
+                out[at(k)] = if log { z - ls } else { z.exp() / s };
+            }
+            // The dominant class of a saturated softmax: y = 1/(1 + Σ_{j≠k} e^{z_j − z_k})
+            // gives the tangent y·Σ y_j (dz_k − dz_j) without the cancellation of
+            // e_k/s − e_k·ds/s² (which loses all digits when y ≈ 1).
+            if !log && d > 1 {
+                let k = (0..d).find(|&k| t.data[at(k)].value() == m).unwrap_or(0);
+                let zk = t.data[at(k)];
+                let mut q = T::cst(1.0);
+                for j in (0..d).filter(|&j| j != k) {
+                    q += (t.data[at(j)] - zk).exp();
+                }
+                out[at(k)] = q.recip();
+            }
+        }
+    }
+    Tensor {
+        shape: t.shape.clone(),
+        data: out,
+    }
+}
+
+/// Softmax and LogSoftmax: opset ≥ 13 normalises along `axis` (default −1); older opsets
+/// coerce the input to 2-D at `axis` (default 1) and normalise each row.
+pub(crate) fn softmax<S: Scalar>(node: &Node, ins: &Ins<S>, opset: i64) -> Outs<S> {
+    let x = req(ins, 0, "input")?;
+    let shape = x.shape().to_vec();
+    let r = shape.len();
+    let log = node.op == "LogSoftmax";
+    let (outer, d, inner) = if opset >= 13 {
+        let a = axis_of(node.int("axis", -1), r)?;
+        (
+            shape[..a].iter().product(),
+            shape[a],
+            shape[a + 1..].iter().product(),
+        )
+    } else {
+        let mut a = node.int("axis", 1);
+        if a < 0 {
+            a += r as i64;
+        }
+        if a < 0 || a as usize > r {
+            return Err(format!(
+                "axis {} is out of range for rank {r}",
+                node.int("axis", 1)
+            ));
+        }
+        let a = a as usize;
+        (shape[..a].iter().product(), shape[a..].iter().product(), 1)
+    };
+    let out = float_each!(x, |t| softmax_t(t, outer, d, inner, log));
+    Ok(vec![Some(out)])
+}
+
+/// Reshapes a per-channel parameter of length `C` to `[C, 1, …]` to broadcast along axis 1.
+fn per_channel<S: Scalar>(p: &Value<S>, xshape: &[usize]) -> Value<S> {
+    let c = xshape.get(1).copied().unwrap_or(1);
+    let n: usize = p.shape().iter().product();
+    if n == c && xshape.len() >= 2 {
+        let mut s = vec![c];
+        s.extend(std::iter::repeat(1).take(xshape.len() - 2));
+        reshape_value(p, s)
+    } else {
+        // opset < 7 spatial=0: one parameter per activation
+        reshape_value(p, xshape[1..].to_vec())
+    }
+}
+
+pub(crate) fn batch_norm<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
+    let x = req(ins, 0, "X")?;
+    if node.int("training_mode", 0) != 0 {
+        return Err("training_mode=1 is not supported (inference only)".into());
+    }
+    let eps = node.float("epsilon", 1e-5);
+    let xs = x.shape().to_vec();
+    let p = |i: usize, what: &str| -> Result<Value<S>, String> {
+        Ok(per_channel(req(ins, i, what)?, &xs))
+    };
+    let (scale, bias, mean, var) = (p(1, "scale")?, p(2, "B")?, p(3, "mean")?, p(4, "var")?);
+    let eps_v = Value::float(Tensor::scalar(eps));
+    let denom = super::elementwise::Unary::sqrt().run(&binary(Bin::Add, &var, &eps_v)?)?;
+    let a = binary(Bin::Div, &scale, &denom)?;
+    let y = binary(
+        Bin::Add,
+        &binary(Bin::Mul, &binary(Bin::Sub, x, &mean)?, &a)?,
+        &bias,
+    )?;
+    let mut outs = vec![Some(y)];
+    if node.outputs.iter().skip(1).any(Option::is_some) {
+        return Err("the running-statistics outputs (training mode) are not supported".into());
+    }
+    outs.truncate(1);
+    Ok(outs)
+}
+
+fn layer_norm_t<T: Scalar>(
+    t: &Tensor<T>,
+    axis: usize,
+    eps: f64,
+) -> (Tensor<T>, Tensor<T>, Tensor<T>) {
+    let outer: usize = t.shape[..axis].iter().product();
+    let inner: usize = t.shape[axis..].iter().product();
+    let mut y = t.data.clone();
+    let mut means = Vec::with_capacity(outer);
+    let mut invs = Vec::with_capacity(outer);
+    for o in 0..outer {
+        let row = &t.data[o * inner..(o + 1) * inner];
+        let mean = row.iter().copied().sum::<T>() / inner as f64;
+        let var = row.iter().map(|&v| (v - mean) * (v - mean)).sum::<T>() / inner as f64;
+        let inv = (var + eps).sqrt().recip();
+        for (k, &v) in row.iter().enumerate() {
+            y[o * inner + k] = (v - mean) * inv;
+        }
+        means.push(mean);
+        invs.push(inv);
+    }
+    let mut sshape = t.shape.clone();
+    for d in sshape.iter_mut().skip(axis) {
+        *d = 1;
+    }
+    (
+        Tensor {
+            shape: t.shape.clone(),
+            data: y,
+        },
+        Tensor {
+            shape: sshape.clone(),
+            data: means,
+        },
+        Tensor {
+            shape: sshape,
+            data: invs,
+        },
+    )
+}
+
+pub(crate) fn layer_norm<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
+    let x = req(ins, 0, "X")?;
+    let scale = req(ins, 1, "Scale")?;
+    let r = x.shape().len();
+    let axis = axis_of(node.int("axis", -1), r)?;
+    let eps = node.float("epsilon", 1e-5);
+    let (n, mean, inv) = match x {
+        Value::Act(t) => {
+            let (a, b, c) = layer_norm_t(t, axis, eps);
+            (Value::Act(a), Value::Act(b), Value::Act(c))
+        }
+        Value::Float(t) => {
+            let (a, b, c) = layer_norm_t(&**t, axis, eps);
+            (Value::float(a), Value::float(b), Value::float(c))
+        }
+        Value::Int(_) => return Err("expects a float tensor".into()),
+    };
+    let mut y = binary(Bin::Mul, &n, scale)?;
+    if let Some(b) = opt(ins, 2) {
+        y = binary(Bin::Add, &y, b)?;
+    }
+    Ok(vec![Some(y), Some(mean), Some(inv)])
+}

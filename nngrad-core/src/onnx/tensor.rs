@@ -1,0 +1,249 @@
+//! Tensors of the evaluator: row-major data with a shape, and the three kinds of value a
+//! graph carries (activations of `S`, f64 constants, integers).
+
+use crate::Scalar;
+use std::sync::Arc;
+
+/// The most bytes one tensor may take. Shapes computed from a model's integers (Reshape,
+/// Expand, ConstantOfShape, padding) are checked against it so that a hostile file cannot ask
+/// for a huge allocation.
+pub(crate) const MAX_TENSOR_BYTES: usize = 1 << 30;
+
+/// A row-major tensor.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Tensor<T> {
+    pub shape: Vec<usize>,
+    pub data: Vec<T>,
+}
+
+/// Product of a shape, or an error when it overflows or exceeds [`MAX_TENSOR_BYTES`] for
+/// elements of `elem_bytes` bytes.
+pub(crate) fn numel_checked(shape: &[usize], elem_bytes: usize) -> Result<usize, String> {
+    let mut n: usize = 1;
+    for &d in shape {
+        n = n
+            .checked_mul(d)
+            .ok_or_else(|| format!("shape {shape:?} overflows"))?;
+    }
+    if n.saturating_mul(elem_bytes.max(1)) > MAX_TENSOR_BYTES && n > 0 {
+        return Err(format!(
+            "shape {shape:?} needs {n} elements, more than this loader allows ({} bytes)",
+            MAX_TENSOR_BYTES
+        ));
+    }
+    Ok(n)
+}
+
+impl<T: Copy> Tensor<T> {
+    pub fn new(shape: Vec<usize>, data: Vec<T>) -> Self {
+        debug_assert_eq!(shape.iter().product::<usize>(), data.len());
+        Tensor { shape, data }
+    }
+    /// A tensor of `shape` filled with `v`, size-checked.
+    pub fn full(shape: Vec<usize>, v: T) -> Result<Self, String> {
+        let n = numel_checked(&shape, std::mem::size_of::<T>())?;
+        Ok(Tensor {
+            shape,
+            data: vec![v; n],
+        })
+    }
+    pub fn scalar(v: T) -> Self {
+        Tensor {
+            shape: vec![],
+            data: vec![v],
+        }
+    }
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+    pub fn rank(&self) -> usize {
+        self.shape.len()
+    }
+    pub fn map<U>(&self, f: impl Fn(T) -> U) -> Tensor<U> {
+        Tensor {
+            shape: self.shape.clone(),
+            data: self.data.iter().map(|&v| f(v)).collect(),
+        }
+    }
+    pub fn reshaped(&self, shape: Vec<usize>) -> Self {
+        Tensor {
+            shape,
+            data: self.data.clone(),
+        }
+    }
+}
+
+/// Row-major strides of a shape.
+pub(crate) fn strides(shape: &[usize]) -> Vec<usize> {
+    let mut s = vec![1; shape.len()];
+    for i in (0..shape.len().saturating_sub(1)).rev() {
+        s[i] = s[i + 1] * shape[i + 1];
+    }
+    s
+}
+
+/// Multidirectional (NumPy) broadcast of two shapes.
+pub(crate) fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Vec<usize>, String> {
+    let r = a.len().max(b.len());
+    let mut out = vec![0; r];
+    for i in 0..r {
+        let da = if i + a.len() >= r {
+            a[i + a.len() - r]
+        } else {
+            1
+        };
+        let db = if i + b.len() >= r {
+            b[i + b.len() - r]
+        } else {
+            1
+        };
+        out[i] = if da == db || db == 1 {
+            da
+        } else if da == 1 {
+            db
+        } else {
+            return Err(format!("shapes {a:?} and {b:?} do not broadcast"));
+        };
+    }
+    Ok(out)
+}
+
+/// Strides of `shape` seen from the broadcast shape `out` (0 along broadcast axes).
+pub(crate) fn broadcast_strides(shape: &[usize], out: &[usize]) -> Vec<usize> {
+    let s = strides(shape);
+    let off = out.len() - shape.len();
+    (0..out.len())
+        .map(|i| {
+            if i < off || shape[i - off] == 1 {
+                0
+            } else {
+                s[i - off]
+            }
+        })
+        .collect()
+}
+
+/// Calls `f(out_index, a_index, b_index)` over the broadcast of `a` and `b` to `out`.
+pub(crate) fn for_each_broadcast(
+    a: &[usize],
+    b: &[usize],
+    out: &[usize],
+    mut f: impl FnMut(usize, usize),
+) {
+    let n: usize = out.iter().product();
+    if n == 0 {
+        return;
+    }
+    let sa = broadcast_strides(a, out);
+    let sb = broadcast_strides(b, out);
+    let r = out.len();
+    let mut idx = vec![0usize; r];
+    let (mut ia, mut ib) = (0usize, 0usize);
+    for _ in 0..n {
+        f(ia, ib);
+        // odometer increment
+        let mut d = r;
+        while d > 0 {
+            d -= 1;
+            idx[d] += 1;
+            ia += sa[d];
+            ib += sb[d];
+            if idx[d] < out[d] {
+                break;
+            }
+            ia -= sa[d] * out[d];
+            ib -= sb[d] * out[d];
+            idx[d] = 0;
+        }
+    }
+}
+
+/// Broadcasts `t` to `shape` (which must be a broadcast of its shape).
+pub(crate) fn expand_to<T: Copy>(t: &Tensor<T>, shape: &[usize]) -> Result<Tensor<T>, String> {
+    let out = broadcast_shapes(&t.shape, shape)?;
+    if out != shape {
+        return Err(format!("cannot broadcast {:?} to {shape:?}", t.shape));
+    }
+    let n = numel_checked(&out, std::mem::size_of::<T>())?;
+    let mut data = Vec::with_capacity(n);
+    for_each_broadcast(&t.shape, &t.shape, &out, |ia, _| data.push(t.data[ia]));
+    Ok(Tensor::new(out, data))
+}
+
+/// A value flowing through the graph.
+///
+/// * `Act`: floats that may carry derivatives (they depend on the model input).
+/// * `Float`: float constants (weights, and everything computed from constants only), kept
+///   in f64 and shared; they never become dual numbers.
+/// * `Int`: integer and bool tensors (shapes, indices, labels, masks).
+#[derive(Clone, Debug)]
+pub(crate) enum Value<S> {
+    Act(Tensor<S>),
+    Float(Arc<Tensor<f64>>),
+    Int(Arc<Tensor<i64>>),
+}
+
+impl<S: Scalar> Value<S> {
+    pub fn shape(&self) -> &[usize] {
+        match self {
+            Value::Act(t) => &t.shape,
+            Value::Float(t) => &t.shape,
+            Value::Int(t) => &t.shape,
+        }
+    }
+    pub fn is_int(&self) -> bool {
+        matches!(self, Value::Int(_))
+    }
+    pub fn float(t: Tensor<f64>) -> Self {
+        Value::Float(Arc::new(t))
+    }
+    pub fn int(t: Tensor<i64>) -> Self {
+        Value::Int(Arc::new(t))
+    }
+    /// The integer tensor, or an error naming `what`.
+    pub fn as_int(&self, what: &str) -> Result<&Tensor<i64>, String> {
+        match self {
+            Value::Int(t) => Ok(t),
+            _ => Err(format!("{what} must be an integer tensor, got a float one")),
+        }
+    }
+    /// Integer contents, accepting float constants that hold integers (old exporters).
+    pub fn int_values(&self, what: &str) -> Result<Vec<i64>, String> {
+        match self {
+            Value::Int(t) => Ok(t.data.clone()),
+            Value::Float(t) => t
+                .data
+                .iter()
+                .map(|&v| {
+                    if v.fract() == 0.0 && v.abs() < 9.0e18 {
+                        Ok(v as i64)
+                    } else {
+                        Err(format!("{what} must hold integers, got {v}"))
+                    }
+                })
+                .collect(),
+            Value::Act(_) => Err(format!(
+                "{what} must be a constant, but it depends on the model input"
+            )),
+        }
+    }
+    /// Float contents as constants (for parameters such as Clip bounds).
+    pub fn const_floats(&self, what: &str) -> Result<Vec<f64>, String> {
+        match self {
+            Value::Float(t) => Ok(t.data.clone()),
+            Value::Int(t) => Ok(t.data.iter().map(|&v| v as f64).collect()),
+            Value::Act(_) => Err(format!(
+                "{what} must be a constant, but it depends on the model input"
+            )),
+        }
+    }
+    /// The floats as activations: constants are lifted (only for operators that mix them with
+    /// activations element by element, e.g. Concat).
+    pub fn to_act(&self, what: &str) -> Result<Tensor<S>, String> {
+        match self {
+            Value::Act(t) => Ok(t.clone()),
+            Value::Float(t) => Ok(t.map(S::cst)),
+            Value::Int(_) => Err(format!("{what} must be a float tensor, got an integer one")),
+        }
+    }
+}

@@ -1,0 +1,26 @@
+impl Layer {
+    pub fn new(w: Vec<Vec<f64>>, b: Vec<f64>) -> Self {
+        Layer { w, b }
+    }
+    pub fn forward<S: ::nngrad_core::Scalar>(&self, x: &[S]) -> Vec<S>
+    where
+        f64: ::nngrad_core::ScalarLhs<S>,
+        for<'__nngrad> &'__nngrad f64: ::nngrad_core::ScalarRefLhs<S>,
+        for<'__nngrad> &'__nngrad S: ::nngrad_core::ScalarRef<S>,
+    {
+        #[allow(unused_imports)]
+        use ::nngrad_core::__private::{
+            ConvL0 as _, ConvL1 as _, ConvL2 as _, PromoteL0 as _, PromoteL1 as _,
+            RecvL0 as _, RecvRef as _, RecvL1 as _, ToSL0 as _, ToSL1 as _, ValL0 as _,
+            ValL1 as _,
+        };
+        #[allow(unused_imports)]
+        use ::nngrad_core::Scalar as _;
+        self.w
+            .iter()
+            .zip(&self.b)
+            .map(|(r, b)| r.iter().zip(x).map(|(w, x)| w * x).sum::<S>() + b)
+            .map(|z| z.tanh())
+            .collect()
+    }
+}

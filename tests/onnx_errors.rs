@@ -1,0 +1,378 @@
+//! Bad input is an `Err` naming what and where, never a panic: missing files, foreign or
+//! damaged bytes (every single-byte corruption and truncation of the fixtures), vendor
+//! operators, cycles, external data, absurd sizes, wrong lengths, integer outputs.
+
+use nngrad_core::onnx::proto::{
+    data_type, Dimension, GraphProto, ModelProto, NodeProto, OperatorSetIdProto,
+    StringStringEntryProto, TensorProto, TensorShapeProto, TypeProto, TypeProtoTensor,
+    ValueInfoProto,
+};
+use nngrad_core::onnx::{Error, Model};
+use prost::Message;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/onnx")
+        .join(name)
+        .join("model.onnx")
+}
+
+fn value_info(name: &str, elem: i32, dims: &[i64]) -> ValueInfoProto {
+    ValueInfoProto {
+        name: name.into(),
+        r#type: Some(TypeProto {
+            tensor_type: Some(TypeProtoTensor {
+                elem_type: elem,
+                shape: Some(TensorShapeProto {
+                    dim: dims
+                        .iter()
+                        .map(|&d| Dimension {
+                            dim_value: Some(d),
+                            dim_param: None,
+                        })
+                        .collect(),
+                }),
+            }),
+        }),
+    }
+}
+
+fn node(op: &str, domain: &str, name: &str, ins: &[&str], outs: &[&str]) -> NodeProto {
+    NodeProto {
+        input: ins.iter().map(|s| s.to_string()).collect(),
+        output: outs.iter().map(|s| s.to_string()).collect(),
+        name: name.into(),
+        op_type: op.into(),
+        attribute: vec![],
+        domain: domain.into(),
+    }
+}
+
+fn model(nodes: Vec<NodeProto>, inits: Vec<TensorProto>, outputs: Vec<ValueInfoProto>) -> Vec<u8> {
+    ModelProto {
+        ir_version: 8,
+        producer_name: "test".into(),
+        producer_version: String::new(),
+        graph: Some(GraphProto {
+            node: nodes,
+            name: "g".into(),
+            initializer: inits,
+            input: vec![value_info("x", data_type::FLOAT, &[1, 3])],
+            output: outputs,
+        }),
+        opset_import: vec![OperatorSetIdProto {
+            domain: String::new(),
+            version: 13,
+        }],
+    }
+    .encode_to_vec()
+}
+
+fn float_out(name: &str) -> ValueInfoProto {
+    value_info(name, data_type::FLOAT, &[1, 3])
+}
+
+#[test]
+fn missing_file_and_foreign_bytes() {
+    let e = Model::load("tests/data/onnx/nope.onnx").unwrap_err();
+    assert!(matches!(e, Error::Io { .. }));
+    assert!(e.to_string().contains("nope.onnx"), "{e}");
+    let e = Model::from_bytes(b"\x89PNG\r\n\x1a\n not a model").unwrap_err();
+    assert!(matches!(e, Error::Decode { .. }), "{e}");
+    let e = Model::from_bytes(&[]).unwrap_err();
+    assert!(matches!(e, Error::Invalid { .. }), "{e}");
+}
+
+#[test]
+fn a_file_error_names_the_file() {
+    let dir = std::env::temp_dir().join(format!("nngrad-onnx-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("broken.onnx");
+    let bytes = std::fs::read(fixture("wine_mlp_relu_softmax_classifier")).unwrap();
+    std::fs::write(&p, &bytes[..100]).unwrap();
+    let e = Model::load(&p).unwrap_err();
+    assert!(matches!(e, Error::InFile { .. }));
+    assert!(e.to_string().contains("broken.onnx"), "{e}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn vendor_operator_is_unsupported_with_node_and_opset() {
+    let bytes = model(
+        vec![node(
+            "Placeholder",
+            "com.MathWorks",
+            "custom_layer",
+            &["x"],
+            &["y"],
+        )],
+        vec![],
+        vec![float_out("y")],
+    );
+    let e = Model::from_bytes(&bytes).unwrap_err();
+    match &e {
+        Error::UnsupportedOp {
+            op, domain, node, ..
+        } => {
+            assert_eq!(
+                (op.as_str(), domain.as_str(), node.as_str()),
+                ("Placeholder", "com.MathWorks", "custom_layer")
+            );
+        }
+        other => panic!("expected UnsupportedOp, got {other}"),
+    }
+    assert!(e.to_string().contains("com.MathWorks::Placeholder"), "{e}");
+}
+
+#[test]
+fn cycles_are_errors() {
+    let bytes = model(
+        vec![
+            node("Relu", "", "a", &["b_out"], &["a_out"]),
+            node("Relu", "", "b", &["a_out"], &["b_out"]),
+            node("Add", "", "c", &["x", "a_out"], &["y"]),
+        ],
+        vec![],
+        vec![float_out("y")],
+    );
+    assert!(matches!(
+        Model::from_bytes(&bytes),
+        Err(Error::Cycle { .. })
+    ));
+}
+
+#[test]
+fn external_data_and_absurd_sizes() {
+    let ext = TensorProto {
+        dims: vec![3],
+        data_type: data_type::FLOAT,
+        name: "w".into(),
+        external_data: vec![StringStringEntryProto {
+            key: "location".into(),
+            value: "w.bin".into(),
+        }],
+        data_location: 1,
+        ..Default::default()
+    };
+    let bytes = model(
+        vec![node("Add", "", "n", &["x", "w"], &["y"])],
+        vec![ext],
+        vec![float_out("y")],
+    );
+    let e = Model::from_bytes(&bytes).unwrap_err();
+    assert!(matches!(e, Error::ExternalData { .. }), "{e}");
+    // a header claiming 2^40 floats with 3 present: an error, not a 4 TB allocation
+    let huge = TensorProto {
+        dims: vec![1 << 20, 1 << 20],
+        data_type: data_type::FLOAT,
+        name: "w".into(),
+        float_data: vec![1.0, 2.0, 3.0],
+        ..Default::default()
+    };
+    let bytes = model(
+        vec![node("Add", "", "n", &["x", "w"], &["y"])],
+        vec![huge],
+        vec![float_out("y")],
+    );
+    let e = Model::from_bytes(&bytes).unwrap_err();
+    assert!(matches!(e, Error::Invalid { .. }), "{e}");
+    // a computed shape that would need terabytes
+    let shape = TensorProto {
+        dims: vec![3],
+        data_type: data_type::INT64,
+        name: "s".into(),
+        int64_data: vec![1 << 20, 1 << 20, 1 << 10],
+        ..Default::default()
+    };
+    let bytes = model(
+        vec![node("Expand", "", "big", &["x", "s"], &["y"])],
+        vec![shape],
+        vec![float_out("y")],
+    );
+    let m = Model::from_bytes(&bytes).unwrap();
+    let e = m.forward(&[1.0, 2.0, 3.0]).unwrap_err();
+    assert!(matches!(e, Error::Node { .. }), "{e}");
+    assert!(
+        e.to_string().contains("big") && e.to_string().contains("Expand"),
+        "{e}"
+    );
+}
+
+#[test]
+fn wrong_lengths_unknown_outputs_and_integer_outputs() {
+    let m = Model::load(fixture("wine_mlp_relu_softmax_classifier")).unwrap();
+    let e = m.forward(&[1.0; 12]).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::InputLength {
+                expected: 13,
+                got: 12,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert!(m.jacobian(&[1.0; 14]).is_err());
+    assert!(matches!(
+        m.jvp(&[1.0; 13], &[1.0; 2]),
+        Err(Error::TangentLength { .. })
+    ));
+    let e = m.with_output("nope").unwrap_err();
+    assert!(e.to_string().contains("probabilities"), "{e}");
+    // an integer output: values through forward, an error from jacobian
+    let bytes = model(
+        vec![node("Shape", "", "shape", &["x"], &["s"])],
+        vec![],
+        vec![value_info("s", data_type::INT64, &[2])],
+    );
+    let m = Model::from_bytes(&bytes).unwrap();
+    assert_eq!(m.forward(&[1.0, 2.0, 3.0]).unwrap(), vec![1.0, 3.0]);
+    assert!(matches!(
+        m.jacobian(&[1.0, 2.0, 3.0]),
+        Err(Error::NotDifferentiable { .. })
+    ));
+}
+
+/// Loads `bytes` and, if that works, evaluates and differentiates; returns whether it panicked.
+fn exercise(bytes: &[u8]) -> bool {
+    catch_unwind(AssertUnwindSafe(|| {
+        if let Ok(m) = Model::from_bytes(bytes) {
+            let n = m.input_len();
+            if n <= 4096 {
+                let x = vec![0.5; n];
+                let _ = m.forward(&x);
+                let _ = m.jvp(&x, &vec![1.0; n]);
+            }
+        }
+    }))
+    .is_err()
+}
+
+#[test]
+fn corrupting_any_byte_or_truncating_never_panics() {
+    let prev = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let mut panics = Vec::new();
+    for name in [
+        "diabetes_mlp_tanh_regressor",
+        "wine_mlp_relu_softmax_classifier",
+        "digits_keras_lstm_sequence",
+        "digits_keras_cnn_conv2d",
+    ] {
+        let bytes = std::fs::read(fixture(name)).unwrap();
+        for i in 0..bytes.len() {
+            for flip in [0xffu8, 0x01, 0x80] {
+                let mut b = bytes.clone();
+                b[i] ^= flip;
+                if exercise(&b) {
+                    panics.push(format!("{name}: byte {i} ^ {flip:#x}"));
+                }
+            }
+            if exercise(&bytes[..i]) {
+                panics.push(format!("{name}: truncated to {i} bytes"));
+            }
+        }
+    }
+    std::panic::set_hook(prev);
+    assert!(
+        panics.is_empty(),
+        "{} panics, first: {:?}",
+        panics.len(),
+        &panics[..panics.len().min(10)]
+    );
+}
+
+/// Every attribute of every node of the conformance models (and the fixtures) set to hostile
+/// values (negative, zero, huge, NaN), and every initializer's dims scrambled: load, forward
+/// and jvp must return, never panic.
+#[test]
+fn hostile_attributes_and_dims_never_panic() {
+    let shared = std::env::var_os("NNGRAD_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/onnx"))
+            .unwrap()
+            .map(|e| e.unwrap().path().join("model.onnx"))
+            .filter(|p| p.exists())
+            .collect();
+    match std::fs::read_dir(shared.join("onnx-conformance")) {
+        Ok(rd) => files.extend(rd.map(|e| e.unwrap().path().join("model.onnx")).filter(|p| p.exists())),
+        Err(_) => eprintln!("\n!!!! ../shared/onnx-conformance absent: hostile-attribute test runs on the fixtures only !!!!\n"),
+    }
+    files.sort();
+    let prev = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let mut panics = Vec::new();
+    let mut tried = 0usize;
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        if bytes.len() > 200_000 {
+            continue;
+        }
+        let base = ModelProto::decode(bytes.as_slice()).unwrap();
+        let graph = base.graph.as_ref().unwrap();
+        let mut variants: Vec<ModelProto> = Vec::new();
+        for (ni, n) in graph.node.iter().enumerate() {
+            for ai in 0..n.attribute.len() {
+                for &v in &[-1i64, 0, 3, 1 << 40, i64::MIN] {
+                    let mut m = base.clone();
+                    let at = &mut m.graph.as_mut().unwrap().node[ni].attribute[ai];
+                    at.i = v;
+                    at.f = v as f32;
+                    for x in at.ints.iter_mut() {
+                        *x = v;
+                    }
+                    if v == 3 {
+                        at.ints.push(v);
+                        at.f = f32::NAN;
+                    }
+                    variants.push(m);
+                }
+            }
+        }
+        for (ti, t) in graph.initializer.iter().enumerate() {
+            if !t.dims.is_empty() {
+                let mut m = base.clone();
+                m.graph.as_mut().unwrap().initializer[ti].dims.reverse();
+                m.graph.as_mut().unwrap().initializer[ti].dims.push(1);
+                variants.push(m);
+            }
+        }
+        for (k, m) in variants.iter().enumerate() {
+            tried += 1;
+            if exercise(&m.encode_to_vec()) {
+                panics.push(format!("{}: variant {k}", f.display()));
+            }
+        }
+    }
+    std::panic::set_hook(prev);
+    eprintln!("hostile variants tried: {tried}");
+    assert!(tried > 100, "only {tried} variants");
+    assert!(
+        panics.is_empty(),
+        "{} panics, first: {:?}",
+        panics.len(),
+        &panics[..panics.len().min(10)]
+    );
+}
+
+#[test]
+fn models_are_send_sync_and_debug_is_short() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Model>();
+    let m = Model::load(fixture("digits_keras_cnn_conv2d")).unwrap();
+    let s = format!("{m:?}");
+    assert!(s.contains("dense_3") && s.len() < 400, "{s}");
+    // one model shared by threads
+    let x = vec![0.25; 64];
+    let y = m.forward(&x).unwrap();
+    std::thread::scope(|sc| {
+        for _ in 0..2 {
+            sc.spawn(|| assert_eq!(m.forward(&x).unwrap(), y));
+        }
+    });
+}
