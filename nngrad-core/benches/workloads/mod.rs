@@ -4,14 +4,12 @@
 //! * MLPs with tanh hidden layers and a linear output, Glorot-uniform weights
 //!   `U(−a, a)`, `a = √(6/(fan_in+fan_out))`, biases `U(−0.1, 0.1)`, inputs `U(−1, 1)`, all from
 //!   a fixed-seed splitmix64 generator;
-//! * the network written the plain way (`plain_forward`), generic over `S: Scalar` with f64
-//!   weights: what `#[differentiable]` emits for an f64 loop nest;
+//! * the network written the plain way (`plain_forward`): an f64 loop nest made generic by
+//!   `#[differentiable(wrt(x))]`, weights kept f64;
 //! * the hand-written analytic Jacobian in forward order, GEMMs through `matrixmultiply`;
 //! * extended Rosenbrock and its closed-form gradient;
 //! * central finite differences.
 #![allow(dead_code)]
-
-use nngrad_core::{Scalar, ScalarLhs};
 
 /// splitmix64: a fixed-seed generator, no `rand` needed.
 pub struct Rng(pub u64);
@@ -99,20 +97,18 @@ pub const MLP_S: [usize; 4] = [8, 32, 32, 4];
 pub const MLP_M: [usize; 4] = [32, 128, 128, 16];
 pub const MLP_L: [usize; 4] = [128, 512, 512, 64];
 
-/// The network written the plain way: f64 loops made generic over `S: Scalar`, as
-/// `#[differentiable]` emits them (the macro is not on main yet; this is its expansion by hand).
+/// The network written the plain way: f64 loops, made generic over `S: Scalar` by
+/// `#[differentiable(wrt(x))]` (the weights stay f64).
 // Index loops on purpose: this is the plain way the benchmark is about.
 #[allow(clippy::needless_range_loop)]
-pub fn plain_forward<S: Scalar>(net: &Net, x: &[S]) -> Vec<S>
-where
-    f64: ScalarLhs<S>,
-{
+#[nngrad_core::differentiable(wrt(x))]
+pub fn plain_forward(net: &Net, x: &[f64]) -> Vec<f64> {
     let last = net.layers.len() - 1;
-    let mut h: Vec<S> = x.to_vec();
+    let mut h: Vec<f64> = x.to_vec();
     for (l, layer) in net.layers.iter().enumerate() {
         let mut y = Vec::with_capacity(layer.out);
         for i in 0..layer.out {
-            let mut acc = S::cst(layer.b[i]);
+            let mut acc = layer.b[i];
             for j in 0..layer.inp {
                 acc += layer.w[i * layer.inp + j] * h[j];
             }
@@ -291,12 +287,11 @@ pub fn central_fd(mut f: impl FnMut(&[f64]) -> Vec<f64>, x: &[f64]) -> Vec<f64> 
     jac
 }
 
-/// Extended Rosenbrock, written the plain way: `Σ 100 (x_{2i+1} − x_{2i}²)² + (1 − x_{2i})²`.
-pub fn rosenbrock<S: Scalar>(x: &[S]) -> S
-where
-    f64: ScalarLhs<S>,
-{
-    let mut s = S::cst(0.0);
+/// Extended Rosenbrock, written the plain way: `Σ 100 (x_{2i+1} − x_{2i}²)² + (1 − x_{2i})²`,
+/// made generic by `#[differentiable]`.
+#[nngrad_core::differentiable]
+pub fn rosenbrock(x: &[f64]) -> f64 {
+    let mut s = 0.0;
     for i in 0..x.len() / 2 {
         let (a, b) = (x[2 * i], x[2 * i + 1]);
         let u = b - a * a;
