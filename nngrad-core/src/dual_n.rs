@@ -105,20 +105,14 @@ impl<T: Scalar, const N: usize> DualN<T, N> {
 
     #[inline(always)]
     fn lanes(eps: [T; N], f: impl Fn(T) -> T) -> [T; N] {
-        let mut out = eps;
-        for v in out.iter_mut() {
-            *v = f(*v);
-        }
-        out
+        // Built by index rather than mutated in place: a shape LLVM turns into straight SIMD
+        // code inside callers' dot-product loops.
+        core::array::from_fn(|i| f(eps[i]))
     }
 
     #[inline(always)]
     fn lanes2(a: [T; N], b: [T; N], f: impl Fn(T, T) -> T) -> [T; N] {
-        let mut out = a;
-        for (o, b) in out.iter_mut().zip(b) {
-            *o = f(*o, b);
-        }
-        out
+        core::array::from_fn(|i| f(a[i], b[i]))
     }
 }
 

@@ -4,8 +4,20 @@
 //!
 //! All products accumulate: `out += op(A) · op(B)`, `out` row-major `m×n`. The caller
 //! initialises `out` (zero, or the broadcast bias).
+//!
+//! ## Speed
+//! For `f64`, [`Dual<f64>`](crate::Dual) and [`DualN<f64, N>`](crate::DualN) activations the
+//! products run as real matrix products: a first-order dual over `f64` is a run of `f64`
+//! components (value and lanes) on which an f64 weight acts the same way, so the activations
+//! of a layer *are* an f64 matrix with `w = 1 + lanes` columns per activation, and `W·X` is
+//! one register-blocked GEMM over value and tangent lanes at once (via `matrixmultiply`, which
+//! picks AVX2/FMA or AVX-512 kernels at run time and is already a dependency of `nalgebra`).
+//! Other scalar types (nested duals) take the plain loops. Both paths compute the same sums;
+//! only the order of the additions, hence the last bits of rounding, can differ.
 
-use crate::Scalar;
+use crate::{Dual, DualN, Scalar};
+use core::any::TypeId;
+use core::mem::size_of;
 
 /// Shape of `out += op(A)·op(B)`: `op(A)` is `m×k`, `op(B)` is `k×n`; `trans_a` means `A` is
 /// stored `k×m` row-major (and likewise `trans_b`: `B` stored `n×k`).
@@ -104,15 +116,12 @@ impl GemmDims {
 /// ```
 pub fn gemm_sw<S: Scalar>(a: &[S], b: &[f64], dims: GemmDims, out: &mut [S]) {
     dims.check(a, b, out);
-    for i in 0..dims.m {
-        for p in 0..dims.k {
-            let av = a[dims.a_idx(i, p)];
-            let row = &mut out[i * dims.n..(i + 1) * dims.n];
-            for (j, o) in row.iter_mut().enumerate() {
-                *o += av * b[dims.b_idx(p, j)];
-            }
-        }
+    if let Some(w) = gemm_width::<S>(dims) {
+        // SAFETY: `f64_width` only answers for types made of exactly `w` f64 fields.
+        let (af, of) = unsafe { (as_f64(a, w), as_f64_mut(out, w)) };
+        return real_gemm_sw(af, b, dims, w, of);
     }
+    loops::sw(a, b, dims, out)
 }
 
 /// `out += op(A)·op(B)` with f64 weights `A` and activations `B` (`W·x`).
@@ -130,15 +139,12 @@ pub fn gemm_sw<S: Scalar>(a: &[S], b: &[f64], dims: GemmDims, out: &mut [S]) {
 /// ```
 pub fn gemm_ws<S: Scalar>(a: &[f64], b: &[S], dims: GemmDims, out: &mut [S]) {
     dims.check(a, b, out);
-    for i in 0..dims.m {
-        for p in 0..dims.k {
-            let av = a[dims.a_idx(i, p)];
-            let row = &mut out[i * dims.n..(i + 1) * dims.n];
-            for (j, o) in row.iter_mut().enumerate() {
-                *o += b[dims.b_idx(p, j)] * av;
-            }
-        }
+    if let Some(w) = gemm_width::<S>(dims) {
+        // SAFETY: `f64_width` only answers for types made of exactly `w` f64 fields.
+        let (bf, of) = unsafe { (as_f64(b, w), as_f64_mut(out, w)) };
+        return real_gemm_ws(a, bf, dims, w, of);
     }
+    loops::ws(a, b, dims, out)
 }
 
 /// `out += op(A)·op(B)` with both operands activations.
@@ -156,13 +162,544 @@ pub fn gemm_ws<S: Scalar>(a: &[f64], b: &[S], dims: GemmDims, out: &mut [S]) {
 /// ```
 pub fn gemm_ss<S: Scalar>(a: &[S], b: &[S], dims: GemmDims, out: &mut [S]) {
     dims.check(a, b, out);
-    for i in 0..dims.m {
-        for p in 0..dims.k {
-            let av = a[dims.a_idx(i, p)];
-            let row = &mut out[i * dims.n..(i + 1) * dims.n];
-            for (j, o) in row.iter_mut().enumerate() {
-                *o += av * b[dims.b_idx(p, j)];
+    if gemm_width::<S>(dims) == Some(1) {
+        // SAFETY: S is f64.
+        let (af, bf, of) = unsafe { (as_f64(a, 1), as_f64(b, 1), as_f64_mut(out, 1)) };
+        return real_gemm_ws(af, bf, dims, 1, of);
+    }
+    loops::ss(a, b, dims, out)
+}
+
+/// `out = op(A)·op(B)` for f64 operands, overwriting `out` (no need to clear it first):
+/// for callers that would otherwise zero a large buffer just to accumulate into it.
+///
+/// # Panics
+/// If a slice length does not match `dims`.
+pub(crate) fn gemm_f64_assign(a: &[f64], b: &[f64], d: GemmDims, out: &mut [f64]) {
+    d.check(a, b, out);
+    if d.m == 0 || d.n == 0 {
+        return;
+    }
+    if d.k == 0 {
+        out.fill(0.0);
+        return;
+    }
+    let sa = strides(d.m, d.k, d.trans_a);
+    let sb = strides(d.k, d.n, d.trans_b);
+    // SAFETY: check() verified a is m·k, b is k·n and out is m·n elements, which the
+    // row-major / transposed strides stay within.
+    unsafe {
+        matrixmultiply::dgemm(
+            d.m,
+            d.k,
+            d.n,
+            1.0,
+            a.as_ptr(),
+            sa.0,
+            sa.1,
+            b.as_ptr(),
+            sb.0,
+            sb.1,
+            0.0,
+            out.as_mut_ptr(),
+            d.n as isize,
+            1,
+        )
+    }
+}
+
+/// Products with at most this many multiply-adds (per component) take the plain loops: below
+/// it the GEMM's call overhead (packing, dispatch) outweighs the work. The choice depends on
+/// the dimensions only, never on the scalar type, so value parts stay identical across types.
+const SMALL_PRODUCT: usize = 64;
+
+/// [`f64_width`] for products large enough to be worth a GEMM.
+#[inline]
+fn gemm_width<S: 'static>(dims: GemmDims) -> Option<usize> {
+    if dims.m * dims.k * dims.n <= SMALL_PRODUCT {
+        return None;
+    }
+    f64_width::<S>()
+}
+
+/// Number of f64 components of `S` when `S` is `f64` or a dual number built from `f64` (first
+/// order, or the nested duals the second-order helpers use), `None` for every other scalar
+/// type. For all of these an f64 weight scales every component alike and sums are taken
+/// component by component, so a product over them is a real GEMM; sharing that one GEMM also
+/// keeps the value part of every such type bit-identical to the f64 result.
+#[inline]
+fn f64_width<S: 'static>() -> Option<usize> {
+    let id = TypeId::of::<S>();
+    let known = id == TypeId::of::<f64>()
+        || id == TypeId::of::<Dual<f64>>()
+        || id == TypeId::of::<Dual<Dual<f64>>>()
+        || is_lane_type(id);
+    // Every listed type is a struct of f64 fields only, hence no padding.
+    (known && size_of::<S>() % size_of::<f64>() == 0).then(|| size_of::<S>() / size_of::<f64>())
+}
+
+/// `DualN<f64, N>` and its nestings with `Dual` (`Dual<DualN<f64, N>>` is what `hessian`
+/// uses) and itself, for the lane counts the helpers use.
+#[inline]
+fn is_lane_type(id: TypeId) -> bool {
+    macro_rules! lanes {
+        ($($n:literal)*) => {
+            $(if id == TypeId::of::<DualN<f64, $n>>()
+                || id == TypeId::of::<Dual<DualN<f64, $n>>>()
+                || id == TypeId::of::<DualN<Dual<f64>, $n>>()
+                || id == TypeId::of::<DualN<DualN<f64, $n>, $n>>()
+            {
+                return true;
+            })*
+        };
+    }
+    lanes!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 20 24 32 48 64);
+    false
+}
+
+/// # Safety
+/// `S` must consist of exactly `w` `f64` fields (as [`f64_width`] ensures).
+#[inline]
+unsafe fn as_f64<S>(s: &[S], w: usize) -> &[f64] {
+    debug_assert_eq!(size_of::<S>(), w * size_of::<f64>());
+    core::slice::from_raw_parts(s.as_ptr().cast::<f64>(), s.len() * w)
+}
+
+/// # Safety
+/// As [`as_f64`].
+#[inline]
+unsafe fn as_f64_mut<S>(s: &mut [S], w: usize) -> &mut [f64] {
+    debug_assert_eq!(size_of::<S>(), w * size_of::<f64>());
+    core::slice::from_raw_parts_mut(s.as_mut_ptr().cast::<f64>(), s.len() * w)
+}
+
+/// Strides of a `rows×cols` operand stored row-major, or transposed when `trans`.
+#[inline]
+fn strides(rows: usize, cols: usize, trans: bool) -> (isize, isize) {
+    if trans {
+        (1, rows as isize)
+    } else {
+        (cols as isize, 1)
+    }
+}
+
+/// `C (m×n, strides rsc/csc) += A (m×k) · B (k×n)`, bounds checked by the callers.
+///
+/// # Safety
+/// Every index the strides reach must lie inside the pointed-to slices.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+unsafe fn dgemm_acc(
+    (m, k, n): (usize, usize, usize),
+    a: *const f64,
+    (rsa, csa): (isize, isize),
+    b: *const f64,
+    (rsb, csb): (isize, isize),
+    c: *mut f64,
+    (rsc, csc): (isize, isize),
+) {
+    if m == 0 || n == 0 || k == 0 {
+        return;
+    }
+    matrixmultiply::dgemm(m, k, n, 1.0, a, rsa, csa, b, rsb, csb, 1.0, c, rsc, csc);
+}
+
+/// [`gemm_ws`] on components: weights `a`, activations `b` of `w` components each.
+fn real_gemm_ws(a: &[f64], b: &[f64], d: GemmDims, w: usize, out: &mut [f64]) {
+    let (m, k, n) = (d.m, d.k, d.n);
+    if m == 0 || k == 0 || n == 0 {
+        return;
+    }
+    let sa = strides(m, k, d.trans_a);
+    let nw = (n * w) as isize;
+    if !d.trans_b || n == 1 {
+        // op(B) is k × (n·w): row p holds the n activations of input p, component-wise.
+        let sb = if d.trans_b { (w as isize, 1) } else { (nw, 1) };
+        // SAFETY: dims.check verified a is m·k, b is k·n·w, out is m·n·w components.
+        unsafe {
+            dgemm_acc(
+                (m, k, n * w),
+                a.as_ptr(),
+                sa,
+                b.as_ptr(),
+                sb,
+                out.as_mut_ptr(),
+                (nw, 1),
+            )
+        };
+    } else {
+        // B stored n×k: column j of op(B) is a k×w block; one product per output column.
+        for j in 0..n {
+            let bj = &b[j * k * w..(j + 1) * k * w];
+            let oj = &mut out[j * w..];
+            // SAFETY: bj is k·w, oj reaches (m-1)·n·w + w ≤ its length.
+            unsafe {
+                dgemm_acc(
+                    (m, k, w),
+                    a.as_ptr(),
+                    sa,
+                    bj.as_ptr(),
+                    (w as isize, 1),
+                    oj.as_mut_ptr(),
+                    (nw, 1),
+                )
+            };
+        }
+    }
+}
+
+/// [`gemm_sw`] on components: activations `a` of `w` components each, weights `b`.
+fn real_gemm_sw(a: &[f64], b: &[f64], d: GemmDims, w: usize, out: &mut [f64]) {
+    let (m, k, n) = (d.m, d.k, d.n);
+    if m == 0 || k == 0 || n == 0 {
+        return;
+    }
+    let w_ = w as isize;
+    if w == 1 {
+        // Plain f64: one product.
+        let sa = strides(m, k, d.trans_a);
+        let sb = strides(k, n, d.trans_b);
+        // SAFETY: dims.check verified a is m·k, b is k·n, out is m·n.
+        unsafe {
+            dgemm_acc(
+                (m, k, n),
+                a.as_ptr(),
+                sa,
+                b.as_ptr(),
+                sb,
+                out.as_mut_ptr(),
+                (n as isize, 1),
+            )
+        };
+        return;
+    }
+    // For one output row i: out_i (n×w) += op(B)ᵀ (n×k) · A_i (k×w).
+    let (rsb, csb) = strides(k, n, d.trans_b);
+    let bt = (csb, rsb);
+    let rsa = if d.trans_a { m as isize * w_ } else { w_ };
+    for i in 0..m {
+        let ai = if d.trans_a {
+            &a[i * w..]
+        } else {
+            &a[i * k * w..]
+        };
+        let oi = &mut out[i * n * w..(i + 1) * n * w];
+        // SAFETY: dims.check verified the lengths; the strides stay inside ai, b and oi.
+        unsafe {
+            dgemm_acc(
+                (n, k, w),
+                b.as_ptr(),
+                bt,
+                ai.as_ptr(),
+                (rsa, 1),
+                oi.as_mut_ptr(),
+                (w_, 1),
+            )
+        };
+    }
+}
+
+/// The plain loops: the fallback for other scalar types and the tests' reference.
+pub(crate) mod loops {
+    use super::GemmDims;
+    use crate::Scalar;
+
+    pub(crate) fn sw<S: Scalar>(a: &[S], b: &[f64], dims: GemmDims, out: &mut [S]) {
+        for i in 0..dims.m {
+            for p in 0..dims.k {
+                let av = a[dims.a_idx(i, p)];
+                let row = &mut out[i * dims.n..(i + 1) * dims.n];
+                for (j, o) in row.iter_mut().enumerate() {
+                    *o += av * b[dims.b_idx(p, j)];
+                }
             }
         }
+    }
+
+    pub(crate) fn ws<S: Scalar>(a: &[f64], b: &[S], dims: GemmDims, out: &mut [S]) {
+        for i in 0..dims.m {
+            for p in 0..dims.k {
+                let av = a[dims.a_idx(i, p)];
+                let row = &mut out[i * dims.n..(i + 1) * dims.n];
+                for (j, o) in row.iter_mut().enumerate() {
+                    *o += b[dims.b_idx(p, j)] * av;
+                }
+            }
+        }
+    }
+
+    pub(crate) fn ss<S: Scalar>(a: &[S], b: &[S], dims: GemmDims, out: &mut [S]) {
+        for i in 0..dims.m {
+            for p in 0..dims.k {
+                let av = a[dims.a_idx(i, p)];
+                let row = &mut out[i * dims.n..(i + 1) * dims.n];
+                for (j, o) in row.iter_mut().enumerate() {
+                    *o += av * b[dims.b_idx(p, j)];
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The GEMM paths against the plain loops, for every storage order and scalar type.
+    use super::*;
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> f64 {
+            // splitmix64 mapped to [-1, 1)
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            (z >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+        }
+    }
+
+    fn close(x: f64, y: f64) -> bool {
+        (x - y).abs() <= 1e-13 * (1.0 + x.abs().max(y.abs()))
+    }
+
+    /// Components of a dual over f64, for comparing.
+    fn comps<S: Scalar>(v: &[S]) -> Vec<f64> {
+        let w = f64_width::<S>().expect("an f64-backed scalar");
+        unsafe { as_f64(v, w) }.to_vec()
+    }
+
+    fn rand_s<S: Scalar>(r: &mut Rng, len: usize) -> Vec<S> {
+        let w = f64_width::<S>().unwrap();
+        let mut v = vec![S::cst(0.0); len];
+        for x in unsafe { as_f64_mut(&mut v, w) } {
+            *x = r.next();
+        }
+        v
+    }
+
+    fn check_type<S: Scalar>() {
+        let mut r = Rng(7);
+        // Small products take the loops on both sides; the larger ones exercise the GEMM.
+        for &(m, k, n) in &[
+            (1, 1, 1),
+            (3, 5, 2),
+            (6, 1, 3),
+            (0, 3, 2),
+            (2, 0, 3),
+            (9, 17, 1),
+            (1, 70, 2),
+            (5, 13, 7),
+            (12, 9, 3),
+            (33, 3, 1),
+        ] {
+            for ta in [false, true] {
+                for tb in [false, true] {
+                    let d = GemmDims {
+                        m,
+                        k,
+                        n,
+                        trans_a: ta,
+                        trans_b: tb,
+                    };
+                    let out0: Vec<S> = rand_s(&mut r, m * n);
+                    // activations × weights
+                    let (a, b): (Vec<S>, Vec<f64>) = (
+                        rand_s(&mut r, m * k),
+                        (0..k * n).map(|_| r.next()).collect(),
+                    );
+                    let (mut fast, mut slow) = (out0.clone(), out0.clone());
+                    gemm_sw(&a, &b, d, &mut fast);
+                    loops::sw(&a, &b, d, &mut slow);
+                    assert!(
+                        comps(&fast)
+                            .iter()
+                            .zip(comps(&slow))
+                            .all(|(x, y)| close(*x, y)),
+                        "sw {d:?}"
+                    );
+                    // weights × activations
+                    let (a, b): (Vec<f64>, Vec<S>) = (
+                        (0..m * k).map(|_| r.next()).collect(),
+                        rand_s(&mut r, k * n),
+                    );
+                    let (mut fast, mut slow) = (out0.clone(), out0.clone());
+                    gemm_ws(&a, &b, d, &mut fast);
+                    loops::ws(&a, &b, d, &mut slow);
+                    assert!(
+                        comps(&fast)
+                            .iter()
+                            .zip(comps(&slow))
+                            .all(|(x, y)| close(*x, y)),
+                        "ws {d:?}"
+                    );
+                    // activations × activations
+                    let (a, b): (Vec<S>, Vec<S>) = (rand_s(&mut r, m * k), rand_s(&mut r, k * n));
+                    let (mut fast, mut slow) = (out0.clone(), out0.clone());
+                    gemm_ss(&a, &b, d, &mut fast);
+                    loops::ss(&a, &b, d, &mut slow);
+                    assert!(
+                        comps(&fast)
+                            .iter()
+                            .zip(comps(&slow))
+                            .all(|(x, y)| close(*x, y)),
+                        "ss {d:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fast_paths_match_loops() {
+        check_type::<f64>();
+        check_type::<Dual<f64>>();
+        check_type::<DualN<f64, 1>>();
+        check_type::<DualN<f64, 3>>();
+        check_type::<DualN<f64, 8>>();
+        check_type::<DualN<f64, 16>>();
+        check_type::<Dual<Dual<f64>>>();
+        check_type::<Dual<DualN<f64, 8>>>();
+        check_type::<DualN<DualN<f64, 3>, 3>>();
+    }
+
+    #[test]
+    fn assign_overwrites() {
+        let mut r = Rng(3);
+        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+            let d = GemmDims {
+                m: 5,
+                k: 7,
+                n: 3,
+                trans_a: ta,
+                trans_b: tb,
+            };
+            let a: Vec<f64> = (0..35).map(|_| r.next()).collect();
+            let b: Vec<f64> = (0..21).map(|_| r.next()).collect();
+            let mut fast = vec![f64::NAN; 15];
+            gemm_f64_assign(&a, &b, d, &mut fast);
+            let mut slow = vec![0.0; 15];
+            loops::ws(&a, &b, d, &mut slow);
+            assert!(fast.iter().zip(&slow).all(|(x, y)| close(*x, *y)), "{d:?}");
+        }
+        let mut out = [f64::NAN; 2];
+        gemm_f64_assign(
+            &[],
+            &[],
+            GemmDims {
+                m: 2,
+                k: 0,
+                n: 1,
+                trans_a: false,
+                trans_b: false,
+            },
+            &mut out,
+        );
+        assert_eq!(out, [0.0, 0.0]);
+    }
+
+    #[test]
+    fn small_products_take_the_loops() {
+        let d = GemmDims {
+            m: 4,
+            k: 4,
+            n: 4,
+            trans_a: false,
+            trans_b: false,
+        };
+        assert_eq!(gemm_width::<f64>(d), None);
+        assert_eq!(gemm_width::<f64>(GemmDims { n: 5, ..d }), Some(1));
+    }
+
+    #[test]
+    fn widths() {
+        assert_eq!(f64_width::<f64>(), Some(1));
+        assert_eq!(f64_width::<Dual<f64>>(), Some(2));
+        assert_eq!(f64_width::<DualN<f64, 8>>(), Some(9));
+        assert_eq!(f64_width::<Dual<Dual<f64>>>(), Some(4));
+        assert_eq!(f64_width::<Dual<DualN<f64, 8>>>(), Some(18));
+        assert_eq!(f64_width::<DualN<Dual<f64>, 2>>(), Some(6));
+        assert_eq!(f64_width::<DualN<f64, 17>>(), None);
+        assert_eq!(f64_width::<Dual<Dual<Dual<f64>>>>(), None);
+    }
+
+    #[test]
+    fn value_parts_are_bit_identical_across_types() {
+        let mut r = Rng(11);
+        let d = GemmDims {
+            m: 7,
+            k: 300,
+            n: 1,
+            trans_a: false,
+            trans_b: false,
+        };
+        let w: Vec<f64> = (0..7 * 300).map(|_| r.next()).collect();
+        let x: Vec<f64> = (0..300).map(|_| r.next()).collect();
+        let mut y = vec![0.5; 7];
+        gemm_ws(&w, &x, d, &mut y);
+        let xd: Vec<DualN<f64, 8>> = x.iter().map(|&v| DualN::constant(v)).collect();
+        let mut yd = vec![DualN::constant(0.5); 7];
+        gemm_ws(&w, &xd, d, &mut yd);
+        let xh: Vec<Dual<DualN<f64, 8>>> =
+            x.iter().map(|&v| Dual::<DualN<f64, 8>>::cst(v)).collect();
+        let mut yh = vec![Dual::<DualN<f64, 8>>::cst(0.5); 7];
+        gemm_ws(&w, &xh, d, &mut yh);
+        for i in 0..7 {
+            assert_eq!(y[i].to_bits(), yd[i].re.to_bits());
+            assert_eq!(y[i].to_bits(), yh[i].re.re.to_bits());
+        }
+    }
+
+    #[test]
+    fn deeper_nesting_takes_the_loops() {
+        // Third order: d³/dx³ of x·x·w via Dual<Dual<Dual<f64>>> through the loops.
+        let x = Dual::new(
+            Dual::new(Dual::variable(2.0), Dual::constant(1.0)),
+            Dual::constant(Dual::constant(1.0)),
+        );
+        let mut y = [Dual::<Dual<Dual<f64>>>::cst(0.0)];
+        gemm_ss(
+            &[x],
+            &[x],
+            GemmDims {
+                m: 1,
+                k: 1,
+                n: 1,
+                trans_a: false,
+                trans_b: false,
+            },
+            &mut y,
+        );
+        // x²: value 4, first derivative 4, second 2, third 0
+        assert_eq!(
+            (
+                y[0].re.re.re,
+                y[0].eps.re.re,
+                y[0].eps.eps.re,
+                y[0].eps.eps.eps
+            ),
+            (4.0, 4.0, 2.0, 0.0)
+        );
+    }
+
+    #[test]
+    fn nested_duals_keep_second_order_parts() {
+        // d/dx of d/dx (x·x) through a nested dual on the product of two activations.
+        let x = Dual::new(Dual::variable(2.0), Dual::constant(1.0));
+        let mut y = [Dual::<Dual<f64>>::cst(0.0)];
+        gemm_ss(
+            &[x],
+            &[x],
+            GemmDims {
+                m: 1,
+                k: 1,
+                n: 1,
+                trans_a: false,
+                trans_b: false,
+            },
+            &mut y,
+        );
+        // x² : value 4, first derivative 4, second derivative 2
+        assert_eq!((y[0].re.re, y[0].eps.re, y[0].eps.eps), (4.0, 4.0, 2.0));
     }
 }

@@ -93,6 +93,7 @@ pub use nngrad_derive::differentiable;
 /// ```
 pub use nngrad_derive::scalar_bounds;
 
+pub mod dense;
 mod dual;
 mod dual_impl;
 mod dual_n;
