@@ -209,3 +209,18 @@ impl<T: Scalar> Neg for Dual<T> {
 }
 
 impl_dual!([T: Scalar] Dual<T>);
+
+/// `re + epsε`, each part with the caller's formatting options.
+///
+/// ```
+/// use nngrad_core::Dual;
+/// assert_eq!(format!("{:.2}", Dual::new(1.0, -0.5)), "1.00 + -0.50ε");
+/// ```
+impl<T: Scalar> core::fmt::Display for Dual<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Display::fmt(&self.re, f)?;
+        f.write_str(" + ")?;
+        core::fmt::Display::fmt(&self.eps, f)?;
+        f.write_str("ε")
+    }
+}

@@ -332,11 +332,6 @@ macro_rules! impl_dual {
 
         $crate::dual_impl::folds!([$($gen)*] $ty; $ty, &'a $ty, f64, &'a f64);
 
-        impl<$($gen)*> core::fmt::Display for $ty {
-            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                core::fmt::Debug::fmt(self, f)
-            }
-        }
     };
 }
 

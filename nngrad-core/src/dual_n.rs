@@ -216,3 +216,23 @@ impl<T: Scalar, const N: usize> Neg for DualN<T, N> {
 }
 
 impl_dual!([T: Scalar, const N: usize] DualN<T, N>);
+
+/// `re + [e₀, e₁, …]ε`, each part with the caller's formatting options.
+///
+/// ```
+/// use nngrad_core::DualN;
+/// assert_eq!(format!("{}", DualN::new(1.0, [2.0, 0.5])), "1 + [2, 0.5]ε");
+/// ```
+impl<T: Scalar, const N: usize> core::fmt::Display for DualN<T, N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Display::fmt(&self.re, f)?;
+        f.write_str(" + [")?;
+        for (i, e) in self.eps.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            core::fmt::Display::fmt(e, f)?;
+        }
+        f.write_str("]ε")
+    }
+}
