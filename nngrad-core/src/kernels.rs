@@ -404,40 +404,37 @@ pub(crate) mod loops {
     use super::GemmDims;
     use crate::Scalar;
 
-    pub(crate) fn sw<S: Scalar>(a: &[S], b: &[f64], dims: GemmDims, out: &mut [S]) {
+    /// `out += op(A)·op(B)` with `mul` forming each product: the three operand kinds differ
+    /// only there.
+    #[inline(always)]
+    fn product<A: Copy, B: Copy, S: Scalar>(
+        a: &[A],
+        b: &[B],
+        dims: GemmDims,
+        out: &mut [S],
+        mul: impl Fn(A, B) -> S,
+    ) {
         for i in 0..dims.m {
             for p in 0..dims.k {
                 let av = a[dims.a_idx(i, p)];
                 let row = &mut out[i * dims.n..(i + 1) * dims.n];
                 for (j, o) in row.iter_mut().enumerate() {
-                    *o += av * b[dims.b_idx(p, j)];
+                    *o += mul(av, b[dims.b_idx(p, j)]);
                 }
             }
         }
+    }
+
+    pub(crate) fn sw<S: Scalar>(a: &[S], b: &[f64], dims: GemmDims, out: &mut [S]) {
+        product(a, b, dims, out, |a, b| a * b)
     }
 
     pub(crate) fn ws<S: Scalar>(a: &[f64], b: &[S], dims: GemmDims, out: &mut [S]) {
-        for i in 0..dims.m {
-            for p in 0..dims.k {
-                let av = a[dims.a_idx(i, p)];
-                let row = &mut out[i * dims.n..(i + 1) * dims.n];
-                for (j, o) in row.iter_mut().enumerate() {
-                    *o += b[dims.b_idx(p, j)] * av;
-                }
-            }
-        }
+        product(a, b, dims, out, |a, b| b * a)
     }
 
     pub(crate) fn ss<S: Scalar>(a: &[S], b: &[S], dims: GemmDims, out: &mut [S]) {
-        for i in 0..dims.m {
-            for p in 0..dims.k {
-                let av = a[dims.a_idx(i, p)];
-                let row = &mut out[i * dims.n..(i + 1) * dims.n];
-                for (j, o) in row.iter_mut().enumerate() {
-                    *o += av * b[dims.b_idx(p, j)];
-                }
-            }
-        }
+        product(a, b, dims, out, |a, b| a * b)
     }
 }
 
