@@ -4,13 +4,18 @@
 //! returns one optional value per output; errors are plain messages that the evaluator
 //! wraps with the node's name, type and opset.
 
+mod arrange;
+mod compare;
 mod conv;
 pub(crate) mod elementwise;
+mod gather;
 mod linalg;
 mod reduce;
 mod rnn;
+mod select;
 pub(crate) mod shape;
 mod table;
+pub(crate) mod unary;
 
 use super::tensor::Value;
 

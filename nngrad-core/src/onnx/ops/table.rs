@@ -4,7 +4,10 @@
 //! from the single `operators!` invocation below, so adding an operator is one line here
 //! plus its implementation in its family's file.
 
-use super::{conv, elementwise, linalg, reduce, rnn, shape, Ins, Outs};
+use super::{
+    arrange, compare, conv, elementwise, gather, linalg, reduce, rnn, select, shape, unary, Ins,
+    Outs,
+};
 use crate::onnx::load::Node;
 use crate::Scalar;
 
@@ -18,10 +21,20 @@ const LATEST_ML_OPSET: i64 = 5;
 /// Which file of `ops/` implements an operator (and the heading it is listed under).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Family {
-    /// `elementwise.rs`: activations, math functions, broadcasting arithmetic.
+    /// `unary.rs`: activations, math, trigonometric, rounding functions.
+    Unary,
+    /// `elementwise.rs`: broadcasting arithmetic, Clip, PRelu, Scaler.
     Elementwise,
+    /// `compare.rs`: comparisons, logic, Where.
+    Compare,
+    /// `arrange.rs`: Size, Range, Tile, CumSum, OneHot, Depth/SpaceToDepth.
+    Arrange,
+    /// `gather.rs`: GatherElements/ND, ScatterElements/ND.
+    Gather,
     /// `reduce.rs`: reductions, arg-extrema, softmax, normalisations.
     Reduce,
+    /// `select.rs`: Hardmax, TopK.
+    Select,
     /// `shape.rs`: data movement, shapes, casts, constants.
     Shape,
     /// `conv.rs`: convolution and pooling.
@@ -35,8 +48,13 @@ pub(crate) enum Family {
 impl Family {
     fn file(self) -> &'static str {
         match self {
+            Family::Unary => "unary.rs",
             Family::Elementwise => "elementwise.rs",
+            Family::Compare => "compare.rs",
+            Family::Arrange => "arrange.rs",
+            Family::Gather => "gather.rs",
             Family::Reduce => "reduce.rs",
+            Family::Select => "select.rs",
             Family::Shape => "shape.rs",
             Family::Conv => "conv.rs",
             Family::Linalg => "linalg.rs",
@@ -105,7 +123,7 @@ macro_rules! operators {
 }
 
 operators! {
-    "" "Abs" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
+    "" "Abs" 1 Unary => |n, i, _| unary::run_unary(n, i);
     "" "Add" 1 Elementwise => elementwise::run_binary;
     "" "ArgMax" 1 Reduce => |n, i, _| reduce::argmax(n, i);
     "" "AveragePool" 1 Conv => |n, i, _| conv::avg_pool(n, i);
@@ -118,23 +136,23 @@ operators! {
     "" "Conv" 1 Conv => |n, i, _| conv::conv(n, i);
     "" "Div" 1 Elementwise => elementwise::run_binary;
     "" "Dropout" 1 Shape => |n, i, _| shape::identity(n, i);
-    "" "Elu" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
-    "" "Erf" 9 Elementwise => |n, i, _| elementwise::run_unary(n, i);
-    "" "Exp" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
+    "" "Elu" 1 Unary => |n, i, _| unary::run_unary(n, i);
+    "" "Erf" 9 Unary => |n, i, _| unary::run_unary(n, i);
+    "" "Exp" 1 Unary => |n, i, _| unary::run_unary(n, i);
     "" "Expand" 8 Shape => |_, i, _| shape::expand(i);
     "" "Flatten" 1 Shape => |n, i, _| shape::flatten(n, i);
     "" "GRU" 1 Rnn => |n, i, _| rnn::rnn(n, i);
     "" "Gather" 1 Shape => |n, i, _| shape::gather(n, i);
-    "" "Gelu" 20 Elementwise => |n, i, _| elementwise::run_unary(n, i);
+    "" "Gelu" 20 Unary => |n, i, _| unary::run_unary(n, i);
     "" "Gemm" 1 Linalg => |n, i, _| linalg::gemm(n, i);
     "" "GlobalAveragePool" 1 Conv => |n, i, _| conv::global_pool(n, i);
     "" "GlobalMaxPool" 1 Conv => |n, i, _| conv::global_pool(n, i);
-    "" "HardSigmoid" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
+    "" "HardSigmoid" 1 Unary => |n, i, _| unary::run_unary(n, i);
     "" "Identity" 1 Shape => |n, i, _| shape::identity(n, i);
     "" "LSTM" 1 Rnn => |n, i, _| rnn::rnn(n, i);
     "" "LayerNormalization" 17 Reduce => |n, i, _| reduce::layer_norm(n, i);
-    "" "LeakyRelu" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
-    "" "Log" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
+    "" "LeakyRelu" 1 Unary => |n, i, _| unary::run_unary(n, i);
+    "" "Log" 1 Unary => |n, i, _| unary::run_unary(n, i);
     "" "LogSoftmax" 1 Reduce => reduce::softmax;
     "" "MatMul" 1 Linalg => |_, i, _| linalg::matmul(i);
     "" "Max" 1 Elementwise => |n, i, _| elementwise::run_variadic(n, i);
@@ -142,31 +160,85 @@ operators! {
     "" "Mean" 1 Elementwise => |n, i, _| elementwise::run_variadic(n, i);
     "" "Min" 1 Elementwise => |n, i, _| elementwise::run_variadic(n, i);
     "" "Mul" 1 Elementwise => elementwise::run_binary;
-    "" "Neg" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
+    "" "Neg" 1 Unary => |n, i, _| unary::run_unary(n, i);
     "" "PRelu" 1 Elementwise => |_, i, o| elementwise::run_prelu(i, o);
     "" "Pow" 1 Elementwise => elementwise::run_binary;
     "" "RNN" 1 Rnn => |n, i, _| rnn::rnn(n, i);
-    "" "Reciprocal" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
+    "" "Reciprocal" 1 Unary => |n, i, _| unary::run_unary(n, i);
     "" "ReduceMax" 1 Reduce => |n, i, _| reduce::reduce(n, i);
     "" "ReduceMean" 1 Reduce => |n, i, _| reduce::reduce(n, i);
     "" "ReduceSum" 1 Reduce => |n, i, _| reduce::reduce(n, i);
-    "" "Relu" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
+    "" "Relu" 1 Unary => |n, i, _| unary::run_unary(n, i);
     "" "Reshape" 1 Shape => |n, i, _| shape::reshape(n, i);
-    "" "Selu" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
+    "" "Selu" 1 Unary => |n, i, _| unary::run_unary(n, i);
     "" "Shape" 1 Shape => |n, i, _| shape::shape_op(n, i);
-    "" "Sigmoid" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
+    "" "Sigmoid" 1 Unary => |n, i, _| unary::run_unary(n, i);
     "" "Slice" 1 Shape => shape::slice;
     "" "Softmax" 1 Reduce => reduce::softmax;
-    "" "Softplus" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
-    "" "Softsign" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
+    "" "Softplus" 1 Unary => |n, i, _| unary::run_unary(n, i);
+    "" "Softsign" 1 Unary => |n, i, _| unary::run_unary(n, i);
     "" "Split" 1 Shape => |n, i, _| shape::split(n, i);
-    "" "Sqrt" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
+    "" "Sqrt" 1 Unary => |n, i, _| unary::run_unary(n, i);
     "" "Squeeze" 1 Shape => |n, i, _| shape::squeeze(n, i);
     "" "Sub" 1 Elementwise => elementwise::run_binary;
     "" "Sum" 1 Elementwise => |n, i, _| elementwise::run_variadic(n, i);
-    "" "Tanh" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
+    "" "Tanh" 1 Unary => |n, i, _| unary::run_unary(n, i);
     "" "Transpose" 1 Shape => |n, i, _| shape::transpose(n, i);
     "" "Unsqueeze" 1 Shape => |n, i, _| shape::unsqueeze(n, i);
+    "" "Sin" 7 Unary => |n, i, _| unary::run_unary(n, i);
+    "" "Cos" 7 Unary => |n, i, _| unary::run_unary(n, i);
+    "" "Tan" 7 Unary => |n, i, _| unary::run_unary(n, i);
+    "" "Asin" 7 Unary => |n, i, _| unary::run_unary(n, i);
+    "" "Acos" 7 Unary => |n, i, _| unary::run_unary(n, i);
+    "" "Atan" 7 Unary => |n, i, _| unary::run_unary(n, i);
+    "" "Sinh" 9 Unary => |n, i, _| unary::run_unary(n, i);
+    "" "Cosh" 9 Unary => |n, i, _| unary::run_unary(n, i);
+    "" "Asinh" 9 Unary => |n, i, _| unary::run_unary(n, i);
+    "" "Acosh" 9 Unary => |n, i, _| unary::run_unary(n, i);
+    "" "Atanh" 9 Unary => |n, i, _| unary::run_unary(n, i);
+    "" "Sign" 9 Unary => |n, i, _| unary::run_unary(n, i);
+    "" "Floor" 1 Unary => |n, i, _| unary::run_unary(n, i);
+    "" "Ceil" 1 Unary => |n, i, _| unary::run_unary(n, i);
+    "" "Round" 11 Unary => |n, i, _| unary::run_unary(n, i);
+    "" "HardSwish" 14 Unary => |n, i, _| unary::run_unary(n, i);
+    "" "Mish" 18 Unary => |n, i, _| unary::run_unary(n, i);
+    "" "Celu" 12 Unary => |n, i, _| unary::run_unary(n, i);
+    "" "ThresholdedRelu" 10 Unary => |n, i, _| unary::run_unary(n, i);
+    "" "Shrink" 9 Unary => |n, i, _| unary::run_unary(n, i);
+    "" "Equal" 1 Compare => |n, i, _| compare::compare(n, i);
+    "" "Less" 1 Compare => |n, i, _| compare::compare(n, i);
+    "" "LessOrEqual" 12 Compare => |n, i, _| compare::compare(n, i);
+    "" "Greater" 1 Compare => |n, i, _| compare::compare(n, i);
+    "" "GreaterOrEqual" 12 Compare => |n, i, _| compare::compare(n, i);
+    "" "And" 1 Compare => |n, i, _| compare::compare(n, i);
+    "" "Or" 1 Compare => |n, i, _| compare::compare(n, i);
+    "" "Xor" 1 Compare => |n, i, _| compare::compare(n, i);
+    "" "Not" 1 Compare => |n, i, _| compare::predicate(n, i);
+    "" "IsNaN" 9 Compare => |n, i, _| compare::predicate(n, i);
+    "" "IsInf" 10 Compare => |n, i, _| compare::predicate(n, i);
+    "" "Where" 9 Compare => |_, i, _| compare::where_op(i);
+    "" "Mod" 10 Elementwise => |n, i, _| elementwise::run_mod(n, i);
+    "" "Size" 1 Arrange => |_, i, _| arrange::size(i);
+    "" "Range" 11 Arrange => |_, i, _| arrange::range(i);
+    "" "Tile" 1 Arrange => |_, i, _| arrange::tile(i);
+    "" "CumSum" 11 Arrange => |n, i, _| arrange::cumsum(n, i);
+    "" "OneHot" 9 Arrange => |n, i, _| arrange::one_hot(n, i);
+    "" "DepthToSpace" 1 Arrange => |n, i, _| arrange::depth_space(n, i);
+    "" "SpaceToDepth" 1 Arrange => |n, i, _| arrange::depth_space(n, i);
+    "" "ReduceMin" 1 Reduce => |n, i, _| reduce::reduce(n, i);
+    "" "ReduceProd" 1 Reduce => |n, i, _| reduce::reduce(n, i);
+    "" "ReduceL1" 1 Reduce => |n, i, _| reduce::reduce(n, i);
+    "" "ReduceL2" 1 Reduce => |n, i, _| reduce::reduce(n, i);
+    "" "ReduceLogSum" 1 Reduce => |n, i, _| reduce::reduce(n, i);
+    "" "ReduceLogSumExp" 1 Reduce => |n, i, _| reduce::reduce(n, i);
+    "" "ReduceSumSquare" 1 Reduce => |n, i, _| reduce::reduce(n, i);
+    "" "ArgMin" 1 Reduce => |n, i, _| reduce::argmax(n, i);
+    "" "GatherElements" 11 Gather => |n, i, _| gather::gather_elements(n, i);
+    "" "GatherND" 11 Gather => |n, i, _| gather::gather_nd(n, i);
+    "" "ScatterElements" 11 Gather => |n, i, _| gather::scatter_elements(n, i);
+    "" "ScatterND" 11 Gather => |n, i, _| gather::scatter_nd(n, i);
+    "" "Hardmax" 1 Select => select::hardmax;
+    "" "TopK" 1 Select => select::top_k;
     "ai.onnx.ml" "Scaler" 1 Elementwise => |n, i, _| elementwise::run_scaler(n, i);
 }
 
