@@ -29,21 +29,6 @@ const FD_TOL: f64 = 1e-5;
 /// The cap on the finite-difference tolerance (relative to max |J·v|).
 const FD_TOL_CAP: f64 = 1e-4;
 
-/// Operators of the second folder not implemented yet: a case that fails only because it
-/// uses one of them is counted as pending (listed, and named in the closing line), not as
-/// passed. Every other failure fails the run. Empty once issue 17 is done.
-const PENDING_OPERATORS: &[&str] = &[
-    "Resize",
-    "Pad",
-    "ConvTranspose",
-    "LpPool",
-    "LpNormalization",
-    "Einsum",
-    "InstanceNormalization",
-    "GroupNormalization",
-    "MeanVarianceNormalization",
-];
-
 /// Cases whose derivative may be non-finite where the output is finite, and why: the
 /// ONNX case name (folder name) and the justification.
 const EXPECTED_DEVIATIONS: &[(&str, &str)] = &[(
@@ -267,25 +252,6 @@ fn run_case(dir: &std::path::Path) -> Result<Vec<(String, Deriv)>, String> {
     Ok(derivs)
 }
 
-/// Whether a load error names only operators of [`PENDING_OPERATORS`].
-fn pending_only(msg: &str) -> bool {
-    let Some(rest) = msg.strip_prefix("load: ") else {
-        return false;
-    };
-    let ops: Vec<&str> = rest
-        .match_indices("ai.onnx::")
-        .map(|(k, m)| {
-            let tail = &rest[k + m.len()..];
-            &tail[..tail
-                .find(|c: char| !c.is_ascii_alphanumeric())
-                .unwrap_or(tail.len())]
-        })
-        .collect();
-    rest.contains("unsupported operator")
-        && !ops.is_empty()
-        && ops.iter().all(|o| PENDING_OPERATORS.contains(o))
-}
-
 fn main() {
     let shared = common::shared_dir();
     let filter = std::env::var("CONFORMANCE_FILTER").unwrap_or_default();
@@ -319,7 +285,7 @@ fn main() {
     for (case, why) in EXPECTED_DEVIATIONS {
         println!("expected deviation {case}: {why}");
     }
-    let (mut passed, mut failed, mut pending) = (0, 0, Vec::new());
+    let (mut passed, mut failed) = (0, 0);
     let (mut d_checked, mut d_skipped, mut d_failed) = (0, Vec::new(), Vec::new());
     for dir in &dirs {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
@@ -348,7 +314,6 @@ fn main() {
                     d_failed.extend(bad);
                 }
             }
-            Ok(Err(msg)) if pending_only(&msg) => pending.push(format!("{name}: {msg}")),
             Ok(Err(msg)) => {
                 failed += 1;
                 println!("FAIL {name}: {msg}");
@@ -378,18 +343,7 @@ fn main() {
     for m in &missing {
         println!("MISSING CASES: {m}");
     }
-    for p in &pending {
-        println!("pending {p}");
-    }
-    if pending.is_empty() {
-        println!("conformance: {passed} passed, {failed} failed");
-    } else {
-        println!(
-            "conformance: {passed} passed, {failed} failed ({} pending on operators not implemented yet: {})",
-            pending.len(),
-            PENDING_OPERATORS.join(", ")
-        );
-    }
+    println!("conformance: {passed} passed, {failed} failed");
     assert!(missing.is_empty(), "case folders incomplete: {missing:?}");
     assert_eq!(failed, 0, "{failed} conformance cases failed");
 }

@@ -463,6 +463,33 @@ fn avg_pool_t<T: Scalar>(
     Ok(Tensor::new(shape, out))
 }
 
+/// `(Σ |x|^p)^(1/p)` over each window (padding contributes 0).
+fn lp_pool_t<T: Scalar>(t: &Tensor<T>, g: &Geometry, p: f64) -> Result<Tensor<T>, String> {
+    let (n, c, in_sp) = split_nc(&t.shape, "X")?;
+    let plane: usize = in_sp.iter().product();
+    let ln: usize = g.out.iter().product();
+    let mut out = Vec::with_capacity(n * c * ln);
+    for nc in 0..n * c {
+        let x = &t.data[nc * plane..(nc + 1) * plane];
+        for_each_window(g, &in_sp, |_, taps| {
+            let mut s = T::cst(0.0);
+            for &(off, _) in taps {
+                if let Some(o) = off {
+                    s += if p == 2.0 {
+                        x[o] * x[o]
+                    } else {
+                        x[o].abs().powf(p)
+                    };
+                }
+            }
+            out.push(if p == 2.0 { s.sqrt() } else { s.powf(1.0 / p) });
+        });
+    }
+    let mut shape = vec![n, c];
+    shape.extend_from_slice(&g.out);
+    Ok(Tensor::new(shape, out))
+}
+
 fn pool_geometry<S: Scalar>(node: &Node, x: &Value<S>) -> Result<Geometry, String> {
     let (_, _, in_sp) = split_nc(x.shape(), "X")?;
     let kernel: Vec<usize> = node
@@ -505,6 +532,23 @@ pub(crate) fn avg_pool<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
     let g = pool_geometry(node, x)?;
     let inc = node.int("count_include_pad", 0) != 0;
     let y = super::reduce::float_each!(x, |t| avg_pool_t(t, &g, inc)?);
+    Ok(vec![Some(y)])
+}
+
+/// LpPool: the p-norm (attribute `p`, default 2) of each window.
+pub(crate) fn lp_pool<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
+    let x = req(ins, 0, "X")?;
+    let g = pool_geometry(node, x)?;
+    let p = node.float("p", 2.0);
+    let p = match node.attr("p") {
+        // opset ≥ 11 stores p as an int
+        Some(a) if a.i != 0 => a.i as f64,
+        _ => p,
+    };
+    if !(p > 0.0 && p.is_finite()) {
+        return Err(format!("p must be positive, got {p}"));
+    }
+    let y = super::reduce::float_each!(x, |t| lp_pool_t(t, &g, p)?);
     Ok(vec![Some(y)])
 }
 

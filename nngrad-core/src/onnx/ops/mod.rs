@@ -7,10 +7,15 @@
 mod arrange;
 mod compare;
 mod conv;
+mod conv_transpose;
+mod einsum;
 pub(crate) mod elementwise;
 mod gather;
 mod linalg;
+mod norm;
+mod pad;
 mod reduce;
+mod resize;
 mod rnn;
 mod select;
 pub(crate) mod shape;

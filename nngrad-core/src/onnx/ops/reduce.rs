@@ -70,7 +70,7 @@ fn reduced_count(shape: &[usize], reduced: &[bool]) -> usize {
 }
 
 #[derive(Clone, Copy, PartialEq, Debug)]
-enum Red {
+pub(crate) enum Red {
     Sum,
     Mean,
     Max,
@@ -219,16 +219,25 @@ pub(crate) fn reduce<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
     for a in &axes {
         reduced[axis_of(*a, r)?] = true;
     }
-    let out = match x {
+    Ok(vec![Some(reduce_axes(x, &reduced, keepdims, red)?)])
+}
+
+/// `x` reduced over the axes marked in `reduced`.
+pub(crate) fn reduce_axes<S: Scalar>(
+    x: &Value<S>,
+    reduced: &[bool],
+    keepdims: bool,
+    red: Red,
+) -> Result<Value<S>, String> {
+    Ok(match x {
         // the roots and logarithms of integers: in f64, truncated back
         Value::Int(t) if matches!(red, Red::L2 | Red::LogSum | Red::LogSumExp) => {
-            let f = reduce_float(&t.map(|v| v as f64), &reduced, keepdims, red);
+            let f = reduce_float(&t.map(|v| v as f64), reduced, keepdims, red);
             Value::int(f.map(|v| v as i64))
         }
-        Value::Int(t) => Value::int(reduce_int(t, &reduced, keepdims, red)),
-        v => float_each!(v, |t| reduce_float(t, &reduced, keepdims, red)),
-    };
-    Ok(vec![Some(out)])
+        Value::Int(t) => Value::int(reduce_int(t, reduced, keepdims, red)),
+        v => float_each!(v, |t| reduce_float(t, reduced, keepdims, red)),
+    })
 }
 
 /// ArgMax and ArgMin along `axis` (`keepdims`, `select_last_index`); ties give the first
@@ -397,7 +406,7 @@ pub(crate) fn batch_norm<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
     Ok(outs)
 }
 
-fn layer_norm_t<T: Scalar>(
+pub(crate) fn layer_norm_t<T: Scalar>(
     t: &Tensor<T>,
     axis: usize,
     eps: f64,

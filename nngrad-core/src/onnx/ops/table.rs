@@ -5,8 +5,8 @@
 //! plus its implementation in its family's file.
 
 use super::{
-    arrange, compare, conv, elementwise, gather, linalg, reduce, rnn, select, shape, unary, Ins,
-    Outs,
+    arrange, compare, conv, conv_transpose, einsum, elementwise, gather, linalg, norm, pad, reduce,
+    resize, rnn, select, shape, unary, Ins, Outs,
 };
 use crate::onnx::load::Node;
 use crate::Scalar;
@@ -31,6 +31,16 @@ pub(crate) enum Family {
     Arrange,
     /// `gather.rs`: GatherElements/ND, ScatterElements/ND.
     Gather,
+    /// `conv_transpose.rs`: ConvTranspose.
+    ConvTranspose,
+    /// `einsum.rs`: Einsum.
+    Einsum,
+    /// `norm.rs`: Instance/Group/Lp/MeanVariance normalisation.
+    Norm,
+    /// `pad.rs`: Pad.
+    Pad,
+    /// `resize.rs`: Resize.
+    Resize,
     /// `reduce.rs`: reductions, arg-extrema, softmax, normalisations.
     Reduce,
     /// `select.rs`: Hardmax, TopK.
@@ -53,6 +63,11 @@ impl Family {
             Family::Compare => "compare.rs",
             Family::Arrange => "arrange.rs",
             Family::Gather => "gather.rs",
+            Family::ConvTranspose => "conv_transpose.rs",
+            Family::Einsum => "einsum.rs",
+            Family::Norm => "norm.rs",
+            Family::Pad => "pad.rs",
+            Family::Resize => "resize.rs",
             Family::Reduce => "reduce.rs",
             Family::Select => "select.rs",
             Family::Shape => "shape.rs",
@@ -239,6 +254,15 @@ operators! {
     "" "ScatterND" 11 Gather => |n, i, _| gather::scatter_nd(n, i);
     "" "Hardmax" 1 Select => select::hardmax;
     "" "TopK" 1 Select => select::top_k;
+    "" "ConvTranspose" 1 ConvTranspose => |n, i, _| conv_transpose::conv_transpose(n, i);
+    "" "LpPool" 1 Conv => |n, i, _| conv::lp_pool(n, i);
+    "" "Einsum" 12 Einsum => |n, i, _| einsum::einsum(n, i);
+    "" "InstanceNormalization" 1 Norm => |n, i, _| norm::instance_norm(n, i);
+    "" "GroupNormalization" 18 Norm => norm::group_norm;
+    "" "LpNormalization" 1 Norm => |n, i, _| norm::lp_norm(n, i);
+    "" "MeanVarianceNormalization" 9 Norm => |n, i, _| norm::mvn(n, i);
+    "" "Pad" 1 Pad => pad::pad;
+    "" "Resize" 10 Resize => resize::resize;
     "ai.onnx.ml" "Scaler" 1 Elementwise => |n, i, _| elementwise::run_scaler(n, i);
 }
 
