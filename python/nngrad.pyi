@@ -17,6 +17,7 @@ class Error(ValueError):
     an array of the wrong shape or type, a point the model cannot evaluate. The message is
     the Rust library's."""
 
+# Stub-only base: the two classes have these methods each (there is no runtime base class).
 class _Differentiable:
     @property
     def input_len(self) -> int:

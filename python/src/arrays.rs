@@ -37,7 +37,7 @@ impl<'py> Points<'py> {
                 dtype.str()?
             )));
         }
-        // the shape before conversion: ascontiguousarray makes a 0-D input 1-D
+        // the shape before conversion: `require` makes a 0-D input 1-D
         let shape: Vec<usize> = any.getattr("shape")?.extract()?;
         let (batched, count) = match shape[..] {
             [w] if w == n => (false, 1),
@@ -50,10 +50,13 @@ impl<'py> Points<'py> {
                 )))
             }
         };
+        // C order and aligned (a block unpickled from a byte buffer can be misaligned); no
+        // copy when the input already is such a float64 array
         let kw = PyDict::new(py);
         kw.set_item("dtype", np.getattr("float64")?)?;
+        kw.set_item("requirements", "CA")?;
         let array = np
-            .call_method("ascontiguousarray", (any,), Some(&kw))?
+            .call_method("require", (any,), Some(&kw))?
             .cast_into::<PyArrayDyn<f64>>()?
             .readonly();
         Ok(Points {
@@ -64,10 +67,12 @@ impl<'py> Points<'py> {
     }
 
     /// The points, row-major (`count · n` values).
-    pub fn values(&self) -> &[f64] {
-        self.array
-            .as_slice()
-            .expect("ascontiguousarray returns a C-contiguous array")
+    pub fn values(&self) -> PyResult<&[f64]> {
+        self.array.as_slice().map_err(|e| {
+            error(format!(
+                "cannot read the converted array: {e} (numpy.require returned it)"
+            ))
+        })
     }
 
     /// The shape of the input, for messages comparing two arguments.

@@ -34,7 +34,7 @@ pub fn forward<'py, M: Differentiable + Sync>(
     threads: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let x = Points::new(py, x, "X", model.input_len())?;
-    let xs = x.values();
+    let xs = x.values()?;
     let ys = in_pool(py, threads, || model.forward_batch(xs))?.map_err(error)?;
     per_point(py, ys, x.batched, x.count, &[model.output_len()])
 }
@@ -48,7 +48,7 @@ pub fn jacobian<'py, M: Differentiable + Sync>(
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
     let (m, n) = (model.output_len(), model.input_len());
     let x = Points::new(py, x, "X", n)?;
-    let xs = x.values();
+    let xs = x.values()?;
     let (ys, js) = in_pool(py, threads, || model.jacobian_batch(xs))?.map_err(error)?;
     Ok((
         per_point(py, ys, x.batched, x.count, &[m])?,
@@ -74,7 +74,7 @@ pub fn jvp<'py, M: Differentiable + Sync>(
             shape_str(&v.shape())
         )));
     }
-    let (xs, vs) = (x.values(), v.values());
+    let (xs, vs) = (x.values()?, v.values()?);
     let (ys, jv) = in_pool(py, threads, || model.jvp_batch(xs, vs))?.map_err(error)?;
     let m = [model.output_len()];
     Ok((
@@ -109,7 +109,7 @@ pub fn sensitivity<'py, M: Differentiable + Sync>(
     }
     let block = count_arg("block", block, usize::MAX >> 8)?
         .unwrap_or_else(|| (BLOCK_ENTRIES / (m * n).max(1)).max(1));
-    let xs = x.values();
+    let xs = x.values()?;
     let reduced = in_pool(py, threads, || {
         let mut acc = Accumulator::new(reduce, m * n);
         // `max(1)`: a model with no inputs still has one (empty) point per row.

@@ -65,6 +65,8 @@ def test_empty_batch(wine):
         pytest.param(lambda X: np.repeat(X, 2, axis=0)[::2], id="strided-rows"),
         pytest.param(lambda X: X.T.copy().T, id="transposed-view"),
         pytest.param(lambda X: X.astype(np.float32), id="float32"),
+        pytest.param(lambda X: np.frombuffer(b"\0" + X.tobytes(), offset=1).reshape(X.shape),
+                     id="misaligned-read-only"),
         pytest.param(lambda X: X.astype(np.longdouble), id="longdouble"),
     ],
 )
