@@ -225,7 +225,7 @@ pub(crate) fn conv_transpose<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
                 ));
             }
             let mut s = vec![m];
-            s.extend(std::iter::repeat(1).take(xs.len() - 2));
+            s.extend(std::iter::repeat_n(1, xs.len() - 2));
             binary(Bin::Add, &y, &reshape_value(bias, s))?
         }
         None => y,

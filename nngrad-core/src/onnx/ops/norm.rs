@@ -31,7 +31,7 @@ fn per_channel<S: Scalar>(
         ));
     }
     let mut s = vec![c];
-    s.extend(std::iter::repeat(1).take(rank.saturating_sub(2)));
+    s.extend(std::iter::repeat_n(1, rank.saturating_sub(2)));
     Ok(reshape_value(p, s))
 }
 
