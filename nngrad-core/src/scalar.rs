@@ -146,13 +146,18 @@ pub trait Scalar:
     /// ```
     fn is_constant(&self) -> bool;
 
-    /// `|x|`. Derivative `signum(x)`, and 0 at `x = 0` (JAX's and PyTorch's choice).
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert_eq!(Dual::variable(-2.0).abs().eps(), -1.0);
-    /// ```
-    fn abs(self) -> Self;
+    // The elementary functions that are one rule each: declared from the table
+    // (`dual/table.rs`), where their documentation lives.
+    crate::dual::table::unary_table!(declare_unary);
+
+    /// The type's layout as a run of `f64`s, for the GEMM kernels (`None`: take the loops).
+    /// Only this crate can make a layout; see `dual/impls/layout.rs`.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn __f64_layout() -> Option<crate::private::F64Layout> {
+        None
+    }
+
     /// Sign of `x` as f64 does it (`±1`, NaN for NaN); derivative zero.
     ///
     /// ```
@@ -160,55 +165,6 @@ pub trait Scalar:
     /// assert_eq!(Scalar::signum(-0.5f64), -1.0);
     /// ```
     fn signum(self) -> Self;
-    /// Square root.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert_eq!(Dual::variable(4.0).sqrt().eps(), 0.25);
-    /// ```
-    fn sqrt(self) -> Self;
-    /// Cube root.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert!((Dual::variable(8.0).cbrt().eps() - 1.0 / 12.0).abs() < 1e-15);
-    /// ```
-    fn cbrt(self) -> Self;
-    /// `e^x`.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert_eq!(Dual::variable(0.0).exp().eps(), 1.0);
-    /// ```
-    fn exp(self) -> Self;
-    /// `2^x`.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert_eq!(Dual::variable(1.0).exp2().eps(), 2.0 * 2f64.ln());
-    /// ```
-    fn exp2(self) -> Self;
-    /// `e^x − 1`, accurate near zero.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert_eq!(Dual::variable(0.0).exp_m1().eps(), 1.0);
-    /// ```
-    fn exp_m1(self) -> Self;
-    /// Natural logarithm.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert_eq!(Dual::variable(2.0).ln().eps(), 0.5);
-    /// ```
-    fn ln(self) -> Self;
-    /// `ln(1 + x)`, accurate near zero.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert_eq!(Dual::variable(1.0).ln_1p().eps(), 0.5);
-    /// ```
-    fn ln_1p(self) -> Self;
     /// Logarithm in base `base` (which may itself carry derivatives).
     ///
     /// ```
@@ -217,20 +173,6 @@ pub trait Scalar:
     /// assert!((d.re() - 3.0).abs() < 1e-15);
     /// ```
     fn log(self, base: impl Into<Self>) -> Self;
-    /// Base-2 logarithm.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert_eq!(Dual::variable(4.0).log2().re(), 2.0);
-    /// ```
-    fn log2(self) -> Self;
-    /// Base-10 logarithm.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert_eq!(Dual::variable(100.0).log10().re(), 2.0);
-    /// ```
-    fn log10(self) -> Self;
     /// Integer power.
     ///
     /// ```
@@ -245,27 +187,6 @@ pub trait Scalar:
     /// assert_eq!(Dual::variable(4.0).powf(0.5).eps(), 0.25);
     /// ```
     fn powf(self, n: impl Into<Self>) -> Self;
-    /// Sine.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert_eq!(Dual::variable(0.0).sin().eps(), 1.0);
-    /// ```
-    fn sin(self) -> Self;
-    /// Cosine.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert_eq!(Dual::variable(0.0).cos().eps(), 0.0);
-    /// ```
-    fn cos(self) -> Self;
-    /// Tangent.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert_eq!(Dual::variable(0.0).tan().eps(), 1.0);
-    /// ```
-    fn tan(self) -> Self;
     /// Sine and cosine together.
     ///
     /// ```
@@ -274,27 +195,6 @@ pub trait Scalar:
     /// assert_eq!((s.eps(), c.eps()), (1.0, 0.0));
     /// ```
     fn sin_cos(self) -> (Self, Self);
-    /// Arcsine.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert_eq!(Dual::variable(0.0).asin().eps(), 1.0);
-    /// ```
-    fn asin(self) -> Self;
-    /// Arccosine.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert_eq!(Dual::variable(0.0).acos().eps(), -1.0);
-    /// ```
-    fn acos(self) -> Self;
-    /// Arctangent.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert_eq!(Dual::variable(1.0).atan().eps(), 0.5);
-    /// ```
-    fn atan(self) -> Self;
     /// Four-quadrant arctangent of `self / other` (`self` is y).
     ///
     /// ```
@@ -302,49 +202,6 @@ pub trait Scalar:
     /// assert_eq!(Dual::variable(0.0).atan2(1.0).eps(), 1.0);
     /// ```
     fn atan2(self, other: impl Into<Self>) -> Self;
-    /// Hyperbolic sine.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert_eq!(Dual::variable(0.0).sinh().eps(), 1.0);
-    /// ```
-    fn sinh(self) -> Self;
-    /// Hyperbolic cosine.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert_eq!(Dual::variable(0.0).cosh().eps(), 0.0);
-    /// ```
-    fn cosh(self) -> Self;
-    /// Hyperbolic tangent; value and derivative finite over the whole f64 range.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert_eq!(Dual::variable(0.0).tanh().eps(), 1.0);
-    /// assert_eq!(Dual::variable(1e300).tanh().eps(), 0.0);
-    /// ```
-    fn tanh(self) -> Self;
-    /// Inverse hyperbolic sine.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert_eq!(Dual::variable(0.0).asinh().eps(), 1.0);
-    /// ```
-    fn asinh(self) -> Self;
-    /// Inverse hyperbolic cosine.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert!((Dual::variable(2.0).acosh().eps() - 1.0 / 3f64.sqrt()).abs() < 1e-15);
-    /// ```
-    fn acosh(self) -> Self;
-    /// Inverse hyperbolic tangent.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert_eq!(Dual::variable(0.0).atanh().eps(), 1.0);
-    /// ```
-    fn atanh(self) -> Self;
     /// `sqrt(self² + other²)` without overflow.
     ///
     /// ```
@@ -352,13 +209,6 @@ pub trait Scalar:
     /// assert_eq!(Dual::variable(3.0).hypot(4.0).eps(), 0.6);
     /// ```
     fn hypot(self, other: impl Into<Self>) -> Self;
-    /// `1 / x`.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert_eq!(Dual::variable(2.0).recip().eps(), -0.25);
-    /// ```
-    fn recip(self) -> Self;
     /// `self * a + b` (fused for `f64`).
     ///
     /// ```
@@ -460,41 +310,6 @@ pub trait Scalar:
     /// ```
     fn div_euclid(self, rhs: impl Into<Self>) -> Self;
 
-    /// Error function.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert_eq!(Dual::variable(0.0).erf().eps(), 2.0 / std::f64::consts::PI.sqrt());
-    /// ```
-    fn erf(self) -> Self;
-    /// Complementary error function `1 - erf(x)`, accurate for large x.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert_eq!(Dual::variable(0.0).erfc().eps(), -2.0 / std::f64::consts::PI.sqrt());
-    /// ```
-    fn erfc(self) -> Self;
-    /// Logistic sigmoid `1 / (1 + e^-x)`; finite with a finite derivative everywhere.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert_eq!(Dual::variable(0.0).sigmoid().eps(), 0.25);
-    /// ```
-    fn sigmoid(self) -> Self;
-    /// `ln(1 + e^x)` without overflow.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert_eq!(Dual::variable(1e3).softplus().re(), 1e3);
-    /// ```
-    fn softplus(self) -> Self;
-    /// `max(x, 0)`; derivative 0 at `x = 0`.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert_eq!(Dual::variable(0.0).relu().eps(), 0.0);
-    /// ```
-    fn relu(self) -> Self;
     /// `x` for `x > 0`, `alpha · x` otherwise (slope `alpha` at 0).
     ///
     /// ```
@@ -509,41 +324,6 @@ pub trait Scalar:
     /// assert_eq!(Dual::variable(0.0).elu(1.0).eps(), 1.0);
     /// ```
     fn elu(self, alpha: f64) -> Self;
-    /// Scaled ELU with the self-normalising constants of Klambauer et al.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert!((Dual::variable(1.0).selu().eps() - 1.0507009873554805).abs() < 1e-15);
-    /// ```
-    fn selu(self) -> Self;
-    /// Exact GELU `x · Φ(x)`.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert_eq!(Dual::variable(0.0).gelu().eps(), 0.5);
-    /// ```
-    fn gelu(self) -> Self;
-    /// GELU with the tanh approximation `0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³)))`.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert_eq!(Dual::variable(0.0).gelu_tanh().eps(), 0.5);
-    /// ```
-    fn gelu_tanh(self) -> Self;
-    /// SiLU (swish) `x · sigmoid(x)`.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert_eq!(Dual::variable(0.0).silu().eps(), 0.5);
-    /// ```
-    fn silu(self) -> Self;
-    /// `x / (1 + |x|)`.
-    ///
-    /// ```
-    /// use nngrad_core::{Dual, Scalar};
-    /// assert_eq!(Dual::variable(1.0).softsign().eps(), 0.25);
-    /// ```
-    fn softsign(self) -> Self;
 
     /// Whether the value is NaN.
     ///
@@ -706,6 +486,40 @@ impl ScalarLhs<f64> for f64 {}
 impl ScalarRefLhs<f64> for &f64 {}
 impl ScalarRef<f64> for &f64 {}
 
+/// Declares the table's methods in the trait.
+macro_rules! declare_unary {
+    ($($(#[$doc:meta])* $name:ident: $tangent:ident, $inline:ident, $f64:ident;)*) => {
+        $($(#[$doc])* fn $name(self) -> Self;)*
+    };
+}
+use declare_unary;
+
+/// `f64`'s value of each of the table's functions.
+macro_rules! f64_unary {
+    ($($(#[$doc:meta])* $name:ident: $tangent:ident, $inline:ident, $f64:ident;)*) => {
+        $(f64_unary!(@ $f64 $name);)*
+    };
+    (@ std $name:ident) => {
+        #[inline(always)]
+        fn $name(self) -> Self {
+            f64::$name(self)
+        }
+    };
+    (@ libm $name:ident) => {
+        #[inline(always)]
+        fn $name(self) -> Self {
+            libm::$name(self)
+        }
+    };
+    (@ rule $name:ident) => {
+        #[inline(always)]
+        fn $name(self) -> Self {
+            crate::dual::rules::$name(self).0
+        }
+    };
+}
+
+/// `f64` methods of the same name.
 macro_rules! forward_f64 {
     ($($name:ident),* $(,)?) => {
         $(#[inline(always)] fn $name(self) -> Self { f64::$name(self) })*
@@ -725,11 +539,12 @@ impl Scalar for f64 {
     fn is_constant(&self) -> bool {
         true
     }
-    forward_f64!(
-        abs, signum, sqrt, cbrt, exp, exp2, exp_m1, ln, ln_1p, log2, log10, sin, cos, tan, asin,
-        acos, atan, sinh, cosh, tanh, asinh, acosh, atanh, recip, floor, ceil, round, trunc, fract,
-        to_degrees, to_radians
-    );
+    #[inline(always)]
+    fn __f64_layout() -> Option<crate::private::F64Layout> {
+        Some(crate::private::F64Layout::f64())
+    }
+    crate::dual::table::unary_table!(f64_unary);
+    forward_f64!(signum, floor, ceil, round, trunc, fract, to_degrees, to_radians);
     #[inline(always)]
     fn log(self, base: impl Into<Self>) -> Self {
         f64::log(self, base.into())
@@ -768,7 +583,7 @@ impl Scalar for f64 {
     }
     #[inline(always)]
     fn clamp(self, lo: impl Into<Self>, hi: impl Into<Self>) -> Self {
-        crate::rules::clamp_select(self, lo.into(), hi.into())
+        crate::dual::rules::clamp_select(self, lo.into(), hi.into())
     }
     #[inline(always)]
     fn copysign(self, sign: impl Into<Self>) -> Self {
@@ -783,30 +598,6 @@ impl Scalar for f64 {
         f64::div_euclid(self, rhs.into())
     }
     #[inline(always)]
-    fn erf(self) -> Self {
-        libm::erf(self)
-    }
-    #[inline(always)]
-    fn erfc(self) -> Self {
-        libm::erfc(self)
-    }
-    #[inline(always)]
-    fn sigmoid(self) -> Self {
-        crate::rules::sigmoid(self).0
-    }
-    #[inline(always)]
-    fn softplus(self) -> Self {
-        crate::rules::softplus(self).0
-    }
-    #[inline(always)]
-    fn relu(self) -> Self {
-        if self > 0.0 {
-            self
-        } else {
-            0.0
-        }
-    }
-    #[inline(always)]
     fn leaky_relu(self, alpha: f64) -> Self {
         if self > 0.0 {
             self
@@ -816,26 +607,6 @@ impl Scalar for f64 {
     }
     #[inline(always)]
     fn elu(self, alpha: f64) -> Self {
-        crate::rules::elu(self, alpha).0
-    }
-    #[inline(always)]
-    fn selu(self) -> Self {
-        crate::rules::selu(self).0
-    }
-    #[inline(always)]
-    fn gelu(self) -> Self {
-        crate::rules::gelu(self).0
-    }
-    #[inline(always)]
-    fn gelu_tanh(self) -> Self {
-        crate::rules::gelu_tanh(self).0
-    }
-    #[inline(always)]
-    fn silu(self) -> Self {
-        crate::rules::silu(self).0
-    }
-    #[inline(always)]
-    fn softsign(self) -> Self {
-        crate::rules::softsign(self).0
+        crate::dual::rules::elu(self, alpha).0
     }
 }

@@ -1,6 +1,7 @@
-//! [`DualN`]: a value with `N` tangent lanes on the stack.
+//! [`DualN`]: a value with `N` tangent lanes on the stack — its storage, its `+ − × ÷` with
+//! itself, `Display`, and at the bottom its registration of every trait family.
 
-use crate::dual_impl::impl_dual;
+use super::num::mul_zero_safe;
 use crate::{DualNum, Scalar};
 use core::ops::{Add, Div, Mul, Neg, Sub};
 
@@ -18,7 +19,9 @@ use core::ops::{Add, Div, Mul, Neg, Sub};
 /// let [a, b] = r.eps();
 /// assert!((a - 0.6).abs() < 1e-15 && (b - 0.8).abs() < 1e-15);
 /// ```
+// `repr(C)`: `1 + N` values of `T` and nothing else, which the GEMM layout below relies on.
 #[derive(Clone, Copy, Debug)]
+#[repr(C)]
 pub struct DualN<T, const N: usize> {
     /// The value.
     ///
@@ -136,17 +139,14 @@ impl<T: Scalar, const N: usize> DualNum for DualN<T, N> {
     }
     #[inline(always)]
     fn chain_safe(self, f: T, df: T) -> Self {
-        DualN::new(
-            f,
-            Self::lanes(self.eps, |e| crate::dual::mul_zero_safe(e, df)),
-        )
+        DualN::new(f, Self::lanes(self.eps, |e| mul_zero_safe(e, df)))
     }
     #[inline(always)]
     fn chain2(self, other: &Self, f: T, dx: T, dy: T) -> Self {
         DualN::new(
             f,
             Self::lanes2(self.eps, other.eps, |a, b| {
-                crate::dual::mul_zero_safe(a, dx) + crate::dual::mul_zero_safe(b, dy)
+                mul_zero_safe(a, dx) + mul_zero_safe(b, dy)
             }),
         )
     }
@@ -215,8 +215,6 @@ impl<T: Scalar, const N: usize> Neg for DualN<T, N> {
     }
 }
 
-impl_dual!([T: Scalar, const N: usize] DualN<T, N>);
-
 /// `re + [e₀, e₁, …]ε`, each part with the caller's formatting options.
 ///
 /// ```
@@ -236,3 +234,11 @@ impl<T: Scalar, const N: usize> core::fmt::Display for DualN<T, N> {
         f.write_str("]ε")
     }
 }
+
+// Registration: every trait family this type implements, written once in `impls/`.
+// `f64 parts`: `re` and the `N` lanes, `1 + N` `T`s in a `repr(C)` struct.
+super::impls::scalar::impl_scalar!([T: Scalar, const N: usize] DualN<T, N>; f64 parts: N + 1, of T);
+super::impls::ops::impl_ops!([T: Scalar, const N: usize] DualN<T, N>);
+super::impls::num_traits::impl_num_traits!([T: Scalar, const N: usize] DualN<T, N>);
+super::impls::nalgebra::impl_nalgebra!([T: Scalar, const N: usize] DualN<T, N>);
+super::impls::outputs::impl_outputs!([T: Scalar, const N: usize] DualN<T, N>);

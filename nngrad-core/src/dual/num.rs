@@ -1,4 +1,4 @@
-//! What a dual type provides so that the shared machinery (the rule table, the mixed `f64`
+//! [`DualNum`]: what a dual type provides so that the shared machinery (the rule table, the mixed `f64`
 //! operators, comparisons, sums) can be written once for all of them.
 
 use crate::Scalar;
@@ -102,4 +102,15 @@ pub trait DualNum: Copy {
     /// assert_eq!(Dual::new(1.0, 2.0).shift(3.0), Dual::new(4.0, 2.0));
     /// ```
     fn shift(self, k: Self::Re) -> Self;
+}
+
+/// `0 · anything = 0`, for the tangents that must stay zero through an infinite local
+/// derivative.
+#[inline(always)]
+pub(crate) fn mul_zero_safe<T: Scalar>(t: T, d: T) -> T {
+    if t.is_constant() && t.value() == 0.0 {
+        t
+    } else {
+        t * d
+    }
 }

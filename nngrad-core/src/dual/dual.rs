@@ -1,6 +1,7 @@
-//! [`Dual`]: a value with one tangent.
+//! [`Dual`]: a value with one tangent — its storage, its `+ − × ÷` with itself (the product
+//! and quotient rules), `Display`, and at the bottom its registration of every trait family.
 
-use crate::dual_impl::impl_dual;
+use super::num::mul_zero_safe;
 use crate::{DualNum, Scalar};
 use core::ops::{Add, Div, Mul, Neg, Sub};
 
@@ -20,7 +21,9 @@ use core::ops::{Add, Div, Mul, Neg, Sub};
 /// let y = x * x * x;
 /// assert_eq!(y.eps().eps(), 12.0);
 /// ```
+// `repr(C)`: two fields of `T` and nothing else, which the GEMM layout below relies on.
 #[derive(Clone, Copy, Debug)]
+#[repr(C)]
 pub struct Dual<T = f64> {
     /// The value.
     ///
@@ -102,17 +105,6 @@ impl<T: Scalar> Dual<T> {
     #[inline(always)]
     pub fn eps(&self) -> T {
         self.eps
-    }
-}
-
-/// `0 · anything = 0`, for the tangents that must stay zero through an infinite local
-/// derivative.
-#[inline(always)]
-pub(crate) fn mul_zero_safe<T: Scalar>(t: T, d: T) -> T {
-    if t.is_constant() && t.value() == 0.0 {
-        t
-    } else {
-        t * d
     }
 }
 
@@ -208,8 +200,6 @@ impl<T: Scalar> Neg for Dual<T> {
     }
 }
 
-impl_dual!([T: Scalar] Dual<T>);
-
 /// `re + epsε`, each part with the caller's formatting options.
 ///
 /// ```
@@ -224,3 +214,11 @@ impl<T: Scalar> core::fmt::Display for Dual<T> {
         f.write_str("ε")
     }
 }
+
+// Registration: every trait family this type implements, written once in `impls/`.
+// `f64 parts`: `re` and `eps`, two `T`s in a `repr(C)` struct.
+super::impls::scalar::impl_scalar!([T: Scalar] Dual<T>; f64 parts: 2, of T);
+super::impls::ops::impl_ops!([T: Scalar] Dual<T>);
+super::impls::num_traits::impl_num_traits!([T: Scalar] Dual<T>);
+super::impls::nalgebra::impl_nalgebra!([T: Scalar] Dual<T>);
+super::impls::outputs::impl_outputs!([T: Scalar] Dual<T>);

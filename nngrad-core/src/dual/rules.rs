@@ -1,4 +1,6 @@
-//! The table of elementary derivative rules, written once and shared by every dual type.
+//! Every derivative formula of the crate, written once and shared by every dual type: the one
+//! place a rule lives (which `Scalar` methods are a single rule is listed in
+//! [`table`](super::table)).
 //!
 //! Each rule returns `(f(x), f'(x))` computed in the inner scalar type `T`, so a rule applied to
 //! `Dual<Dual<f64>>` differentiates its own derivative and nesting yields higher orders without
