@@ -571,17 +571,14 @@ fn make_plan(g: &Graph, input: usize, output: usize) -> Result<Plan, Error> {
             drops: vec![],
         });
     };
+    let mut unsupported = Vec::new();
     let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
     state[root] = OPEN;
     while let Some(&mut (n, ref mut next)) = stack.last_mut() {
         let node = &g.nodes[n];
-        if *next == 0 && !ops::is_supported(&node.domain, &node.op) {
-            return Err(Error::UnsupportedOp {
-                op: node.op.clone(),
-                domain: node.domain.clone(),
-                node: node.name.clone(),
-                opset: g.opset(&node.domain),
-            });
+        if *next == 0 && !ops::is_supported(&node.domain, &node.op, g.opset(&node.domain)) {
+            // keep walking: the error lists every unsupported operator at once
+            unsupported.push(n);
         }
         if *next < node.inputs.len() {
             let i = *next;
@@ -606,6 +603,9 @@ fn make_plan(g: &Graph, input: usize, output: usize) -> Result<Plan, Error> {
             order.push(n);
             stack.pop();
         }
+    }
+    if !unsupported.is_empty() {
+        return Err(Error::unsupported(g, &unsupported));
     }
     let mut last = vec![usize::MAX; g.names.len()];
     for (k, &n) in order.iter().enumerate() {
