@@ -1,83 +1,23 @@
 //! The [`Scalar`] trait: the one bound generic numeric code needs, implemented by `f64` and by
-//! every dual type (nested ones included), plus the where-clause bundles for `f64 op S`.
+//! every dual type (nested ones included).
+//!
+//! | file | holds |
+//! |---|---|
+//! | `mod.rs` | the trait: its required methods and their docs (the one-rule functions are declared from `dual/table.rs`, where their docs live) |
+//! | `bundles.rs` | the where-clause bundles: `BinOps`, `AssignOps`, `BinOpsOut`, and `ScalarLhs`, `ScalarRefLhs`, `ScalarRef` for `f64 op S` |
+//! | `float.rs` | the implementation for `f64` |
+//! | `guide.md` | the trait's own documentation and examples |
 
 use core::fmt::{Debug, Display};
 use core::iter::{Product, Sum};
-use core::ops::{
-    Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Rem, RemAssign, Sub, SubAssign,
-};
+use core::ops::Neg;
 
-/// `Self op Rhs -> Self` for the five arithmetic operators.
-///
-/// A named bundle keeps [`Scalar`]'s supertrait list readable; it is implemented for every type
-/// that has the five operators.
-///
-/// ```
-/// use nngrad_core::{BinOps, Dual};
-/// fn halve<T: BinOps<f64>>(x: T) -> T { x / 2.0 }
-/// assert_eq!(halve(Dual::variable(3.0)).eps(), 0.5);
-/// ```
-pub trait BinOps<Rhs>:
-    Sized
-    + Add<Rhs, Output = Self>
-    + Sub<Rhs, Output = Self>
-    + Mul<Rhs, Output = Self>
-    + Div<Rhs, Output = Self>
-    + Rem<Rhs, Output = Self>
-{
-}
-impl<T, Rhs> BinOps<Rhs> for T where
-    T: Add<Rhs, Output = T>
-        + Sub<Rhs, Output = T>
-        + Mul<Rhs, Output = T>
-        + Div<Rhs, Output = T>
-        + Rem<Rhs, Output = T>
-{
-}
+mod bundles;
+mod float;
 
-/// `Self op= Rhs` for the five arithmetic operators.
-///
-/// ```
-/// use nngrad_core::{AssignOps, Dual};
-/// fn accumulate<T: AssignOps<f64>>(x: &mut T) { *x += 1.0; *x *= 2.0; }
-/// let mut d = Dual::variable(1.0);
-/// accumulate(&mut d);
-/// assert_eq!((d.re(), d.eps()), (4.0, 2.0));
-/// ```
-pub trait AssignOps<Rhs>:
-    AddAssign<Rhs> + SubAssign<Rhs> + MulAssign<Rhs> + DivAssign<Rhs> + RemAssign<Rhs>
-{
-}
-impl<T, Rhs> AssignOps<Rhs> for T where
-    T: AddAssign<Rhs> + SubAssign<Rhs> + MulAssign<Rhs> + DivAssign<Rhs> + RemAssign<Rhs>
-{
-}
+pub use bundles::{AssignOps, BinOps, BinOpsOut, ScalarLhs, ScalarRef, ScalarRefLhs};
 
-/// A real number that generic code computes with: `f64` itself, or a dual number carrying
-/// derivatives along with the value.
-///
-/// Write a function once over `S: Scalar`; call it with `f64` for plain values and with
-/// [`Dual`](crate::Dual), [`DualN`](crate::DualN) or nested duals for derivatives.
-///
-/// * Arithmetic mixes freely with `f64` (`x * 2.0`, `x += w`, `sum` over `f64` or `S` items).
-///   `f64 op S` cannot be a supertrait; generic callers add the bounds of
-///   [`ScalarLhs`], [`ScalarRefLhs`] and [`ScalarRef`] (the `#[differentiable]` macro emits them,
-///   and `#[scalar_bounds(S)]` adds them to hand-written code).
-/// * Comparisons (`<`, `==`, `max`, `min`, `clamp`, …) compare primal values; a kink takes the
-///   derivative of the branch it chose (see the crate docs' *Kinks* section).
-/// * Binary methods take `impl Into<Self>`, so `x.max(0.0)`, `x.max(w)` and `x.max(y)` all work.
-/// * Do not write `S::from(s)` with `s: S` inside generic code (rust-lang/rust#24066: the
-///   `From<f64>` bound shadows the reflexive impl); use [`Scalar::cst`] for constants.
-///
-/// ```
-/// use nngrad_core::{Dual, Scalar};
-/// fn softplus_sum<S: Scalar>(x: &[S]) -> S {
-///     x.iter().map(|v| v.softplus()).sum()
-/// }
-/// assert_eq!(softplus_sum(&[0.0, 0.0]), 2.0 * 2f64.ln());
-/// let d = softplus_sum(&[Dual::variable(0.0), Dual::constant(1.0)]);
-/// assert_eq!(d.eps(), 0.5); // sigmoid(0)
-/// ```
+#[doc = include_str!("guide.md")]
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an nngrad scalar",
     label = "expected `f64` or an nngrad dual number here",
@@ -391,101 +331,6 @@ pub trait Scalar:
     }
 }
 
-/// `f64 op S` and `f64` compared with `S`: the bounds the `#[differentiable]` macro emits as
-/// `where f64: ScalarLhs<S>` (they cannot be supertraits of [`Scalar`]).
-///
-/// Implemented explicitly for each scalar type, not by a blanket impl, so a missing bound is
-/// one error with this message rather than one per operator.
-///
-/// ```
-/// use nngrad_core::{Dual, Scalar, ScalarLhs};
-/// fn scaled<S: Scalar>(x: S) -> S where f64: ScalarLhs<S> { 2.0 * x - 1.0 }
-/// assert_eq!(scaled(Dual::variable(1.0)).eps(), 2.0);
-/// ```
-#[diagnostic::on_unimplemented(
-    message = "missing #[differentiable] where-clauses for scalar type `{S}`: `f64: ScalarLhs<{S}>`",
-    label = "`f64 op {S}` needs this bound",
-    note = "add `#[nngrad_core::scalar_bounds({S})]` to the generic fn, or `where f64: nngrad_core::ScalarLhs<{S}>`"
-)]
-pub trait ScalarLhs<S>:
-    Copy + BinOpsOut<S, S> + for<'a> BinOpsOut<&'a S, S> + PartialEq<S> + PartialOrd<S>
-{
-}
-
-/// `&f64 op S` and `&f64 op &S`, as met in iterator closures over weights:
-/// `for<'a> &'a f64: ScalarRefLhs<S>`.
-///
-/// ```
-/// use nngrad_core::{Dual, Scalar, ScalarRefLhs};
-/// fn dot<S: Scalar>(w: &[f64], x: &[S]) -> S where for<'a> &'a f64: ScalarRefLhs<S> {
-///     w.iter().zip(x).map(|(w, x)| w * *x).sum()
-/// }
-/// assert_eq!(dot(&[2.0], &[Dual::variable(1.0)]).eps(), 2.0);
-/// ```
-#[diagnostic::on_unimplemented(
-    message = "missing #[differentiable] where-clauses for scalar type `{S}`: `&f64: ScalarRefLhs<{S}>`",
-    label = "`&f64 op {S}` needs this bound",
-    note = "add `#[nngrad_core::scalar_bounds({S})]` to the generic fn, or `where for<'a> &'a f64: nngrad_core::ScalarRefLhs<{S}>`"
-)]
-pub trait ScalarRefLhs<S>: Sized + BinOpsOut<S, S> + for<'a> BinOpsOut<&'a S, S> {}
-
-/// `&S op S|&S|f64|&f64` and `-&S`: `for<'a> &'a S: ScalarRef<S>`.
-///
-/// ```
-/// use nngrad_core::{Dual, Scalar, ScalarRef};
-/// fn sq_sum<S: Scalar>(x: &[S]) -> S where for<'a> &'a S: ScalarRef<S> {
-///     x.iter().map(|v| v * v).sum()
-/// }
-/// assert_eq!(sq_sum(&[Dual::variable(3.0)]).eps(), 6.0);
-/// ```
-#[diagnostic::on_unimplemented(
-    message = "missing #[differentiable] where-clauses for scalar type `{S}`: `&{S}: ScalarRef<{S}>`",
-    label = "`&{S} op ..` needs this bound",
-    note = "add `#[nngrad_core::scalar_bounds({S})]` to the generic fn, or `where for<'a> &'a {S}: nngrad_core::ScalarRef<{S}>`"
-)]
-pub trait ScalarRef<S>:
-    Sized
-    + Neg<Output = S>
-    + Add<S, Output = S>
-    + Sub<S, Output = S>
-    + Mul<S, Output = S>
-    + Div<S, Output = S>
-    + Rem<S, Output = S>
-    + for<'a> BinOpsOut<&'a S, S>
-    + BinOpsOut<f64, S>
-    + for<'a> BinOpsOut<&'a f64, S>
-{
-}
-
-/// `Self op Rhs -> Out` for the five arithmetic operators (used by [`ScalarRef`]).
-///
-/// ```
-/// use nngrad_core::{BinOpsOut, Dual};
-/// fn twice<'a>(x: &'a Dual) -> Dual where &'a Dual: BinOpsOut<f64, Dual> { x * 2.0 }
-/// assert_eq!(twice(&Dual::variable(1.0)).eps(), 2.0);
-/// ```
-pub trait BinOpsOut<Rhs, Out>:
-    Sized
-    + Add<Rhs, Output = Out>
-    + Sub<Rhs, Output = Out>
-    + Mul<Rhs, Output = Out>
-    + Div<Rhs, Output = Out>
-    + Rem<Rhs, Output = Out>
-{
-}
-impl<T, Rhs, Out> BinOpsOut<Rhs, Out> for T where
-    T: Add<Rhs, Output = Out>
-        + Sub<Rhs, Output = Out>
-        + Mul<Rhs, Output = Out>
-        + Div<Rhs, Output = Out>
-        + Rem<Rhs, Output = Out>
-{
-}
-
-impl ScalarLhs<f64> for f64 {}
-impl ScalarRefLhs<f64> for &f64 {}
-impl ScalarRef<f64> for &f64 {}
-
 /// Declares the table's methods in the trait.
 macro_rules! declare_unary {
     ($($(#[$doc:meta])* $name:ident: $tangent:ident, $inline:ident, $f64:ident;)*) => {
@@ -493,120 +338,3 @@ macro_rules! declare_unary {
     };
 }
 use declare_unary;
-
-/// `f64`'s value of each of the table's functions.
-macro_rules! f64_unary {
-    ($($(#[$doc:meta])* $name:ident: $tangent:ident, $inline:ident, $f64:ident;)*) => {
-        $(f64_unary!(@ $f64 $name);)*
-    };
-    (@ std $name:ident) => {
-        #[inline(always)]
-        fn $name(self) -> Self {
-            f64::$name(self)
-        }
-    };
-    (@ libm $name:ident) => {
-        #[inline(always)]
-        fn $name(self) -> Self {
-            libm::$name(self)
-        }
-    };
-    (@ rule $name:ident) => {
-        #[inline(always)]
-        fn $name(self) -> Self {
-            crate::dual::rules::$name(self).0
-        }
-    };
-}
-
-/// `f64` methods of the same name.
-macro_rules! forward_f64 {
-    ($($name:ident),* $(,)?) => {
-        $(#[inline(always)] fn $name(self) -> Self { f64::$name(self) })*
-    };
-}
-
-impl Scalar for f64 {
-    #[inline(always)]
-    fn cst(v: f64) -> Self {
-        v
-    }
-    #[inline(always)]
-    fn value(self) -> f64 {
-        self
-    }
-    #[inline(always)]
-    fn is_constant(&self) -> bool {
-        true
-    }
-    #[inline(always)]
-    fn __f64_layout() -> Option<crate::private::F64Layout> {
-        Some(crate::private::F64Layout::f64())
-    }
-    crate::dual::table::unary_table!(f64_unary);
-    forward_f64!(signum, floor, ceil, round, trunc, fract, to_degrees, to_radians);
-    #[inline(always)]
-    fn log(self, base: impl Into<Self>) -> Self {
-        f64::log(self, base.into())
-    }
-    #[inline(always)]
-    fn powi(self, n: i32) -> Self {
-        f64::powi(self, n)
-    }
-    #[inline(always)]
-    fn powf(self, n: impl Into<Self>) -> Self {
-        f64::powf(self, n.into())
-    }
-    #[inline(always)]
-    fn sin_cos(self) -> (Self, Self) {
-        f64::sin_cos(self)
-    }
-    #[inline(always)]
-    fn atan2(self, other: impl Into<Self>) -> Self {
-        f64::atan2(self, other.into())
-    }
-    #[inline(always)]
-    fn hypot(self, other: impl Into<Self>) -> Self {
-        f64::hypot(self, other.into())
-    }
-    #[inline(always)]
-    fn mul_add(self, a: impl Into<Self>, b: impl Into<Self>) -> Self {
-        f64::mul_add(self, a.into(), b.into())
-    }
-    #[inline(always)]
-    fn max(self, other: impl Into<Self>) -> Self {
-        f64::max(self, other.into())
-    }
-    #[inline(always)]
-    fn min(self, other: impl Into<Self>) -> Self {
-        f64::min(self, other.into())
-    }
-    #[inline(always)]
-    fn clamp(self, lo: impl Into<Self>, hi: impl Into<Self>) -> Self {
-        crate::dual::rules::clamp_select(self, lo.into(), hi.into())
-    }
-    #[inline(always)]
-    fn copysign(self, sign: impl Into<Self>) -> Self {
-        f64::copysign(self, sign.into())
-    }
-    #[inline(always)]
-    fn rem_euclid(self, rhs: impl Into<Self>) -> Self {
-        f64::rem_euclid(self, rhs.into())
-    }
-    #[inline(always)]
-    fn div_euclid(self, rhs: impl Into<Self>) -> Self {
-        f64::div_euclid(self, rhs.into())
-    }
-    #[inline(always)]
-    fn leaky_relu(self, alpha: f64) -> Self {
-        if self > 0.0 {
-            self
-        } else {
-            alpha * self
-        }
-    }
-    #[inline(always)]
-    fn elu(self, alpha: f64) -> Self {
-        crate::dual::rules::elu(self, alpha).0
-    }
-}
