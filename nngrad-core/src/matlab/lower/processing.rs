@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::constant::Mat;
-use super::{index, size_err, unsupported, Builder, Env, Value, MAX_ROWS};
+use super::{index, size_err, unsupported, Env, Lowerer, Value, MAX_ROWS};
 use crate::matlab::ast::Expr;
 use crate::matlab::graph::Node;
 use crate::matlab::Error;
@@ -27,7 +27,7 @@ pub(super) const PROCESSING: [(&str, &[&str]); 7] = [
     ("processpca_apply", &["transform"]),
 ];
 
-impl Builder<'_> {
+impl Lowerer<'_> {
     /// A processing step: its settings as one struct argument or as separate arguments.
     pub(super) fn processing(
         &mut self,

@@ -8,7 +8,7 @@ fn constant(expr: &str) -> Result<Mat, Error> {
     let src = format!("function y = f(x)\nz = {expr};\n");
     let (toks, _) = lexer::lex(&src)?;
     let funcs = Parser::new(&toks).file()?;
-    let mut b = Builder {
+    let mut b = Lowerer {
         funcs: HashMap::new(),
         nodes: Vec::new(),
         lens: Vec::new(),

@@ -2,7 +2,7 @@
 //! `bsxfun`, and the bookkeeping calls on sizes and argument formats.
 
 use super::processing::PROCESSING;
-use super::{unsupported, Builder, Env, Value, DELAYS};
+use super::{unsupported, Env, Lowerer, Value, DELAYS};
 use crate::matlab::ast::{Expr, ExprKind};
 use crate::matlab::graph::{Node, Transfer};
 use crate::matlab::Error;
@@ -26,7 +26,7 @@ pub(super) const BOOKKEEPING: [&str; 14] = [
     "ndims",
 ];
 
-impl Builder<'_> {
+impl Lowerer<'_> {
     pub(super) fn call(
         &mut self,
         env: &mut Env,
