@@ -93,7 +93,9 @@ pub use nngrad_derive::differentiable;
 /// ```
 pub use nngrad_derive::scalar_bounds;
 
+mod batch;
 pub mod dense;
+mod differentiable;
 mod dual;
 mod first_order;
 pub mod guide;
@@ -107,13 +109,15 @@ pub mod private;
 mod scalar;
 mod second_order;
 
+pub use differentiable::{BatchError, Differentiable};
 // Every public item of `dual/` (each type, `DualNum`): a new type is re-exported in `dual/mod.rs` only.
 pub use dual::*;
 // The rule table by its short name, for the dense layers' fused activations.
 pub(crate) use dual::rules;
 pub use first_order::{
-    derivative, divergence, gradient, gradient_chunk, jacobian, jacobian_chunk, jvp, Chunk,
-    DEFAULT_CHUNK,
+    derivative, divergence, gradient, gradient_chunk, jacobian, jacobian_chunk, jvp,
+    try_derivative, try_gradient, try_gradient_chunk, try_jacobian, try_jacobian_chunk, try_jvp,
+    Chunk, DEFAULT_CHUNK,
 };
 pub use outputs::Outputs;
 pub use scalar::{AssignOps, BinOps, BinOpsOut, Scalar, ScalarLhs, ScalarRef, ScalarRefLhs};

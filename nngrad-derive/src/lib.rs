@@ -13,6 +13,7 @@ mod diagnostics;
 mod emit;
 mod parse;
 mod rewrite;
+mod route;
 mod select;
 #[cfg(test)]
 mod tests;

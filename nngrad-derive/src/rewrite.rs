@@ -13,6 +13,7 @@ use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
 use syn::{BinOp, Block, Expr, ExprLit, Lit, Local, Pat, Stmt, Token, Type, UnOp};
 
+use crate::route;
 use crate::select::type_has_f64;
 
 /// The `Scalar` methods: `f64::name` becomes `<S as Scalar>::name` only for these.
@@ -144,6 +145,7 @@ pub fn rewrite_body(ctx: &Ctx, block: &mut Block) {
         ctx,
         closures: HashSet::new(),
         closure_depth: 0,
+        no_route: 0,
     };
     rw.closures = closure_names(block);
     rw.fn_block(block);
@@ -172,14 +174,24 @@ struct Rewriter<'a> {
     ctx: &'a Ctx,
     closures: HashSet<String>,
     closure_depth: usize,
+    /// Above zero where matrix routing must not happen: const contexts (array lengths,
+    /// const generic arguments, where the routed call is not const) and the bodies of
+    /// `let`-bound closures with unannotated parameters (whose types are not known yet when
+    /// the body is type-checked, so the dispatch could not choose).
+    no_route: usize,
 }
 
-fn unparen(e: &Expr) -> &Expr {
+pub fn unparen(e: &Expr) -> &Expr {
     match e {
         Expr::Paren(p) => unparen(&p.expr),
         Expr::Group(g) => unparen(&g.expr),
         other => other,
     }
+}
+
+/// Moves the expression out, leaving an empty placeholder to be overwritten.
+fn take_expr(e: &mut Expr) -> Expr {
+    std::mem::replace(e, Expr::Verbatim(TokenStream::new()))
 }
 
 fn into_unparen(e: Expr) -> Expr {
@@ -560,12 +572,58 @@ impl Rewriter<'_> {
         }
     }
 
+    /// Routes `a op b` and `a.dot(b)`-like calls whose operands may be matrices (see
+    /// `route`); true when `e` was rewritten.
+    fn route_matrix(&mut self, e: &mut Expr) -> bool {
+        if self.no_route > 0 {
+            return false;
+        }
+        match e {
+            Expr::Binary(b)
+                if route::is_routed_op(&b.op)
+                    && route::maybe_matrix(&b.left, &self.closures)
+                    && route::maybe_matrix(&b.right, &self.closures) =>
+            {
+                self.visit_expr_mut(&mut b.left);
+                self.visit_expr_mut(&mut b.right);
+                // Parentheses are not needed inside the call (and would be linted).
+                let left = into_unparen(take_expr(&mut b.left));
+                let right = into_unparen(take_expr(&mut b.right));
+                *e = route::binary(self.ctx, left, b.op, right);
+                true
+            }
+            Expr::MethodCall(m)
+                if m.args.len() == 1
+                    && m.turbofish.is_none()
+                    && route::MATRIX_METHODS.iter().any(|n| m.method == n)
+                    && route::maybe_matrix(&m.receiver, &self.closures)
+                    && route::maybe_matrix(&m.args[0], &self.closures) =>
+            {
+                self.visit_expr_mut(&mut m.receiver);
+                self.visit_expr_mut(&mut m.args[0]);
+                let recv = into_unparen(take_expr(&mut m.receiver));
+                let arg = into_unparen(take_expr(&mut m.args[0]));
+                *e = route::method(self.ctx, recv, &m.method, arg);
+                true
+            }
+            _ => false,
+        }
+    }
+
     fn rewrite_local(&mut self, l: &mut Local) {
         let typed_f64 = matches!(&l.pat, Pat::Type(pt) if type_has_f64(&pt.ty));
         let mut_ident =
             matches!(&l.pat, Pat::Ident(p) if p.mutability.is_some() && p.subpat.is_none());
         self.visit_pat_mut(&mut l.pat);
         let Some(init) = &mut l.init else { return };
+        if let Expr::Closure(c) = unparen(&init.expr) {
+            if c.inputs.iter().any(|p| !matches!(p, Pat::Type(_))) {
+                self.no_route += 1;
+                self.visit_expr_mut(&mut init.expr);
+                self.no_route -= 1;
+                return;
+            }
+        }
         if typed_f64 || mut_ident {
             self.promoted(&mut init.expr);
         } else if let (Pat::Tuple(pt), Expr::Tuple(et)) = (&l.pat, &mut *init.expr) {
@@ -595,6 +653,9 @@ impl VisitMut for Rewriter<'_> {
             return;
         }
         if self.rewrite_path_expr(e) || self.rewrite_call(e) || self.rewrite_cast(e) {
+            return;
+        }
+        if self.route_matrix(e) {
             return;
         }
         match e {
@@ -670,6 +731,12 @@ impl VisitMut for Rewriter<'_> {
                     self.rewrite_vec_macro(&mut m.mac);
                 }
             }
+            Expr::Repeat(r) => {
+                self.visit_expr_mut(&mut r.expr);
+                self.no_route += 1;
+                self.visit_expr_mut(&mut r.len);
+                self.no_route -= 1;
+            }
             Expr::Struct(s) => {
                 // Struct fields have fixed types the macro cannot see: literals stay f64.
                 for f in s.fields.iter_mut() {
@@ -697,6 +764,12 @@ impl VisitMut for Rewriter<'_> {
         }
     }
 
+    fn visit_generic_argument_mut(&mut self, g: &mut syn::GenericArgument) {
+        self.no_route += 1;
+        visit_mut::visit_generic_argument_mut(self, g);
+        self.no_route -= 1;
+    }
+
     fn visit_type_mut(&mut self, t: &mut Type) {
         if let Type::Path(tp) = t {
             if tp.qself.is_none() && tp.path.is_ident("f64") {
@@ -708,7 +781,9 @@ impl VisitMut for Rewriter<'_> {
         if let Type::Macro(_) = t {
             return;
         }
+        self.no_route += 1;
         visit_mut::visit_type_mut(self, t);
+        self.no_route -= 1;
     }
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {

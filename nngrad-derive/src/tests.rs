@@ -180,7 +180,13 @@ fn r9_closure_call_arguments() {
             false,
             quote!(let sq = |v: f64| v * v; let y = sq(w) + sq(x) + other(w);),
         ),
-        quote!(let sq = |v: S| v * v; let y = sq(#pw) + sq(#px) + other(w);),
+        // `v * v` could be a matrix product: routed (see `route`); the calls of the bound
+        // closure are not.
+        quote!(
+            let sq = |v: S| (&K::__private::Pair::<S, _, _>::new(v, v))
+                .__mul(|__nngrad_a, __nngrad_b| __nngrad_a * __nngrad_b);
+            let y = sq(#pw) + sq(#px) + other(w);
+        ),
     );
 }
 

@@ -16,17 +16,20 @@
 //! `identity_or` test `TypeId`s, which are constants after monomorphisation).
 //!
 //! One family per file: `wrap.rs` (the wrappers and the conversions they share),
-//! `promote.rs`, `receiver.rs`, `assign.rs`, `cast.rs`; this module only re-exports them under
+//! `promote.rs`, `receiver.rs`, `assign.rs`, `cast.rs`, `matrix.rs` (f64 matrices met by
+//! scalar vectors in annotated code); this module only re-exports them under
 //! the paths the generated code names.
 
 mod assign;
 mod cast;
+mod matrix;
 mod promote;
 mod receiver;
 mod wrap;
 
 pub use assign::{place_type, ConvL0, ConvL1, ConvL2, W2};
 pub use cast::{AsF64, ToSL0, ToSL1, ValL0, ValL1};
+pub use matrix::{AnyBin, MatBin, MatMul, MatOperand, Pair};
 pub use promote::{PromoteL0, PromoteL1};
 pub use receiver::{RecvL0, RecvL1, RecvRef};
 pub use wrap::{identity_or, same_or_cst, W};
