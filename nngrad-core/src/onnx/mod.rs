@@ -30,8 +30,11 @@ mod error;
 mod load;
 mod model;
 mod ops;
+mod options;
+mod validate;
 pub mod proto;
 mod tensor;
 
 pub use error::Error;
 pub use model::Model;
+pub use options::{Limit, LoadOptions};
