@@ -105,6 +105,66 @@ fn vendor_operator_is_unsupported_with_node_and_opset() {
     assert!(e.to_string().contains("com.MathWorks::Placeholder"), "{e}");
 }
 
+/// One load names every unsupported operator the output depends on, each with its opset
+/// and all its nodes, and an operator used below the opset that introduced it.
+#[test]
+fn every_unsupported_operator_is_reported_at_once() {
+    let bytes = model(
+        vec![
+            node("Frobnicate", "", "f1", &["x"], &["a"]),
+            node("Relu", "", "r", &["a"], &["b"]),
+            node("Frobnicate", "", "f2", &["b"], &["c"]),
+            node("Placeholder", "com.MathWorks", "p", &["c"], &["d"]),
+            node("Add", "", "add", &["d", "x"], &["y"]),
+        ],
+        vec![],
+        vec![float_out("y")],
+    );
+    let e = Model::from_bytes(&bytes).unwrap_err();
+    let Error::UnsupportedOp { all, .. } = &e else {
+        panic!("expected UnsupportedOp, got {e}");
+    };
+    let got: Vec<(&str, &str, i64, Vec<&str>)> = all
+        .iter()
+        .map(|u| {
+            (
+                u.domain.as_str(),
+                u.op.as_str(),
+                u.opset,
+                u.nodes.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("com.MathWorks", "Placeholder", 0, vec!["p"]),
+            ("", "Frobnicate", 13, vec!["f2", "f1"]),
+        ]
+    );
+    let text = e.to_string();
+    for part in [
+        "com.MathWorks::Placeholder",
+        "ai.onnx::Frobnicate",
+        "'f1'",
+        "'f2'",
+        "opset 13",
+    ] {
+        assert!(text.contains(part), "{text}");
+    }
+    // LayerNormalization exists from opset 17 on: at 13 it is not an operator
+    let bytes = model(
+        vec![node("LayerNormalization", "", "ln", &["x"], &["y"])],
+        vec![],
+        vec![float_out("y")],
+    );
+    let e = Model::from_bytes(&bytes).unwrap_err();
+    assert!(
+        matches!(&e, Error::UnsupportedOp { op, opset: 13, .. } if op == "LayerNormalization"),
+        "{e}"
+    );
+}
+
 #[test]
 fn cycles_are_errors() {
     let bytes = model(
@@ -353,4 +413,102 @@ fn models_are_send_sync_and_debug_is_short() {
             sc.spawn(|| assert_eq!(m.forward(&x).unwrap(), y));
         }
     });
+}
+
+/// Files of other kinds given to the ONNX loader say what they are and what to do.
+#[test]
+fn foreign_files_say_what_they_are_and_what_to_do() {
+    let dir = std::env::temp_dir().join(format!("nngrad_foreign_{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("saved")).unwrap();
+    std::fs::write(dir.join("saved/saved_model.pb"), b"\x08\x01").unwrap();
+    let m_file = b"function [Y,Xf,Af] = myNeuralNetworkFunction(X,~,~)\n%MYNEURALNETWORKFUNCTION neural network simulation function.\nx1_step1.xoffset = 0;\nend\n";
+    let cases: Vec<(&str, Vec<u8>, &str, &str)> = vec![
+        ("net.m", m_file.to_vec(), "MATLAB code", "ShallowNet"),
+        (
+            "net.m",
+            b"% comment first\n\nfunction y = f(x)\ny = x;\nend\n".to_vec(),
+            "MATLAB code",
+            "ShallowNet",
+        ),
+        (
+            "model.h5",
+            b"\x89HDF\r\n\x1a\n\0\0\0\0rest".to_vec(),
+            "HDF5",
+            "tf2onnx",
+        ),
+        (
+            "model.pt",
+            b"PK\x03\x04\x14\0\0\0\0\0archive/data.pklxxxx".to_vec(),
+            "PyTorch",
+            "torch.onnx.export",
+        ),
+        (
+            "model.keras",
+            b"PK\x03\x04\x14\0\0\0\0\0config.jsonxxxx".to_vec(),
+            "Keras",
+            "tf2onnx",
+        ),
+        (
+            "old.pt",
+            b"\x80\x02}q\0(X\x05\0\0\0".to_vec(),
+            "pickle",
+            "torch.onnx.export",
+        ),
+        (
+            "data.mat",
+            b"MATLAB 5.0 MAT-file, Platform: GLNXA64".to_vec(),
+            "MAT-file",
+            "exportONNXNetwork",
+        ),
+    ];
+    for (name, bytes, what, todo) in cases {
+        let path = dir.join(name);
+        std::fs::write(&path, &bytes).unwrap();
+        let e = Model::load(&path).unwrap_err();
+        let Error::InFile { source, .. } = &e else {
+            panic!("{name}: {e}")
+        };
+        assert!(matches!(**source, Error::OtherFormat { .. }), "{name}: {e}");
+        let s = e.to_string();
+        assert!(
+            s.contains(what) && s.contains(todo) && s.contains(name),
+            "{name}: {s}"
+        );
+        // the same from bytes
+        assert!(
+            matches!(Model::from_bytes(&bytes), Err(Error::OtherFormat { .. })),
+            "{name}"
+        );
+    }
+    // a SavedModel folder, and a folder holding an .onnx file
+    let e = Model::load(dir.join("saved")).unwrap_err();
+    assert!(
+        e.to_string().contains("SavedModel") && e.to_string().contains("tf2onnx"),
+        "{e}"
+    );
+    std::fs::copy(
+        fixture("diabetes_mlp_tanh_regressor"),
+        dir.join("saved/model.onnx"),
+    )
+    .unwrap();
+    std::fs::remove_file(dir.join("saved/saved_model.pb")).unwrap();
+    let e = Model::load(dir.join("saved")).unwrap_err();
+    assert!(e.to_string().contains("model.onnx"), "{e}");
+    // plain text stays a decoding error, and says it is text
+    let e = Model::from_bytes(b"definitely not onnx").unwrap_err();
+    assert!(matches!(e, Error::Decode { .. }), "{e}");
+    assert!(e.to_string().contains("text"), "{e}");
+    // a real genFunction file
+    let shared = common::shared_dir().join("matlab-genfunction/shallow_tansig_struct");
+    if let Some(m) = std::fs::read_dir(&shared)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "m"))
+    {
+        let e = Model::load(&m).unwrap_err();
+        assert!(e.to_string().contains("ShallowNet"), "{e}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -4,9 +4,9 @@
 use super::load::{decode_model, Const, Declared, Graph};
 use super::ops;
 use super::options::{Limit, LoadOptions};
-use super::validate;
 use super::proto::data_type as dt;
 use super::tensor::{Tensor, Value};
+use super::validate;
 use super::Error;
 use crate::{jacobian_chunk, Chunk, Dual, Scalar};
 use nalgebra::DMatrix;
@@ -60,6 +60,9 @@ pub struct Model {
     output_int: bool,
     plan: Arc<Plan>,
     options: LoadOptions,
+    /// Read by the test that derives the default limits from the known models.
+    #[cfg_attr(not(test), allow(dead_code))]
+    footprint: validate::Footprint,
 }
 
 impl std::fmt::Debug for Model {
@@ -87,6 +90,12 @@ impl Model {
     /// ```
     pub fn load(path: impl AsRef<Path>) -> Result<Model, Error> {
         let path = path.as_ref();
+        if let Some(e) = super::sniff::explain_dir(path) {
+            return Err(Error::InFile {
+                path: path.to_path_buf(),
+                source: Box::new(e),
+            });
+        }
         let bytes = std::fs::read(path).map_err(|source| Error::Io {
             path: path.to_path_buf(),
             source,
@@ -199,13 +208,16 @@ impl Model {
         let out_id = graph.outputs[output].id;
         let mut plan = make_plan(&graph, in_id, out_id)?;
         let inferred = validate::infer(&graph, &plan.steps, in_id, &input_shape, &options)?;
-        let out = inferred.metas[out_id].as_ref().ok_or_else(|| Error::Invalid {
-            message: format!(
-                "output '{}' was not produced (its node has fewer outputs)",
-                graph.outputs[output].name
-            ),
-        })?;
+        let out = inferred.metas[out_id]
+            .as_ref()
+            .ok_or_else(|| Error::Invalid {
+                message: format!(
+                    "output '{}' was not produced (its node has fewer outputs)",
+                    graph.outputs[output].name
+                ),
+            })?;
         let (output_shape, output_int) = (out.shape.clone(), out.int);
+        let footprint = inferred.footprint;
         plan.shapes = inferred
             .metas
             .into_iter()
@@ -220,6 +232,7 @@ impl Model {
             output,
             plan: Arc::new(plan),
             options,
+            footprint,
         })
     }
 
@@ -256,6 +269,12 @@ impl Model {
             output,
             self.options,
         )
+    }
+
+    /// The measures [`LoadOptions`] bounds, as found at load.
+    #[cfg(test)]
+    pub(crate) fn footprint(&self) -> validate::Footprint {
+        self.footprint
     }
 
     /// The runtime input's name.
@@ -620,17 +639,14 @@ fn make_plan(g: &Graph, input: usize, output: usize) -> Result<Plan, Error> {
             shapes: vec![],
         });
     };
+    let mut unsupported = Vec::new();
     let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
     state[root] = OPEN;
     while let Some(&mut (n, ref mut next)) = stack.last_mut() {
         let node = &g.nodes[n];
-        if *next == 0 && !ops::is_supported(&node.domain, &node.op) {
-            return Err(Error::UnsupportedOp {
-                op: node.op.clone(),
-                domain: node.domain.clone(),
-                node: node.name.clone(),
-                opset: g.opset(&node.domain),
-            });
+        if *next == 0 && !ops::is_supported(&node.domain, &node.op, g.opset(&node.domain)) {
+            // keep walking: the error lists every unsupported operator at once
+            unsupported.push(n);
         }
         if *next < node.inputs.len() {
             let i = *next;
@@ -655,6 +671,9 @@ fn make_plan(g: &Graph, input: usize, output: usize) -> Result<Plan, Error> {
             order.push(n);
             stack.pop();
         }
+    }
+    if !unsupported.is_empty() {
+        return Err(Error::unsupported(g, &unsupported));
     }
     let mut last = vec![usize::MAX; g.names.len()];
     for (k, &n) in order.iter().enumerate() {

@@ -12,9 +12,21 @@ use super::Error;
 /// as Shape → Gather → Concat → Reshape needs their values); larger ones only get a shape.
 const FOLD_MAX: usize = 1 << 12;
 
-/// What the pass learns: every value's shape and kind (by value index).
+/// What the pass learns: every value's shape and kind (by value index), and the measures
+/// the limits bound.
 pub(crate) struct Inferred {
     pub metas: Vec<Option<Meta>>,
+    pub footprint: Footprint,
+}
+
+/// The measures of [`LoadOptions`] for one model and output: the largest value (elements,
+/// zero dimensions counted as 1), all node outputs together, nodes evaluated, longest chain.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Footprint {
+    pub largest: usize,
+    pub total: usize,
+    pub nodes: usize,
+    pub depth: usize,
 }
 
 fn limit(limit: Limit, what: String, needed: usize, max: usize) -> Error {
@@ -28,13 +40,21 @@ fn limit(limit: Limit, what: String, needed: usize, max: usize) -> Error {
 
 /// Checks the shape of the value `name` against the per-tensor limit. Zero dimensions count
 /// as 1: an empty tensor's loops over its other axes still run.
-pub(crate) fn check_tensor(shape: &[usize], name: &str, opts: &LoadOptions) -> Result<usize, Error> {
+pub(crate) fn check_tensor(
+    shape: &[usize],
+    name: &str,
+    opts: &LoadOptions,
+) -> Result<usize, Error> {
     let max = opts.max_tensor_elements;
     let span = span_checked(shape).unwrap_or(usize::MAX);
     if span > max {
         return Err(limit(
             Limit::TensorElements,
-            format!("value '{name}' of shape {shape:?}"),
+            if shape.contains(&0) {
+                format!("value '{name}' of shape {shape:?} (empty, but its loops span its other dimensions)")
+            } else {
+                format!("value '{name}' of shape {shape:?}")
+            },
             span,
             max,
         ));
@@ -64,11 +84,21 @@ pub(crate) fn infer(
         .iter()
         .map(|c| c.as_ref().map(Meta::of_const))
         .collect();
+    for (id, m) in metas.iter().enumerate() {
+        if let Some(m) = m {
+            check_tensor(&m.shape, &g.names[id], opts)?;
+        }
+    }
     check_tensor(input_shape, &g.names[input], opts)?;
     metas[input] = Some(Meta::float(input_shape.to_vec()));
     // the longest chain of nodes ending at each value
     let mut depth = vec![0usize; g.names.len()];
     let mut total = 0usize;
+    let mut fp = Footprint {
+        largest: span_checked(input_shape).unwrap_or(usize::MAX),
+        nodes: steps.len(),
+        ..Footprint::default()
+    };
     for &ni in steps {
         let node = &g.nodes[ni];
         let opset = g.opset(&node.domain);
@@ -106,15 +136,15 @@ pub(crate) fn infer(
                 opts.max_depth,
             ));
         }
-        let rule = ops::infer::rule_of(&node.domain, &node.op).ok_or_else(|| {
-            node_err("this operator has no load-time shape rule".into())
-        })?;
+        let rule = ops::infer::rule_of(&node.domain, &node.op)
+            .ok_or_else(|| node_err("this operator has no load-time shape rule".into()))?;
         let mut outs = rule(node, &ins, opset).map_err(node_err)?;
         let mut sizes = Vec::with_capacity(outs.len());
         for (slot, m) in node.outputs.iter().zip(&outs) {
             if let (Some(id), Some(m)) = (slot, m) {
                 let n = check_tensor(&m.shape, &g.names[*id], opts)?;
                 total = total.saturating_add(n);
+                fp.largest = fp.largest.max(span_checked(&m.shape).unwrap_or(usize::MAX));
                 sizes.push(n);
             }
         }
@@ -126,6 +156,7 @@ pub(crate) fn infer(
                 opts.max_total_elements,
             ));
         }
+        fp.depth = fp.depth.max(d);
         fold(node, &ins, opset, &mut outs, &sizes).map_err(node_err)?;
         for (slot, m) in node.outputs.iter().zip(outs) {
             if let (Some(id), Some(m)) = (slot, m) {
@@ -134,7 +165,11 @@ pub(crate) fn infer(
             }
         }
     }
-    Ok(Inferred { metas })
+    fp.total = total;
+    Ok(Inferred {
+        metas,
+        footprint: fp,
+    })
 }
 
 /// Computes a node's outputs at load when all its inputs are known constants and its
@@ -176,4 +211,91 @@ fn fold(
         };
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Footprint;
+    use crate::onnx::{LoadOptions, Model};
+    use std::path::{Path, PathBuf};
+
+    /// The `.onnx` files of the shipped fixtures and of `../shared` (real models,
+    /// conformance cases).
+    fn known_models() -> Vec<PathBuf> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut dirs = vec![root.join("tests/data/onnx")];
+        let shared = std::env::var_os("NNGRAD_SHARED")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join("../shared"));
+        for d in ["real-models", "onnx-conformance", "onnx-conformance-2"] {
+            dirs.push(shared.join(d));
+        }
+        let mut files = Vec::new();
+        for d in dirs {
+            let Ok(rd) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                let Ok(inner) = std::fs::read_dir(e.path()) else {
+                    continue;
+                };
+                files.extend(
+                    inner
+                        .flatten()
+                        .map(|f| f.path())
+                        .filter(|p| p.extension().is_some_and(|x| x == "onnx")),
+                );
+            }
+        }
+        files.sort();
+        files
+    }
+
+    /// The default limits are at least 100× what the largest known model needs on each
+    /// measure (printed, so the margin can be re-derived when models are added).
+    #[test]
+    fn default_limits_admit_every_known_model_a_hundred_times_over() {
+        let files = known_models();
+        assert!(files.len() > 500, "only {} models found", files.len());
+        let mut max = Footprint::default();
+        let mut which = [""; 4].map(String::from);
+        let mut loaded = 0;
+        for f in &files {
+            let Ok(m) = Model::load(f) else { continue };
+            loaded += 1;
+            let mut outs: Vec<Model> = vec![m.clone()];
+            outs.extend(
+                m.output_names()
+                    .iter()
+                    .filter_map(|n| m.with_output(n).ok()),
+            );
+            for m in outs {
+                let fp = m.footprint();
+                for (k, (a, b)) in [
+                    (&mut max.largest, fp.largest),
+                    (&mut max.total, fp.total),
+                    (&mut max.nodes, fp.nodes),
+                    (&mut max.depth, fp.depth),
+                ]
+                .into_iter()
+                .enumerate()
+                {
+                    if b > *a {
+                        *a = b;
+                        which[k] = f.display().to_string();
+                    }
+                }
+            }
+        }
+        eprintln!(
+            "{loaded} of {} known models loaded; largest needs: {max:?} (largest, total, \
+             nodes, depth from {which:?})",
+            files.len()
+        );
+        let d = LoadOptions::default();
+        assert!(d.max_tensor_elements >= 100 * max.largest, "{max:?}");
+        assert!(d.max_total_elements >= 100 * max.total, "{max:?}");
+        assert!(d.max_nodes >= 100 * max.nodes, "{max:?}");
+        assert!(d.max_depth >= 100 * max.depth, "{max:?}");
+    }
 }

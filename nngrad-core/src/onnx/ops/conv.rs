@@ -161,12 +161,23 @@ pub(crate) fn placement(
         // the last tap of the last window must be addressable
         (out[i].max(1) - 1)
             .checked_mul(s[i])
-            .and_then(|v| (kernel[i] - 1).checked_mul(d[i]).and_then(|w| v.checked_add(w)))
+            .and_then(|v| {
+                (kernel[i] - 1)
+                    .checked_mul(d[i])
+                    .and_then(|w| v.checked_add(w))
+            })
             .and_then(|v| i64::try_from(v).ok())
             .ok_or_else(|| format!("strides {s:?} and dilations {d:?} overflow"))?;
     }
-    i64::try_from(pb.iter().chain(&pe).chain(input).copied().max().unwrap_or(0))
-        .map_err(|_| format!("input {input:?} or its pads do not fit int64"))?;
+    i64::try_from(
+        pb.iter()
+            .chain(&pe)
+            .chain(input)
+            .copied()
+            .max()
+            .unwrap_or(0),
+    )
+    .map_err(|_| format!("input {input:?} or its pads do not fit int64"))?;
     numel_checked(&out, 1)?;
     Ok(Placement { out, s, d, pb, pe })
 }
@@ -333,13 +344,12 @@ impl GroupedConv<'_> {
 pub(crate) fn conv_shape(node: &Node, xs: &[usize], ws: &[usize]) -> Result<Vec<usize>, String> {
     let (n, c, in_sp) = split_nc(xs, "X")?;
     if ws.len() != in_sp.len() + 2 {
-        return Err(format!("W of shape {ws:?} does not match X of shape {xs:?}"));
+        return Err(format!(
+            "W of shape {ws:?} does not match X of shape {xs:?}"
+        ));
     }
     let kernel: Vec<usize> = match node.ints("kernel_shape") {
-        Some(k) if !k.is_empty() => k
-            .iter()
-            .map(|&v| usize::try_from(v).unwrap_or(0))
-            .collect(),
+        Some(k) if !k.is_empty() => k.iter().map(|&v| usize::try_from(v).unwrap_or(0)).collect(),
         _ => ws[2..].to_vec(),
     };
     if kernel != ws[2..] || kernel.contains(&0) {
@@ -564,7 +574,12 @@ fn pool_kernel(node: &Node) -> Result<Vec<usize>, String> {
 /// MaxPool's and AveragePool's checks and output shape `[N, C, out…]`.
 pub(crate) fn pool_shape(node: &Node, xs: &[usize]) -> Result<Vec<usize>, String> {
     let (n, c, in_sp) = split_nc(xs, "X")?;
-    let p = placement(node, &in_sp, &pool_kernel(node)?, node.int("ceil_mode", 0) != 0)?;
+    let p = placement(
+        node,
+        &in_sp,
+        &pool_kernel(node)?,
+        node.int("ceil_mode", 0) != 0,
+    )?;
     let mut shape = vec![n, c];
     shape.extend_from_slice(&p.out);
     numel_checked(&shape, 1)?;
@@ -573,7 +588,12 @@ pub(crate) fn pool_shape(node: &Node, xs: &[usize]) -> Result<Vec<usize>, String
 
 fn pool_geometry<S: Scalar>(node: &Node, x: &Value<S>) -> Result<Geometry, String> {
     let (_, _, in_sp) = split_nc(x.shape(), "X")?;
-    geometry(node, &in_sp, &pool_kernel(node)?, node.int("ceil_mode", 0) != 0)
+    geometry(
+        node,
+        &in_sp,
+        &pool_kernel(node)?,
+        node.int("ceil_mode", 0) != 0,
+    )
 }
 
 pub(crate) fn max_pool<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
@@ -645,7 +665,13 @@ pub(crate) fn global_pool<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
         k: in_sp.clone(),
         pos: in_sp
             .iter()
-            .map(|&d| if empty { vec![] } else { (0..d).map(Some).collect() })
+            .map(|&d| {
+                if empty {
+                    vec![]
+                } else {
+                    (0..d).map(Some).collect()
+                }
+            })
             .collect(),
         in_pad: in_sp
             .iter()

@@ -133,9 +133,7 @@ pub(crate) fn matmul_shape(a: &[usize], b: &[usize]) -> Result<MatMulShape, Stri
     let (m, k) = (ash[ash.len() - 2], ash[ash.len() - 1]);
     let (k2, n) = (bsh[bsh.len() - 2], bsh[bsh.len() - 1]);
     if k != k2 {
-        return Err(format!(
-            "inner dimensions differ: A is {a:?}, B is {b:?}"
-        ));
+        return Err(format!("inner dimensions differ: A is {a:?}, B is {b:?}"));
     }
     let abatch = ash[..ash.len() - 2].to_vec();
     let bbatch = bsh[..bsh.len() - 2].to_vec();

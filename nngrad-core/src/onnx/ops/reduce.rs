@@ -165,7 +165,11 @@ pub(crate) fn reduce<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
 }
 
 /// Which of `r` axes a reduction folds (`None`: `noop_with_empty_axes` with no axes).
-pub(crate) fn reduced_axes(node: &Node, r: usize, axes: &[i64]) -> Result<Option<Vec<bool>>, String> {
+pub(crate) fn reduced_axes(
+    node: &Node,
+    r: usize,
+    axes: &[i64],
+) -> Result<Option<Vec<bool>>, String> {
     if axes.is_empty() && node.int("noop_with_empty_axes", 0) != 0 {
         return Ok(None);
     }
@@ -300,7 +304,11 @@ pub(crate) fn softmax<S: Scalar>(node: &Node, ins: &Ins<S>, opset: i64) -> Outs<
 /// The shape a BatchNormalization parameter of shape `p` takes to broadcast against
 /// `xshape` (N×C×…): `[C, 1, …]` for one value per channel, `xshape[1..]` for one per
 /// activation (opset < 7 `spatial=0`); any other length is an error.
-pub(crate) fn per_channel_shape(p: &[usize], xshape: &[usize], what: &str) -> Result<Vec<usize>, String> {
+pub(crate) fn per_channel_shape(
+    p: &[usize],
+    xshape: &[usize],
+    what: &str,
+) -> Result<Vec<usize>, String> {
     if xshape.len() < 2 {
         return Err(format!("X must be N×C×… (rank ≥ 2), got shape {xshape:?}"));
     }
@@ -320,7 +328,10 @@ pub(crate) fn per_channel_shape(p: &[usize], xshape: &[usize], what: &str) -> Re
 }
 
 fn per_channel<S: Scalar>(p: &Value<S>, xshape: &[usize], what: &str) -> Result<Value<S>, String> {
-    Ok(reshape_value(p, per_channel_shape(p.shape(), xshape, what)?))
+    Ok(reshape_value(
+        p,
+        per_channel_shape(p.shape(), xshape, what)?,
+    ))
 }
 
 pub(crate) fn batch_norm<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
@@ -366,9 +377,18 @@ fn layer_norm_t<T: Scalar>(
         }
         let stats = vec![T::cst(f64::NAN); outer];
         return (
-            Tensor { shape: t.shape.clone(), data: y },
-            Tensor { shape: sshape.clone(), data: stats.clone() },
-            Tensor { shape: sshape, data: stats },
+            Tensor {
+                shape: t.shape.clone(),
+                data: y,
+            },
+            Tensor {
+                shape: sshape.clone(),
+                data: stats.clone(),
+            },
+            Tensor {
+                shape: sshape,
+                data: stats,
+            },
         );
     }
     let mut means = Vec::with_capacity(outer);

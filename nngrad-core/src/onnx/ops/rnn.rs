@@ -411,7 +411,8 @@ pub(crate) fn rnn_dims(node: &Node, shapes: &[Option<&[usize]>]) -> Result<RnnDi
     };
     let layout = node.int("layout", 0);
     let get = |i: usize| shapes.get(i).copied().flatten();
-    let need = |i: usize, what: &str| get(i).ok_or_else(|| format!("missing required input {i} ({what})"));
+    let need =
+        |i: usize, what: &str| get(i).ok_or_else(|| format!("missing required input {i} ({what})"));
     let (x0, w0, r0) = (need(0, "X")?, need(1, "W")?, need(2, "R")?);
     if x0.len() != 3 || w0.len() != 3 || r0.len() != 3 {
         return Err(format!("X, W, R must be 3-D, got {x0:?}, {w0:?}, {r0:?}"));
@@ -458,7 +459,11 @@ pub(crate) fn rnn_dims(node: &Node, shapes: &[Option<&[usize]>]) -> Result<RnnDi
             ));
         }
     }
-    let state = if layout == 1 { [batch, nd, h] } else { [nd, batch, h] };
+    let state = if layout == 1 {
+        [batch, nd, h]
+    } else {
+        [nd, batch, h]
+    };
     if let Some(s) = get(5) {
         check(s, &state, "initial_h")?;
     }

@@ -110,7 +110,7 @@ pub(crate) fn reshape_target(
     }
     let known = numel_checked(&out, 1)?;
     if let Some(i) = infer {
-        if known == 0 || total % known != 0 || (total == 0 && known == 0) {
+        if known == 0 || total % known != 0 {
             return Err(format!(
                 "cannot reshape {from:?} ({total} elements) to {spec:?}"
             ));
@@ -189,7 +189,10 @@ pub(crate) fn squeeze<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
 }
 
 /// Squeeze's output shape: the listed axes (which must be 1) or every 1 removed.
-pub(crate) fn squeezed_shape(shape: &[usize], axes: Option<Vec<i64>>) -> Result<Vec<usize>, String> {
+pub(crate) fn squeezed_shape(
+    shape: &[usize],
+    axes: Option<Vec<i64>>,
+) -> Result<Vec<usize>, String> {
     let drop: Vec<bool> = match axes {
         None => shape.iter().map(|&d| d == 1).collect(),
         Some(a) => {
@@ -344,7 +347,11 @@ pub(crate) fn split<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
 /// Split's part lengths along an axis of length `d`: the `split` input (`given`) or
 /// attribute, else `num_outputs` (or one per output) near-equal parts. Their sum is checked
 /// without wrapping.
-pub(crate) fn split_sizes(node: &Node, d: usize, given: Option<Vec<i64>>) -> Result<Vec<usize>, String> {
+pub(crate) fn split_sizes(
+    node: &Node,
+    d: usize,
+    given: Option<Vec<i64>>,
+) -> Result<Vec<usize>, String> {
     let n_out = node.outputs.len();
     let sizes: Vec<usize> = match given.or_else(|| node.ints("split").map(<[i64]>::to_vec)) {
         Some(s) if !s.is_empty() => s
@@ -357,7 +364,10 @@ pub(crate) fn split_sizes(node: &Node, d: usize, given: Option<Vec<i64>>) -> Res
                     .ok()
                     .filter(|&k| k > 0)
                     .ok_or_else(|| {
-                        format!("num_outputs {} must be positive", node.int("num_outputs", 1))
+                        format!(
+                            "num_outputs {} must be positive",
+                            node.int("num_outputs", 1)
+                        )
                     })?
             } else {
                 n_out.max(1)
@@ -511,7 +521,8 @@ pub(crate) fn gather<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
     let indices = ind.int_values("indices")?;
     let shape = x.shape().to_vec();
     let axis = axis_of(node.int("axis", 0), shape.len())?;
-    let d = i64::try_from(shape[axis]).map_err(|_| format!("axis {axis} of {shape:?} is too long"))?;
+    let d =
+        i64::try_from(shape[axis]).map_err(|_| format!("axis {axis} of {shape:?} is too long"))?;
     let idx: Vec<usize> = indices
         .iter()
         .map(|&i| {

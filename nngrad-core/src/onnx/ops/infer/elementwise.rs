@@ -7,7 +7,11 @@ use crate::onnx::load::Node;
 use crate::onnx::ops::elementwise::{legacy_b_shape, prelu_slope_shape, scaler_len_check};
 use crate::onnx::tensor::broadcast_shapes;
 
-pub(crate) fn unary(node: &Node, ins: &[Option<&Meta>], _: i64) -> Result<Vec<Option<Meta>>, String> {
+pub(crate) fn unary(
+    node: &Node,
+    ins: &[Option<&Meta>],
+    _: i64,
+) -> Result<Vec<Option<Meta>>, String> {
     let x = req(ins, 0, "X")?;
     if x.int && !matches!(node.op.as_str(), "Neg" | "Abs" | "Relu") {
         return Err("expects a float tensor, got an integer one".into());
@@ -15,17 +19,29 @@ pub(crate) fn unary(node: &Node, ins: &[Option<&Meta>], _: i64) -> Result<Vec<Op
     one(x.like(x.shape.clone()))
 }
 
-pub(crate) fn binary(node: &Node, ins: &[Option<&Meta>], opset: i64) -> Result<Vec<Option<Meta>>, String> {
+pub(crate) fn binary(
+    node: &Node,
+    ins: &[Option<&Meta>],
+    opset: i64,
+) -> Result<Vec<Option<Meta>>, String> {
     let a = req(ins, 0, "A")?;
     let b = req(ins, 1, "B")?;
     let bs = legacy_b_shape(node, &a.shape, &b.shape, opset)?.unwrap_or_else(|| b.shape.clone());
     let shape = broadcast_shapes(&a.shape, &bs)?;
     // integers stay integers; an integer base keeps its type under Pow
     let int = a.int && (b.int || node.op == "Pow");
-    one(Meta { shape, int, value: None })
+    one(Meta {
+        shape,
+        int,
+        value: None,
+    })
 }
 
-pub(crate) fn variadic(node: &Node, ins: &[Option<&Meta>], _: i64) -> Result<Vec<Option<Meta>>, String> {
+pub(crate) fn variadic(
+    node: &Node,
+    ins: &[Option<&Meta>],
+    _: i64,
+) -> Result<Vec<Option<Meta>>, String> {
     let vals: Vec<&Meta> = ins.iter().flatten().copied().collect();
     let first = vals.first().ok_or("needs at least one input")?;
     let mut shape = first.shape.clone();
@@ -33,10 +49,18 @@ pub(crate) fn variadic(node: &Node, ins: &[Option<&Meta>], _: i64) -> Result<Vec
         shape = broadcast_shapes(&shape, &v.shape)?;
     }
     let int = node.op != "Mean" && vals.iter().all(|v| v.int);
-    one(Meta { shape, int, value: None })
+    one(Meta {
+        shape,
+        int,
+        value: None,
+    })
 }
 
-pub(crate) fn clip(_: &Node, ins: &[Option<&Meta>], opset: i64) -> Result<Vec<Option<Meta>>, String> {
+pub(crate) fn clip(
+    _: &Node,
+    ins: &[Option<&Meta>],
+    opset: i64,
+) -> Result<Vec<Option<Meta>>, String> {
     let x = req(ins, 0, "input")?;
     if opset >= 11 {
         for i in [1, 2] {
@@ -51,7 +75,11 @@ pub(crate) fn clip(_: &Node, ins: &[Option<&Meta>], opset: i64) -> Result<Vec<Op
     one(x.like(x.shape.clone()))
 }
 
-pub(crate) fn prelu(_: &Node, ins: &[Option<&Meta>], opset: i64) -> Result<Vec<Option<Meta>>, String> {
+pub(crate) fn prelu(
+    _: &Node,
+    ins: &[Option<&Meta>],
+    opset: i64,
+) -> Result<Vec<Option<Meta>>, String> {
     let x = req(ins, 0, "X")?;
     let slope = req(ins, 1, "slope")?;
     if x.int || slope.int {
@@ -61,7 +89,11 @@ pub(crate) fn prelu(_: &Node, ins: &[Option<&Meta>], opset: i64) -> Result<Vec<O
     one(Meta::float(broadcast_shapes(&x.shape, &ss)?))
 }
 
-pub(crate) fn scaler(node: &Node, ins: &[Option<&Meta>], _: i64) -> Result<Vec<Option<Meta>>, String> {
+pub(crate) fn scaler(
+    node: &Node,
+    ins: &[Option<&Meta>],
+    _: i64,
+) -> Result<Vec<Option<Meta>>, String> {
     let x = req(ins, 0, "X")?;
     let mut shape = x.shape.clone();
     for p in scaler_len_check(node, &x.shape)? {

@@ -16,6 +16,11 @@ pub(crate) fn matmul(_: &Node, ins: &[Option<&Meta>], _: i64) -> Rule {
 pub(crate) fn gemm(node: &Node, ins: &[Option<&Meta>], _: i64) -> Rule {
     let a = req(ins, 0, "A")?;
     let b = req(ins, 1, "B")?;
-    let d = gemm_dims(node, &a.shape, &b.shape, opt(ins, 2).map(|c| c.shape.as_slice()))?;
+    let d = gemm_dims(
+        node,
+        &a.shape,
+        &b.shape,
+        opt(ins, 2).map(|c| c.shape.as_slice()),
+    )?;
     one(Meta::float(vec![d.m, d.n]))
 }

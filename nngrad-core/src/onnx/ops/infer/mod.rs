@@ -8,12 +8,12 @@
 //! function where the evaluator has one (`conv_shape`, `matmul_shape`, `reshape_target`, …),
 //! so the check at load and the one at run time are the same code.
 
-mod conv;
-mod elementwise;
-mod linalg;
-mod reduce;
-mod rnn;
-mod shape;
+pub(crate) mod conv;
+pub(crate) mod elementwise;
+pub(crate) mod linalg;
+pub(crate) mod reduce;
+pub(crate) mod rnn;
+pub(crate) mod shape;
 
 use crate::onnx::load::{Const, Node};
 use crate::onnx::tensor::Value;
@@ -110,51 +110,7 @@ pub(crate) fn one(m: Meta) -> Result<Vec<Option<Meta>>, String> {
     Ok(vec![Some(m)])
 }
 
-/// The shape rule of `domain::op`, if it has one.
+/// The shape rule of `domain::op`: the operator table's entry.
 pub(crate) fn rule_of(domain: &str, op: &str) -> Option<ShapeRule> {
-    let default = matches!(domain, "" | "ai.onnx");
-    if domain == "ai.onnx.ml" && op == "Scaler" {
-        return Some(elementwise::scaler);
-    }
-    if !default {
-        return None;
-    }
-    Some(match op {
-        "Abs" | "Neg" | "Sqrt" | "Exp" | "Log" | "Reciprocal" | "Relu" | "LeakyRelu" | "Elu"
-        | "Selu" | "Sigmoid" | "HardSigmoid" | "Tanh" | "Softplus" | "Softsign" | "Erf"
-        | "Gelu" => elementwise::unary,
-        "Add" | "Sub" | "Mul" | "Div" | "Pow" => elementwise::binary,
-        "Sum" | "Mean" | "Max" | "Min" => elementwise::variadic,
-        "Clip" => elementwise::clip,
-        "PRelu" => elementwise::prelu,
-        "Gemm" => linalg::gemm,
-        "MatMul" => linalg::matmul,
-        "Conv" => conv::conv,
-        "MaxPool" => conv::max_pool,
-        "AveragePool" => conv::avg_pool,
-        "GlobalAveragePool" | "GlobalMaxPool" => conv::global_pool,
-        "BatchNormalization" => reduce::batch_norm,
-        "LayerNormalization" => reduce::layer_norm,
-        "Softmax" | "LogSoftmax" => reduce::softmax,
-        "ReduceSum" | "ReduceMean" | "ReduceMax" => reduce::reduce,
-        "ArgMax" => reduce::argmax,
-        "LSTM" | "GRU" | "RNN" => rnn::rnn,
-        "Identity" => shape::identity,
-        "Dropout" => shape::dropout,
-        "Flatten" => shape::flatten,
-        "Reshape" => shape::reshape,
-        "Transpose" => shape::transpose,
-        "Squeeze" => shape::squeeze,
-        "Unsqueeze" => shape::unsqueeze,
-        "Concat" => shape::concat,
-        "Split" => shape::split,
-        "Slice" => shape::slice,
-        "Gather" => shape::gather,
-        "Shape" => shape::shape_op,
-        "Expand" => shape::expand,
-        "Cast" => shape::cast,
-        "Constant" => shape::constant,
-        "ConstantOfShape" => shape::constant_of_shape,
-        _ => return None,
-    })
+    super::table::lookup(domain, op).and_then(|d| d.shape)
 }

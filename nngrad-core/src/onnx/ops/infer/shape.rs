@@ -90,7 +90,11 @@ pub(crate) fn concat(node: &Node, ins: &[Option<&Meta>], _: i64) -> Rule {
     let shapes: Vec<&[usize]> = vals.iter().map(|v| v.shape.as_slice()).collect();
     let shape = concat_shape(&shapes, axis)?;
     let int = vals.iter().all(|v| v.int);
-    one(Meta { shape, int, value: None })
+    one(Meta {
+        shape,
+        int,
+        value: None,
+    })
 }
 
 pub(crate) fn split(node: &Node, ins: &[Option<&Meta>], _: i64) -> Rule {
@@ -156,9 +160,16 @@ pub(crate) fn shape_op(node: &Node, ins: &[Option<&Meta>], _: i64) -> Rule {
         v.clamp(0, r) as usize
     };
     let (start, end) = (clampi(node.int("start", 0)), clampi(node.int("end", r)));
-    let v = if end > start { s[start..end].to_vec() } else { vec![] };
+    let v = if end > start {
+        s[start..end].to_vec()
+    } else {
+        vec![]
+    };
     // the value depends on the shape only, which is known: downstream shapes can use it
-    one(Meta::of_const(&Const::Int(Arc::new(Tensor::new(vec![v.len()], v)))))
+    one(Meta::of_const(&Const::Int(Arc::new(Tensor::new(
+        vec![v.len()],
+        v,
+    )))))
 }
 
 pub(crate) fn expand(_: &Node, ins: &[Option<&Meta>], _: i64) -> Rule {
@@ -191,7 +202,10 @@ pub(crate) fn constant(node: &Node, _: &[Option<&Meta>], _: i64) -> Rule {
     } else if let Some(x) = a("value_float") {
         Const::Float(Arc::new(Tensor::scalar(x.f)))
     } else if let Some(x) = a("value_floats") {
-        Const::Float(Arc::new(Tensor::new(vec![x.floats.len()], x.floats.clone())))
+        Const::Float(Arc::new(Tensor::new(
+            vec![x.floats.len()],
+            x.floats.clone(),
+        )))
     } else if let Some(x) = a("value_int") {
         Const::Int(Arc::new(Tensor::scalar(x.i)))
     } else if let Some(x) = a("value_ints") {
