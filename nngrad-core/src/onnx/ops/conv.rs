@@ -362,7 +362,7 @@ pub(crate) fn conv_shape(node: &Node, xs: &[usize], ws: &[usize]) -> Result<Vec<
         .filter(|&g| g > 0)
         .ok_or("group must be positive")?;
     let m = ws[0];
-    if c % group != 0 || m % group != 0 || ws[1] != c / group {
+    if !c.is_multiple_of(group) || !m.is_multiple_of(group) || ws[1] != c / group {
         return Err(format!(
             "X has {c} channels, W has shape {ws:?}, group = {group}: channels do not divide"
         ));
@@ -463,7 +463,7 @@ pub(crate) fn conv<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
                 ));
             }
             let mut s = vec![m];
-            s.extend(std::iter::repeat(1).take(in_sp.len()));
+            s.extend(std::iter::repeat_n(1, in_sp.len()));
             binary(Bin::Add, &y, &reshape_value(bias, s))?
         }
         None => y,
@@ -642,7 +642,7 @@ pub(crate) fn global_pool_shape(xs: &[usize]) -> Result<Vec<usize>, String> {
     let (n, c, in_sp) = split_nc(xs, "X")?;
     numel_checked(xs, 1)?;
     let mut shape = vec![n, c];
-    shape.extend(std::iter::repeat(1).take(in_sp.len()));
+    shape.extend(std::iter::repeat_n(1, in_sp.len()));
     Ok(shape)
 }
 

@@ -359,7 +359,7 @@ pub(crate) fn legacy_b_shape(
         ));
     }
     let mut shape = bs.to_vec();
-    shape.extend(std::iter::repeat(1).take(a.len() - axis as usize - bs.len()));
+    shape.extend(std::iter::repeat_n(1, a.len() - axis as usize - bs.len()));
     Ok(Some(shape))
 }
 
@@ -494,7 +494,7 @@ pub(crate) fn prelu_slope_shape(xs: &[usize], ss: &[usize], opset: i64) -> Vec<u
         && (opset < 7 || broadcast_shapes(xs, ss).map_or(true, |s| s != xs));
     if per_channel {
         let mut shape = vec![ss[0]];
-        shape.extend(std::iter::repeat(1).take(xs.len() - 2));
+        shape.extend(std::iter::repeat_n(1, xs.len() - 2));
         shape
     } else {
         ss.to_vec()

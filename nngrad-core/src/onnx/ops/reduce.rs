@@ -316,7 +316,7 @@ pub(crate) fn per_channel_shape(
     let n = numel_checked(p, 1)?;
     if n == c {
         let mut s = vec![c];
-        s.extend(std::iter::repeat(1).take(xshape.len() - 2));
+        s.extend(std::iter::repeat_n(1, xshape.len() - 2));
         Ok(s)
     } else if n == numel_checked(&xshape[1..], 1)? {
         Ok(xshape[1..].to_vec())
