@@ -159,6 +159,17 @@ pub use outputs::Outputs;
 pub use scalar::{AssignOps, BinOps, BinOpsOut, Scalar, ScalarLhs, ScalarRef, ScalarRefLhs};
 pub use second_order::{hessian, hessian_chunk, hessian_diagonal, hvp, laplacian};
 
+/// The nalgebra crate nngrad-core's matrices come from: name `nngrad_core::nalgebra::DMatrix`
+/// (or depend on the same nalgebra version) so your matrices and nngrad's are one type.
+///
+/// ```
+/// use nngrad_core::nalgebra::DMatrix;
+/// let (_, j) = nngrad_core::jacobian(|x| vec![x[0] * x[1]], &[2.0, 3.0]);
+/// let mine = DMatrix::from_row_slice(1, 2, &[3.0, 2.0]);
+/// assert_eq!(j - mine, DMatrix::zeros(1, 2));
+/// ```
+pub use nalgebra;
+
 /// The generated code's helpers, under the name the macro emits (`<core>::__private::..`).
 #[doc(hidden)]
 pub use private as __private;
