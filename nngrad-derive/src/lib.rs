@@ -14,6 +14,7 @@ mod emit;
 mod parse;
 mod rewrite;
 mod route;
+mod scope;
 mod select;
 #[cfg(test)]
 mod tests;

@@ -137,42 +137,109 @@ pub struct Ctx {
     pub krate: TokenStream,
     /// Whether the (original) return type mentions `f64`: then returns and the tail promote.
     pub ret_has_f64: bool,
+    /// `f64` constants known by their bare name (imports, `const`/`static` items of the file:
+    /// see `scope`); they become `S::cst(..)` like `std::f64::consts::PI` written in full.
+    pub f64_consts: std::rc::Rc<HashSet<String>>,
 }
 
 /// Rewrites `block` in place (the function body).
 pub fn rewrite_body(ctx: &Ctx, block: &mut Block) {
+    let names = bindings(block);
+    // `use std::f64::consts::PI;` or `const G: f64 = ..;` inside the body itself.
+    let body_items: Vec<syn::Item> = block
+        .stmts
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::Item(i) => Some(i.clone()),
+            _ => None,
+        })
+        .collect();
+    let local = crate::scope::consts_of(&body_items);
+    let with_local;
+    let ctx = if local.is_empty() {
+        ctx
+    } else {
+        let mut all: HashSet<String> = (*ctx.f64_consts).clone();
+        all.extend(local);
+        with_local = Ctx {
+            scalar: ctx.scalar.clone(),
+            krate: ctx.krate.clone(),
+            ret_has_f64: ctx.ret_has_f64,
+            f64_consts: std::rc::Rc::new(all),
+        };
+        &with_local
+    };
     let mut rw = Rewriter {
         ctx,
-        closures: HashSet::new(),
+        closures: names.closures,
+        inferred: names.inferred,
+        locals: names.locals,
         closure_depth: 0,
         no_route: 0,
     };
-    rw.closures = closure_names(block);
     rw.fn_block(block);
 }
 
-/// Names bound to closures anywhere in the body (`let f = |..| ..`), for rule R9.
-fn closure_names(block: &Block) -> HashSet<String> {
-    struct Find(HashSet<String>);
+/// What the body's `let`s tell about names, found before rewriting.
+struct Bindings {
+    /// Bound to closures (`let f = |..| ..`), for rule R9.
+    closures: HashSet<String>,
+    /// Bound only by `let name = <inference-dependent>` without a type (`x.iter().sum()`,
+    /// `it.collect()`): their type comes from later use, so they are never wrapped (a
+    /// promotion would hide the expected type: `let s = x.iter().sum(); vec![s]`).
+    inferred: HashSet<String>,
+    /// Every name a `let` binds (anywhere in its pattern).
+    locals: HashSet<String>,
+}
+
+fn bindings(block: &Block) -> Bindings {
+    #[derive(Default)]
+    struct Find {
+        closures: HashSet<String>,
+        inferred: HashSet<String>,
+        other: HashSet<String>,
+        locals: HashSet<String>,
+    }
     impl<'ast> syn::visit::Visit<'ast> for Find {
         fn visit_local(&mut self, l: &'ast Local) {
-            if let (Pat::Ident(p), Some(init)) = (&l.pat, &l.init) {
-                if matches!(unparen(&init.expr), Expr::Closure(_)) {
-                    self.0.insert(p.ident.to_string());
+            if let Pat::Ident(p) = &l.pat {
+                let name = p.ident.to_string();
+                match &l.init {
+                    Some(init) if matches!(unparen(&init.expr), Expr::Closure(_)) => {
+                        self.closures.insert(name);
+                    }
+                    Some(init) if infer_dependent(&init.expr) => {
+                        self.inferred.insert(name);
+                    }
+                    _ => {
+                        self.other.insert(name);
+                    }
                 }
             }
             syn::visit::visit_local(self, l);
         }
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            self.locals.insert(p.ident.to_string());
+            syn::visit::visit_pat_ident(self, p);
+        }
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
-    let mut f = Find(HashSet::new());
+    let mut f = Find::default();
     syn::visit::Visit::visit_block(&mut f, block);
-    f.0
+    // A name also bound otherwise (shadowing) keeps the usual promotion.
+    let inferred = f.inferred.difference(&f.other).cloned().collect();
+    Bindings {
+        closures: f.closures,
+        inferred,
+        locals: f.locals,
+    }
 }
 
 struct Rewriter<'a> {
     ctx: &'a Ctx,
     closures: HashSet<String>,
+    inferred: HashSet<String>,
+    locals: HashSet<String>,
     closure_depth: usize,
     /// Above zero where matrix routing must not happen: const contexts (array lengths,
     /// const generic arguments, where the routed call is not const) and the bodies of
@@ -253,7 +320,9 @@ pub fn infer_dependent(e: &Expr) -> bool {
 /// Expressions that may be wrapped in a promotion (design note §2.4, "Kind").
 pub fn wrappable(e: &Expr) -> bool {
     match unparen(e) {
-        Expr::Path(_) | Expr::Field(_) | Expr::Index(_) => true,
+        // `None` carries no value to convert, and its type comes from the context.
+        Expr::Path(p) => !is_none(&p.path),
+        Expr::Field(_) | Expr::Index(_) => true,
         Expr::Unary(u) => matches!(u.op, UnOp::Neg(_) | UnOp::Deref(_)) && wrappable(&u.expr),
         Expr::Binary(b) => {
             matches!(
@@ -276,6 +345,19 @@ pub fn wrappable(e: &Expr) -> bool {
         }
         _ => false,
     }
+}
+
+/// `None`, `Option::None`, `std::option::Option::None`.
+fn is_none(p: &syn::Path) -> bool {
+    p.segments
+        .last()
+        .is_some_and(|s| s.ident == "None" && s.arguments.is_empty())
+        && (p.segments.len() == 1
+            || p.segments
+                .iter()
+                .rev()
+                .nth(1)
+                .is_some_and(|s| s.ident == "Option"))
 }
 
 /// A place whose sub-expressions can be evaluated twice without effect (the generated code
@@ -357,6 +439,11 @@ impl Rewriter<'_> {
         syn::parse2(quote_spanned!(name.span()=> <#s as #k::Scalar>::#name)).expect("path parses")
     }
 
+    /// A plain name bound by an inference-dependent `let` (see `Bindings::inferred`).
+    fn is_inferred(&self, e: &Expr) -> bool {
+        matches!(unparen(e), Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.inferred.contains(&i.to_string())))
+    }
+
     /// Rewrites `e` and promotes it when the original was wrappable.
     fn promoted(&mut self, e: &mut Expr) {
         // `let mut s = [b[0], b[1]];`, `(w, x)`: element-wise.
@@ -365,7 +452,7 @@ impl Rewriter<'_> {
             Expr::Tuple(t) => return t.elems.iter_mut().for_each(|x| self.promoted(x)),
             _ => {}
         }
-        let wrap = wrappable(e);
+        let wrap = wrappable(e) && !self.is_inferred(e);
         self.visit_expr_mut(e);
         if wrap {
             let taken = std::mem::replace(e, Expr::Verbatim(TokenStream::new()));
@@ -482,8 +569,12 @@ impl Rewriter<'_> {
         };
     }
 
-    fn rewrite_path_expr(&mut self, e: &mut Expr) -> bool {
-        let Expr::Path(p) = e else { return false };
+    /// An `f64` constant: `f64::EPSILON`, `std::f64::consts::PI`, `consts::PI`, or a bare name
+    /// the file declares or imports as an `f64` constant (`scope`) and no `let` rebinds.
+    fn is_f64_const(&self, e: &Expr) -> bool {
+        let Expr::Path(p) = unparen(e) else {
+            return false;
+        };
         if p.qself.is_some() {
             return false;
         }
@@ -492,16 +583,26 @@ impl Rewriter<'_> {
             s.chars()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
         };
-        let float_const = match ids.as_slice() {
+        match ids.as_slice() {
+            [c] => self.ctx.f64_consts.contains(c) && !self.locals.contains(c),
+            [m, c] if m == "consts" => crate::scope::STD_CONSTS.contains(&c.as_str()),
             [f, c] if f == "f64" && is_const(c) => true,
             [root, f, ..] if (root == "std" || root == "core") && f == "f64" => true,
             _ => false,
-        };
-        if float_const {
-            let span = p.span();
-            *e = self.cst(p.to_token_stream(), span);
+        }
+    }
+
+    fn rewrite_path_expr(&mut self, e: &mut Expr) -> bool {
+        if self.is_f64_const(e) {
+            let span = e.span();
+            *e = self.cst(e.to_token_stream(), span);
             return true;
         }
+        let Expr::Path(p) = e else { return false };
+        if p.qself.is_some() {
+            return false;
+        }
+        let ids = path_idents(&p.path);
         if let [f, name] = ids.as_slice() {
             if f == "f64" && SCALAR_FNS.contains(&name.as_str()) {
                 let last = &p.path.segments[1].ident;
@@ -738,9 +839,10 @@ impl VisitMut for Rewriter<'_> {
                 self.no_route -= 1;
             }
             Expr::Struct(s) => {
-                // Struct fields have fixed types the macro cannot see: literals stay f64.
+                // Struct fields have fixed types the macro cannot see: literals and f64
+                // constants stay f64.
                 for f in s.fields.iter_mut() {
-                    if !is_float_lit(&f.expr) {
+                    if !is_float_lit(&f.expr) && !self.is_f64_const(&f.expr) {
                         self.visit_expr_mut(&mut f.expr);
                     }
                 }

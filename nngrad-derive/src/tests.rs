@@ -14,6 +14,7 @@ fn rw(ret_has_f64: bool, block: TokenStream) -> String {
         scalar: syn::parse_quote!(S),
         krate: quote!(K),
         ret_has_f64,
+        f64_consts: Default::default(),
     };
     rewrite_body(&ctx, &mut b);
     let stmts = &b.stmts;
