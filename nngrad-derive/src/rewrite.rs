@@ -637,7 +637,7 @@ impl Rewriter<'_> {
                 true
             }
             // `S::cst(2.0)` written by hand: its argument is the f64 constant.
-            [s, cst] if cst == "cst" && *s == self.ctx.scalar.to_string() => {
+            [s, cst] if cst == "cst" && self.ctx.scalar == s => {
                 c.args
                     .iter_mut()
                     .filter(|a| !is_lit(a))

@@ -211,8 +211,8 @@ fn check_trait_eval(f: &FnModel, errs: &mut Errors) {
             format!(
                 "`eval` of `impl Differentiable` must be the trait's signature written for \
                  `f64`: `fn eval(&self, x: &[f64]) -> Result<Vec<f64>, Self::Error>` (found \
-                 `{}`); the macro makes `x` and the result generic over `S`",
-                format!("fn {}", compact(sig).trim_start_matches("fn"))
+                 `fn {}`); the macro makes `x` and the result generic over `S`",
+                compact(sig).trim_start_matches("fn")
             ),
         );
     }
