@@ -45,7 +45,10 @@ pub fn central_difference<M: Differentiable + Sync>(
     for k in 0..n {
         // The step actually taken, as the f64 sum rounded it.
         let h2 = (x[k] + step(x[k])) - (x[k] - step(x[k]));
-        let (up, down) = (&ys[2 * k * m..(2 * k + 1) * m], &ys[(2 * k + 1) * m..(2 * k + 2) * m]);
+        let (up, down) = (
+            &ys[2 * k * m..(2 * k + 1) * m],
+            &ys[(2 * k + 1) * m..(2 * k + 2) * m],
+        );
         for i in 0..m {
             fd[i * n + k] = (up[i] - down[i]) / h2;
         }

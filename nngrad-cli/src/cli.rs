@@ -94,7 +94,7 @@ pub enum Command {
         report: ReportArgs,
         /// Allowed deviation relative to the output's largest |Jacobian entry|, on top of
         /// the finite differences' own rounding error.
-        #[arg(long, default_value_t = 1e-6)]
+        #[arg(long, default_value_t = 1e-6, allow_negative_numbers = true)]
         tolerance: f64,
     },
     /// Saliency maps |d p(predicted class) / d pixel| of image classifiers, as one PNG.

@@ -3,8 +3,9 @@
 
 use crate::cli::{Cli, Command, Format, InfoFormat, ModelArg, Reduce, ReportArgs};
 use crate::info;
-use crate::run::{batch_error, in_blocks, Destination, Outcome};
+use crate::run::{batch_error, Destination, Outcome};
 use clap::CommandFactory;
+use nngrad_cli::blocks::in_blocks;
 use nngrad_cli::check::{central_difference, step};
 use nngrad_cli::model::{with_model, Job, Kind};
 use nngrad_cli::points::{parse_numbers, read_points, Points};
@@ -82,7 +83,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, String> {
             if report.format == Format::Npy {
                 usage_error("check writes --format table, csv or json");
             }
-            if !(tolerance >= 0.0) {
+            if tolerance.is_nan() || tolerance < 0.0 {
                 usage_error("--tolerance must be a number >= 0");
             }
             let points = source(input.input, input.input_file);
@@ -106,7 +107,10 @@ pub fn dispatch(cli: Cli) -> Result<Outcome, String> {
     if report.format == Format::Npy && report.out.is_none() {
         usage_error("--format npy writes a binary file: give it with --out FILE");
     }
-    let ModelArg { model: path, output } = model;
+    let ModelArg {
+        model: path,
+        output,
+    } = model;
     let walk = Walk {
         model: path.display().to_string(),
         points,
@@ -140,7 +144,7 @@ fn load_points(source: &Source, labels: &[String], what: &str) -> Result<(Points
             let values = parse_numbers(text).map_err(|e| format!("{what}: {e}"))?;
             if values.len() != n {
                 return Err(format!(
-                    "{what} has {} values, the model takes {n} inputs ({})",
+                    "{what} has {} values but the model takes {n} inputs ({})",
                     values.len(),
                     span(labels)
                 ));
@@ -247,7 +251,11 @@ impl Job for Walk {
                 }
                 let extra = format!("\"reduce\":\"{}\",\"points\":{k}", reduce.name());
                 let key = format!("sensitivity ({} over {k} points)", reduce.name());
-                let key = if self.format == Format::Table { &key } else { "sensitivity" };
+                let key = if self.format == Format::Table {
+                    &key
+                } else {
+                    "sensitivity"
+                };
                 report::write_matrix(out, self.format.into(), &names, key, &extra, &acc)
                     .map_err(|e| werr(e, &dest))?;
                 dest.complete();
@@ -466,7 +474,13 @@ fn write_checks(
                 out,
                 "Jacobian against central finite differences at {k} point(s), tolerance {tolerance:e}:"
             )?;
-            let left = names.outputs.iter().map(String::len).max().unwrap_or(0).max(6);
+            let left = names
+                .outputs
+                .iter()
+                .map(String::len)
+                .max()
+                .unwrap_or(0)
+                .max(6);
             writeln!(
                 out,
                 "  {:<left$} {:>13} {:>13} {:>13}  {:>6} {:<10} verdict",
@@ -486,7 +500,10 @@ fn write_checks(
             }
         }
         Format::Csv => {
-            writeln!(out, "output,max_abs_error,max_abs_jacobian,allowed,point,input,ok")?;
+            writeln!(
+                out,
+                "output,max_abs_error,max_abs_jacobian,allowed,point,input,ok"
+            )?;
             for (name, c) in names.outputs.iter().zip(checks) {
                 writeln!(
                     out,

@@ -32,7 +32,11 @@ struct Describe;
 impl Job for Describe {
     type Output = Description;
 
-    fn run<M: Differentiable + Sync>(self, model: &M, kind: Kind<'_>) -> Result<Description, String> {
+    fn run<M: Differentiable + Sync>(
+        self,
+        model: &M,
+        kind: Kind<'_>,
+    ) -> Result<Description, String> {
         let (input_labels, output_labels) = (model.input_labels(), model.output_labels());
         Ok(match kind {
             Kind::Onnx(m) => {
@@ -62,7 +66,10 @@ impl Job for Describe {
                 Description {
                     kind: "onnx",
                     facts: vec![
-                        ("producer", format!("{producer} {version}").trim().to_string()),
+                        (
+                            "producer",
+                            format!("{producer} {version}").trim().to_string(),
+                        ),
                         ("opset", m.opset().to_string()),
                     ],
                     inputs: vec![Port {
@@ -108,7 +115,11 @@ pub fn show(model: &ModelArg, json: bool) -> Result<(), String> {
     let d = with_model(&model.model, model.output.as_deref(), Describe)?;
     let shown = model.model.display().to_string();
     let mut out = std::io::stdout().lock();
-    let text = if json { as_json(&shown, &d) } else { as_table(&shown, &d) };
+    let text = if json {
+        as_json(&shown, &d)
+    } else {
+        as_table(&shown, &d)
+    };
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
         .map_err(|e| crate::run::Destination::stdout().write_error(e))
@@ -135,7 +146,10 @@ fn as_table(model: &str, d: &Description) -> String {
     for p in &d.inputs {
         t += &format!("  {:<width$}  shape {}\n", p.name, shape(&p.shape));
     }
-    t += &format!("outputs ({} values differentiated):\n", d.output_labels.len());
+    t += &format!(
+        "outputs ({} values differentiated):\n",
+        d.output_labels.len()
+    );
     for p in &d.outputs {
         let status = match (&p.differentiable, p.selected) {
             (Ok(()), true) => "differentiable (selected)".to_string(),

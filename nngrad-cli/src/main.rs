@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
-    run::install_interrupt_handler();
+    nngrad_cli::blocks::install_interrupt_handler();
     match commands::dispatch(args) {
         Ok(run::Outcome::Done) => ExitCode::SUCCESS,
         Ok(run::Outcome::Interrupted(message)) => {

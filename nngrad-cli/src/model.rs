@@ -19,7 +19,11 @@ pub trait Job {
     ///
     /// # Errors
     /// One line, for the user.
-    fn run<M: Differentiable + Sync>(self, model: &M, kind: Kind<'_>) -> Result<Self::Output, String>;
+    fn run<M: Differentiable + Sync>(
+        self,
+        model: &M,
+        kind: Kind<'_>,
+    ) -> Result<Self::Output, String>;
 }
 
 /// The loaded model as its own type, for what only one kind has (ONNX producer and opset,
@@ -92,9 +96,11 @@ pub fn with_model<J: Job>(path: &Path, output: Option<&str>, job: J) -> Result<J
     // The ONNX errors of `load` name the file themselves.
     let model = Model::load(path).map_err(|e| e.to_string())?;
     let model = match output {
-        Some(name) => model
-            .with_output(name)
-            .map_err(|e| format!("{shown}: {e}"))?,
+        Some(name) => model.with_output(name).map_err(|e| match e {
+            // It lists the outputs there are.
+            nngrad_core::onnx::Error::NoSuchOutput { .. } => format!("{shown}: {e}"),
+            _ => format!("{shown}: output '{name}': {e}"),
+        })?,
         None => model,
     };
     job.run(&model, Kind::Onnx(&model))

@@ -106,7 +106,8 @@ fn parse_number(t: &str) -> Result<f64, String> {
 /// let points = read_points(&file, &labels)?;
 /// assert_eq!(points.values, vec![1.0, 2.0, 3.0, 4.0]); // matched by name
 /// std::fs::write(&file, "1,2\n3\n").unwrap();
-/// assert!(read_points(&file, &labels).unwrap_err().ends_with("line 2: 1 values, the model takes 2 inputs"));
+/// let e = read_points(&file, &labels).unwrap_err();
+/// assert!(e.ends_with("line 2: point 2 has 1 values but the model takes 2 inputs"), "{e}");
 /// # Ok::<(), String>(())
 /// ```
 pub fn read_points(path: &Path, labels: &[String]) -> Result<Points, String> {
@@ -147,19 +148,15 @@ fn delimiter(line: &str) -> u8 {
 fn read_csv(text: &str, labels: &[String]) -> Result<Points, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let n = labels.len();
-    let first = text
+    // `#` starts a comment anywhere on a line.
+    let lines: Vec<(usize, &str)> = text
         .lines()
         .map(|l| l.split('#').next().unwrap_or("").trim())
-        .find(|l| !l.is_empty())
-        .unwrap_or("");
-    let d = delimiter(first);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .delimiter(d)
-        .comment(Some(b'#'))
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+        .enumerate()
+        .filter(|(_, l)| !l.is_empty())
+        .map(|(i, l)| (i + 1, l))
+        .collect();
+    let d = lines.first().map_or(b',', |(_, l)| delimiter(l));
     let mut columns = Columns::InOrder;
     let mut points = Points {
         width: n,
@@ -167,12 +164,18 @@ fn read_csv(text: &str, labels: &[String]) -> Result<Points, String> {
         lines: Some(Vec::new()),
     };
     let mut first_row = true;
-    for record in reader.records() {
-        let record = record.map_err(|e| match e.position() {
-            Some(p) => format!("line {}: {e}", p.line()),
-            None => e.to_string(),
-        })?;
-        let line = record.position().map_or(0, |p| p.line() as usize);
+    // One line at a time, so that messages give the file's own line numbers.
+    for (line, text) in lines {
+        let record = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .delimiter(d)
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes())
+            .records()
+            .next()
+            .transpose()
+            .map_err(|e| format!("line {line}: {e}"))?
+            .unwrap_or_default();
         // A space-separated file has empty fields between repeated spaces.
         let fields: Vec<&str> = record
             .iter()
@@ -183,14 +186,15 @@ fn read_csv(text: &str, labels: &[String]) -> Result<Points, String> {
         }
         // A header: a first row with no number in it (a row mixing both is a bad data row).
         if std::mem::take(&mut first_row) && fields.iter().all(|f| f.parse::<f64>().is_err()) {
-            columns = header_columns(&fields, labels)?;
+            columns = header_columns(&fields, labels).map_err(|e| format!("line {line}: {e}"))?;
             continue;
         }
         match &columns {
             Columns::InOrder => {
                 if fields.len() != n {
                     return Err(format!(
-                        "line {line}: {} values, the model takes {n} inputs",
+                        "line {line}: point {} has {} values but the model takes {n} inputs",
+                        points.values.len() / n.max(1) + 1,
                         fields.len()
                     ));
                 }
@@ -228,7 +232,7 @@ fn header_columns(names: &[&str], labels: &[String]) -> Result<Columns, String> 
     if found.iter().all(Option::is_none) {
         if names.len() != labels.len() {
             return Err(format!(
-                "line 1: a header of {} columns, the model takes {} inputs (name the \
+                "a header of {} columns, the model takes {} inputs (name the \
                  columns {} … to match them by name)",
                 names.len(),
                 labels.len(),
@@ -245,7 +249,7 @@ fn header_columns(names: &[&str], labels: &[String]) -> Result<Columns, String> 
         .collect();
     if !missing.is_empty() {
         return Err(format!(
-            "line 1: the header names some of the model's inputs but not {}",
+            "the header names some of the model's inputs but not {}",
             missing.join(", ")
         ));
     }
@@ -288,24 +292,19 @@ fn read_npy(bytes: &[u8], n: usize) -> Result<Points, String> {
 /// Float arrays of either precision, and integer ones, widened exactly (i64 past 2^53 aside).
 fn npy_values(npy: npyz::NpyFile<&[u8]>) -> Result<Vec<f64>, String> {
     let npy = match npy.try_data::<f64>() {
-        Ok(data) => return data.into_vec().map_err(|e| e.to_string()),
+        Ok(data) => return widen(data, |v| v),
         Err(npy) => npy,
     };
     let npy = match npy.try_data::<f32>() {
-        Ok(data) => return widen(data.into_vec()),
+        Ok(data) => return widen(data, f64::from),
         Err(npy) => npy,
     };
     let npy = match npy.try_data::<i64>() {
-        Ok(data) => {
-            return data
-                .into_vec()
-                .map(|v| v.into_iter().map(|x| x as f64).collect())
-                .map_err(|e| e.to_string())
-        }
+        Ok(data) => return widen(data, |v| v as f64),
         Err(npy) => npy,
     };
     match npy.try_data::<i32>() {
-        Ok(data) => widen(data.into_vec()),
+        Ok(data) => widen(data, f64::from),
         Err(npy) => Err(format!(
             "element type {} is not a number type (float or integer)",
             npy.dtype().descr()
@@ -313,9 +312,13 @@ fn npy_values(npy: npyz::NpyFile<&[u8]>) -> Result<Vec<f64>, String> {
     }
 }
 
-fn widen<T: Into<f64>>(v: std::io::Result<Vec<T>>) -> Result<Vec<f64>, String> {
-    v.map(|v| v.into_iter().map(Into::into).collect())
-        .map_err(|e| e.to_string())
+fn widen<T>(
+    values: impl Iterator<Item = std::io::Result<T>>,
+    to_f64: impl Fn(T) -> f64,
+) -> Result<Vec<f64>, String> {
+    values
+        .map(|v| v.map(&to_f64).map_err(|e| e.to_string()))
+        .collect()
 }
 
 #[cfg(test)]
@@ -365,7 +368,12 @@ mod tests {
         let p = read_npy(&buf, 3).unwrap();
         assert_eq!(p.values, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
         let e = read_npy(&buf, 2).unwrap_err();
-        assert!(e.contains("points of 3 values, the model takes 2 inputs"), "{e}");
-        assert!(read_npy(&buf[..20], 3).unwrap_err().starts_with("not a .npy file"));
+        assert!(
+            e.contains("points of 3 values, the model takes 2 inputs"),
+            "{e}"
+        );
+        assert!(read_npy(&buf[..20], 3)
+            .unwrap_err()
+            .starts_with("not a .npy file"));
     }
 }

@@ -402,7 +402,13 @@ fn table(out: &mut impl Write, names: &Names, p: &Point) -> io::Result<()> {
 /// An `m×n` row-major matrix printed transposed: a row per input, a column per output.
 fn matrix_table(out: &mut impl Write, names: &Names, values: &[f64]) -> io::Result<()> {
     let n = names.inputs.len();
-    let left = names.inputs.iter().map(String::len).max().unwrap_or(0).max(6);
+    let left = names
+        .inputs
+        .iter()
+        .map(String::len)
+        .max()
+        .unwrap_or(0)
+        .max(6);
     let col = column(&names.outputs).max(11);
     write!(out, "  {:<left$}", "")?;
     for name in &names.outputs {
@@ -505,7 +511,10 @@ fn csv_row(labels: &[String]) -> String {
 }
 
 fn d_by(inputs: &[String]) -> String {
-    let items: Vec<String> = inputs.iter().map(|l| csv_field(&format!("d/d{l}"))).collect();
+    let items: Vec<String> = inputs
+        .iter()
+        .map(|l| csv_field(&format!("d/d{l}")))
+        .collect();
     items.join(",")
 }
 

@@ -47,7 +47,11 @@ pub fn grid_png(tiles: &[Tile], height: usize, width: usize) -> Vec<u8> {
     let zoom = (CELL / height.max(width).max(1)).max(1);
     let (cell_w, cell_h) = (width * zoom, height * zoom);
     let label_width = |label: usize| label.to_string().len() * 4 * FONT_ZOOM - FONT_ZOOM;
-    let widest_label = tiles.iter().map(|t| label_width(t.label)).max().unwrap_or(0);
+    let widest_label = tiles
+        .iter()
+        .map(|t| label_width(t.label))
+        .max()
+        .unwrap_or(0);
     let tile_w = (2 * cell_w + INNER_GAP).max(widest_label);
     let tile_h = cell_h + CAPTION;
     let cols = tiles.len().clamp(1, PER_ROW);
@@ -62,7 +66,9 @@ pub fn grid_png(tiles: &[Tile], height: usize, width: usize) -> Vec<u8> {
         let (lo, hi) = tile
             .image
             .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                (lo.min(v), hi.max(v))
+            });
         let (lo, span) = if lo >= 0.0 && hi <= 1.0 {
             (0.0, 1.0)
         } else {
@@ -83,7 +89,11 @@ pub fn grid_png(tiles: &[Tile], height: usize, width: usize) -> Vec<u8> {
         let text = tile.label.to_string();
         let mut x = x0 + (tile_w - label_width(tile.label)) / 2;
         for d in text.bytes() {
-            canvas.digit(x, y0 + cell_h + (CAPTION - 5 * FONT_ZOOM) / 2, usize::from(d - b'0'));
+            canvas.digit(
+                x,
+                y0 + cell_h + (CAPTION - 5 * FONT_ZOOM) / 2,
+                usize::from(d - b'0'),
+            );
             x += 4 * FONT_ZOOM;
         }
     }
