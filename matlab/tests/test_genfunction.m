@@ -14,9 +14,10 @@ function test_genfunction(file)
   n = sum(lens);
   X = points_for(folder, name, n);
 
-  old = addpath(folder);
+  runnable = runnable_copy(file, name);
+  old = addpath(fileparts(runnable));
   restore = onCleanup(@() path(old));
-  call = octave_caller(file, name, lens);
+  call = octave_caller(runnable, name, lens);
 
   Y = call(X);
   Yn = nngrad_forward(file, X);
@@ -109,4 +110,43 @@ function Y = call_split(f, X, starts, ends)
     args{k} = X(starts(k):ends(k), :);
   end
   Y = f(args{:});
+end
+
+function runnable = runnable_copy(file, name)
+% FILE itself, unless Octave refuses to parse it. Octave (like MATLAB) refuses a file whose
+% main function is closed with `end` while its module functions are not; the loader takes
+% such a file, so Octave runs a copy with every function closed -- a change of syntax only.
+  runnable = file;
+  text = fileread(file);
+  starts = regexp(text, '(^|\n)\s*function\s', 'start');
+  ends = regexp(text, '(^|\n)\s*end\s*(\n|$)', 'start');
+  if isempty(ends) || numel(ends) >= numel(starts)
+    return;
+  end
+  lines = strsplit(strrep(text, sprintf('\r'), ''), sprintf('\n'));
+  out = {};
+  open = false;
+  last = '';
+  for k = 1:numel(lines)
+    line = lines{k};
+    if ~isempty(regexp(line, '^\s*function\s', 'once'))
+      if open && ~strcmp(strtrim(last), 'end')
+        out{end + 1} = 'end'; %#ok<AGROW>
+      end
+      open = true;
+    end
+    out{end + 1} = line; %#ok<AGROW>
+    if ~isempty(strtrim(line)) && isempty(regexp(line, '^\s*%', 'once'))
+      last = line;
+    end
+  end
+  if open && ~strcmp(strtrim(last), 'end')
+    out{end + 1} = 'end';
+  end
+  folder = tempname();
+  mkdir(folder);
+  runnable = fullfile(folder, [name '.m']);
+  fid = fopen(runnable, 'w');
+  fprintf(fid, '%s\n', out{:});
+  fclose(fid);
 end
