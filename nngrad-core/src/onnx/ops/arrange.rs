@@ -82,7 +82,7 @@ fn counts(v: Vec<i64>, what: &str) -> Result<Vec<usize>, String> {
 }
 
 fn tile_t<T: Copy>(t: &Tensor<T>, reps: &[usize]) -> Result<Tensor<T>, String> {
-    let mut shape = Vec::with_capacity(t.rank());
+    let mut shape = Vec::with_capacity(t.shape.len());
     for (&d, &r) in t.shape.iter().zip(reps) {
         shape.push(d.checked_mul(r).ok_or("Tile output size overflows")?);
     }

@@ -6,17 +6,18 @@
 
 mod arrange;
 mod compare;
-mod conv;
+pub(crate) mod conv;
 mod conv_transpose;
 mod einsum;
 pub(crate) mod elementwise;
 mod gather;
-mod linalg;
+pub(crate) mod infer;
+pub(crate) mod linalg;
 mod norm;
 mod pad;
-mod reduce;
+pub(crate) mod reduce;
 mod resize;
-mod rnn;
+pub(crate) mod rnn;
 mod select;
 pub(crate) mod shape;
 mod table;

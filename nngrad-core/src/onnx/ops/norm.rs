@@ -117,7 +117,7 @@ fn zero_where_norm_zero<T: Scalar>(y: &Tensor<T>, n: &Tensor<T>) -> Tensor<T> {
     let nst = crate::onnx::tensor::strides(&n.shape);
     let data = (0..y.len())
         .map(|i| {
-            let off: usize = (0..y.rank())
+            let off: usize = (0..y.shape.len())
                 .map(|a| {
                     if n.shape[a] == 1 {
                         0

@@ -48,7 +48,7 @@ fn pad_t<T: Copy>(
     mode: Mode,
     fill: T,
 ) -> Result<Tensor<T>, String> {
-    let r = t.rank();
+    let r = t.shape.len();
     let mut shape = Vec::with_capacity(r);
     for a in 0..r {
         let d = t.shape[a] as i64 + before[a] + after[a];
