@@ -20,7 +20,10 @@ use core::ops::{Add, Div, Mul, Neg, Sub};
 /// let y = x * x * x;
 /// assert_eq!(y.eps().eps(), 12.0);
 /// ```
+// repr(C): the fields in declaration order with no reordering, so a dual over f64 is a run
+// of f64 components, which the GEMM kernels reinterpret as an f64 matrix (`kernels.rs`).
 #[derive(Clone, Copy, Debug)]
+#[repr(C)]
 pub struct Dual<T = f64> {
     /// The value.
     ///

@@ -7,6 +7,14 @@
 macro_rules! impl_dual {
     ([$($gen:tt)*] $ty:ty) => {
         impl<$($gen)*> $crate::Scalar for $ty {
+            // A `#[repr(C)]` struct whose fields are all `T` (or arrays of `T`) has no padding:
+            // it is `size_of::<Self>() / size_of::<T>()` values of `T` in a row.
+            const F64_COMPONENTS: Option<usize> = match <T as $crate::Scalar>::F64_COMPONENTS {
+                Some(c) if core::mem::size_of::<Self>() % core::mem::size_of::<T>() == 0 => {
+                    c.checked_mul(core::mem::size_of::<Self>() / core::mem::size_of::<T>())
+                }
+                _ => None,
+            };
             #[inline(always)]
             fn cst(v: f64) -> Self {
                 <Self as DualNum>::from_real(<T as $crate::Scalar>::cst(v))

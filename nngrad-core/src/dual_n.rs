@@ -18,7 +18,10 @@ use core::ops::{Add, Div, Mul, Neg, Sub};
 /// let [a, b] = r.eps();
 /// assert!((a - 0.6).abs() < 1e-15 && (b - 0.8).abs() < 1e-15);
 /// ```
+// repr(C): value then lanes, in order, so a DualN over f64 is a run of `1 + N` f64
+// components, which the GEMM kernels reinterpret as an f64 matrix (`kernels.rs`).
 #[derive(Clone, Copy, Debug)]
+#[repr(C)]
 pub struct DualN<T, const N: usize> {
     /// The value.
     ///

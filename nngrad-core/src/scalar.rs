@@ -146,6 +146,19 @@ pub trait Scalar:
     /// ```
     fn is_constant(&self) -> bool;
 
+    /// `Some(c)` when `Self` is laid out as exactly `c` consecutive `f64` values (`f64`
+    /// itself, and the `#[repr(C)]` dual types built from it, nested or not), `None`
+    /// otherwise: the dense kernels then treat a slice of `Self` as an f64 matrix. Computed
+    /// from the structure of the type, not from a list of types. Crate-internal: the default
+    /// `None` is the only safe value for a type of your own.
+    ///
+    /// ```
+    /// use nngrad_core::{Dual, DualN, Scalar};
+    /// assert_eq!(<DualN<Dual<f64>, 3> as Scalar>::F64_COMPONENTS, Some(8));
+    /// ```
+    #[doc(hidden)]
+    const F64_COMPONENTS: Option<usize> = None;
+
     /// `|x|`. Derivative `signum(x)`, and 0 at `x = 0` (JAX's and PyTorch's choice).
     ///
     /// ```
@@ -713,6 +726,7 @@ macro_rules! forward_f64 {
 }
 
 impl Scalar for f64 {
+    const F64_COMPONENTS: Option<usize> = Some(1);
     #[inline(always)]
     fn cst(v: f64) -> Self {
         v
