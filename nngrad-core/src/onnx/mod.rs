@@ -33,6 +33,7 @@ mod load;
 mod model;
 mod ops;
 pub mod proto;
+mod tangent;
 mod tensor;
 
 pub use error::{Error, UnsupportedOperator};
