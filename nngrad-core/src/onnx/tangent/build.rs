@@ -203,7 +203,7 @@ fn step(
             let trans_a = node.int("transA", 0) != 0;
             let trans_b = node.int("transB", 0) != 0;
             let (rows, k) = if trans_a { (r1, r0) } else { (r0, r1) };
-            if b.rank() != 2 {
+            if b.shape.len() != 2 {
                 return None;
             }
             let n = if trans_b { b.shape[0] } else { b.shape[1] };
@@ -250,7 +250,7 @@ fn step(
                 let ash = val(0)?.shape();
                 let k = *ash.last()?;
                 let rows: usize = ash[..ash.len() - 1].iter().product();
-                let n = match b.rank() {
+                let n = match b.shape.len() {
                     1 => 1,
                     2 => b.shape[1],
                     _ => return None,
@@ -279,7 +279,7 @@ fn step(
             (None, Some((b, seed))) => {
                 let w = floats(val(0)?)?;
                 let bsh = val(1)?.shape();
-                let (m, k) = match w.rank() {
+                let (m, k) = match w.shape.len() {
                     1 => (1, w.shape[0]),
                     2 => (w.shape[0], w.shape[1]),
                     _ => return None,
