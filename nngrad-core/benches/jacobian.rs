@@ -137,6 +137,10 @@ fn mlp_group<const N: usize, const M: usize>(c: &mut Criterion, name: &str, size
     g.bench_function("onnx_matmul_f32", |b| {
         robust(b, || matmul.jacobian(black_box(&x)).unwrap())
     });
+    let shallow = nngrad_core::matlab::ShallowNet::from_source(&net.matlab_source()).unwrap();
+    g.bench_function("matlab_genfunction", |b| {
+        robust(b, || shallow.jacobian(black_box(&x)).unwrap())
+    });
     g.bench_function("onnx_generic", |b| {
         robust(b, || try_jacobian(|x| gemm.eval(x), black_box(&x)).unwrap())
     });
