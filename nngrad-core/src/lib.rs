@@ -23,6 +23,37 @@
 //! Plain `f64` code becomes generic with [`#[differentiable]`](differentiable): see the
 //! [`guide`].
 //!
+//! ## Which API do I want
+//!
+//! | you have | use |
+//! |---|---|
+//! | a function of a few variables | [`derivative`], [`gradient`], [`jacobian`], [`hessian`], [`laplacian`] on a closure generic over [`Scalar`] |
+//! | plain `f64` Rust code | [`#[differentiable]`](differentiable) on it, then the helpers above ([`guide`]) |
+//! | a model struct of your own | implement [`Differentiable`] (its `eval` may be `#[differentiable]` code) |
+//! | an ONNX file (PyTorch, Keras, scikit-learn, MATLAB exports) | [`onnx::Model::load`] |
+//! | a MATLAB `genFunction` `.m` file | [`matlab::ShallowNet::load`] |
+//! | a dense tanh/relu network in memory | [`dense::Mlp`] |
+//! | many points, all cores | [`Differentiable::jacobian_batch`], [`Differentiable::jvp_batch`], [`Differentiable::forward_batch`] |
+//! | a fallible function | [`try_jacobian`], [`try_gradient`], [`try_jvp`], [`try_derivative`] |
+//!
+//! Every model — loaded or written — implements [`Differentiable`], so code written for one
+//! takes any:
+//!
+//! ```
+//! use nngrad_core::{onnx::Model, Differentiable};
+//! fn mean_abs_sensitivity<M: Differentiable + Sync>(model: &M, xs: &[f64]) -> Vec<f64> {
+//!     let (n, m) = (model.input_len(), model.output_len());
+//!     let (_, js) = model.jacobian_batch(xs).expect("valid points");
+//!     let k = (xs.len() / n).max(1) as f64;
+//!     (0..m * n).map(|e| js.iter().skip(e).step_by(m * n).map(|v| v.abs()).sum::<f64>() / k).collect()
+//! }
+//! let model = Model::load(concat!(env!("CARGO_MANIFEST_DIR"),
+//!     "/../tests/data/onnx/diabetes_mlp_tanh_regressor/model.onnx"))?;
+//! let s = mean_abs_sensitivity(&model, &vec![0.01; 4 * 10]);
+//! assert_eq!(s.len(), 10);
+//! # Ok::<(), nngrad_core::onnx::Error>(())
+//! ```
+//!
 //! ## Kinks
 //! Where a function has a kink, the derivative is that of the branch the primal computation
 //! takes: `relu'(0) = 0`, `abs'(0) = 0`, `max`/`min` keep the receiver's derivative on a tie
@@ -127,6 +158,17 @@ pub use first_order::{
 pub use outputs::Outputs;
 pub use scalar::{AssignOps, BinOps, BinOpsOut, Scalar, ScalarLhs, ScalarRef, ScalarRefLhs};
 pub use second_order::{hessian, hessian_chunk, hessian_diagonal, hvp, laplacian};
+
+/// The nalgebra crate nngrad-core's matrices come from: name `nngrad_core::nalgebra::DMatrix`
+/// (or depend on the same nalgebra version) so your matrices and nngrad's are one type.
+///
+/// ```
+/// use nngrad_core::nalgebra::DMatrix;
+/// let (_, j) = nngrad_core::jacobian(|x| vec![x[0] * x[1]], &[2.0, 3.0]);
+/// let mine = DMatrix::from_row_slice(1, 2, &[3.0, 2.0]);
+/// assert_eq!(j - mine, DMatrix::zeros(1, 2));
+/// ```
+pub use nalgebra;
 
 /// The generated code's helpers, under the name the macro emits (`<core>::__private::..`).
 #[doc(hidden)]

@@ -209,7 +209,7 @@ fn struct_fields_and_f64_hyperparameters_keep_their_literals() {
 
 fn expand(args: TokenStream, item: TokenStream) -> String {
     let _guard = MANIFEST_ENV.lock().unwrap_or_else(|e| e.into_inner());
-    let out = crate::emit::differentiable(args, item);
+    let out = crate::expand::differentiable(args, item);
     let file: syn::File = syn::parse2(out).expect("expansion parses as items");
     prettyplease::unparse(&file)
 }
@@ -312,7 +312,7 @@ fn snapshot_nalgebra_lift() {
 #[test]
 fn errors_keep_the_item_without_markers() {
     let _guard = MANIFEST_ENV.lock().unwrap_or_else(|e| e.into_inner());
-    let out = crate::emit::differentiable(
+    let out = crate::expand::differentiable(
         quote!(bogus),
         quote!(
             fn f(#[nograd] x: f64) -> f64 {
@@ -343,14 +343,14 @@ fn core_path_follows_a_renamed_dependency() {
     std::fs::write(dir.join("Cargo.toml"), manifest).unwrap();
     let old = std::env::var_os("CARGO_MANIFEST_DIR");
     std::env::set_var("CARGO_MANIFEST_DIR", &dir);
-    let renamed = crate::emit::core_path(&crate::parse::Args::default()).to_string();
+    let renamed = crate::expand::core_path(&crate::attr::Args::default()).to_string();
     let overridden =
-        crate::emit::core_path(&crate::parse::parse_args(quote!(crate = ::facade::core)).unwrap())
+        crate::expand::core_path(&crate::attr::parse_args(quote!(crate = ::facade::core)).unwrap())
             .to_string();
     // Inside nngrad-core itself (its doctests and examples included) the path stays
     // `::nngrad_core`, which the core crate provides with `extern crate self as nngrad_core`.
     std::env::set_var("CARGO_MANIFEST_DIR", core);
-    let itself = crate::emit::core_path(&crate::parse::Args::default()).to_string();
+    let itself = crate::expand::core_path(&crate::attr::Args::default()).to_string();
     match old {
         Some(v) => std::env::set_var("CARGO_MANIFEST_DIR", v),
         None => std::env::remove_var("CARGO_MANIFEST_DIR"),

@@ -95,13 +95,12 @@ fn invalid(message: String) -> Error {
 
 pub(crate) fn decode_model(bytes: &[u8]) -> Result<Graph, Error> {
     use prost::Message;
-    let model = ModelProto::decode(bytes).map_err(|e| Error::Decode {
-        message: e.to_string(),
-    })?;
+    let model =
+        ModelProto::decode(bytes).map_err(|e| super::sniff::explain(bytes, Some(e.to_string())))?;
     let graph = model
         .graph
         .as_ref()
-        .ok_or_else(|| invalid("the model has no graph (is this an ONNX model?)".into()))?;
+        .ok_or_else(|| super::sniff::explain(bytes, None))?;
     let mut opsets = HashMap::new();
     for o in &model.opset_import {
         let d = if o.domain == "ai.onnx" { "" } else { &o.domain };

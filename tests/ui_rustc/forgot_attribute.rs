@@ -15,3 +15,6 @@ fn main() {
     let net = Net { w: vec![1.0, 2.0] };
     let _ = jacobian(|x: &[DualN<f64, 8>]| net.forward(x), &[1.0, 2.0]);
 }
+
+// expect: E0277 16:13 `Vec<f64>` is not a result nngrad can differentiate with `DualN<f64, 8>` inputs
+// expect: E0277 16:13 annotate the function with #[differentiable] (or make it generic over S: Scalar)

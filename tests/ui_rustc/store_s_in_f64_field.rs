@@ -12,3 +12,5 @@ fn f(x: f64, log: &mut Log) -> f64 {
 }
 
 fn main() {}
+
+// expect: E0308 10:16

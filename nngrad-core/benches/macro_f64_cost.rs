@@ -9,15 +9,15 @@ use nngrad_core::Dual;
 #[allow(clippy::all, clippy::pedantic, dead_code, unstable_name_collisions)]
 mod plain {
     use nngrad_core::__private::plain as differentiable;
-    include!("../tests/corpus/items.rs");
-    include!("../tests/corpus/programs.rs");
+    include!("../../tests/corpus/items.rs");
+    include!("../../tests/corpus/programs.rs");
 }
 
 #[allow(clippy::all, clippy::pedantic, dead_code, unstable_name_collisions)]
 mod ad {
     use nngrad_core::differentiable;
-    include!("../tests/corpus/items.rs");
-    include!("../tests/corpus/programs.rs");
+    include!("../../tests/corpus/items.rs");
+    include!("../../tests/corpus/programs.rs");
 }
 
 const N: usize = 128;

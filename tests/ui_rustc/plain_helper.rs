@@ -11,3 +11,5 @@ fn f(x: f64) -> f64 {
 }
 
 fn main() {}
+
+// expect: E0308 10:12
