@@ -176,7 +176,10 @@ impl Source {
 fn text_arg(what: &str, expected: &str, value: &Bound<'_, PyAny>) -> PyResult<String> {
     value.extract().map_err(|_| {
         let got = value.get_type().name().map(|n| n.to_string());
-        error(format!("{what} must be {expected}, got {}", got.unwrap_or_default()))
+        error(format!(
+            "{what} must be {expected}, got {}",
+            got.unwrap_or_default()
+        ))
     })
 }
 
@@ -231,7 +234,11 @@ differentiable_methods!(PyModel, {
         let source = Source::new(source, true)?;
         let output = match output.filter(|o| !o.is_none()) {
             None => None,
-            Some(o) => Some(text_arg("output", "None or a graph output's name (str)", o)?),
+            Some(o) => Some(text_arg(
+                "output",
+                "None or a graph output's name (str)",
+                o,
+            )?),
         };
         let (bytes, model) = py
             .detach(|| {
