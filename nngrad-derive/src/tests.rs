@@ -360,35 +360,3 @@ fn core_path_follows_a_renamed_dependency() {
     assert_eq!(overridden.replace(' ', ""), "::facade::core");
     assert_eq!(itself.replace(' ', ""), "::nngrad_core");
 }
-
-/// `SCALAR_FNS` decides which `f64::name` paths become `S::name`; it must list exactly the
-/// math methods of `nngrad_core::Scalar` (read from its source, so a new method fails here).
-#[test]
-fn scalar_fns_mirror_the_scalar_trait() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../nngrad-core/src/scalar.rs");
-    let file = syn::parse_file(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let scalar = file
-        .items
-        .iter()
-        .find_map(|i| match i {
-            syn::Item::Trait(t) if t.ident == "Scalar" => Some(t),
-            _ => None,
-        })
-        .expect("trait Scalar in scalar.rs");
-    let mut in_trait: Vec<String> = scalar
-        .items
-        .iter()
-        .filter_map(|i| match i {
-            syn::TraitItem::Fn(f) => Some(f.sig.ident.to_string()),
-            _ => None,
-        })
-        .filter(|n| !["cst", "value", "is_constant"].contains(&n.as_str()))
-        .collect();
-    let mut listed: Vec<String> = crate::rewrite::SCALAR_FNS
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    in_trait.sort();
-    listed.sort();
-    assert_eq!(listed, in_trait);
-}
