@@ -6,3 +6,4 @@ cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 cargo test --workspace
 bash python/run_tests.sh
+bash matlab/run_tests.sh

@@ -13,8 +13,8 @@
 //! one register-blocked GEMM over value and tangent lanes at once (via `matrixmultiply`, which
 //! picks AVX2/FMA or AVX-512 kernels at run time and is already a dependency of `nalgebra`).
 //! The same holds for every dual type built from `f64` (any lane count, nested for second
-//! order): `#[repr(C)]` makes each a run of f64 values, counted structurally by
-//! [`Scalar::F64_COMPONENTS`](crate::Scalar). Other scalar types take the plain loops. Both
+//! order): `#[repr(C)]` makes each a run of f64 values, counted structurally where each type
+//! registers `Scalar` (`dual/impls/layout.rs`). Other scalar types take the plain loops. Both
 //! paths compute the same sums; only the order of the additions, hence the last bits of
 //! rounding, can differ.
 
@@ -319,19 +319,15 @@ fn gemm_width<S: Scalar>(dims: GemmDims) -> Option<usize> {
     f64_width::<S>()
 }
 
-/// Number of f64 components of `S` when `S` is a run of f64 values: `f64` and every dual
-/// type built from it (first order with any lane count, or nested), from the structural
-/// count [`Scalar::F64_COMPONENTS`] and checked against the size and alignment of `S`;
-/// `None` for every other scalar type. For all of these an f64 weight scales every component
-/// alike and sums are taken component by component, so a product over them is a real GEMM;
-/// sharing that one GEMM also keeps the value part of every such type bit-identical to the
-/// f64 result.
+/// Number of f64 components of `S` when `S` is `f64` or a dual number built from `f64`s
+/// (first order, or nested as the second-order helpers use), `None` for every other scalar
+/// type. For all of these an f64 weight scales every component alike and sums are taken
+/// component by component, so a product over them is a real GEMM; sharing that one GEMM also
+/// keeps the value part of every such type bit-identical to the f64 result. Each type states
+/// its layout where it registers `Scalar` (`dual/impls/layout.rs`).
 #[inline]
 fn f64_width<S: Scalar>() -> Option<usize> {
-    S::F64_COMPONENTS.filter(|&c| {
-        c.checked_mul(size_of::<f64>()) == Some(size_of::<S>())
-            && core::mem::align_of::<S>() == core::mem::align_of::<f64>()
-    })
+    S::__f64_layout()?.width_of::<S>()
 }
 
 /// # Safety
@@ -694,10 +690,10 @@ mod tests {
         assert_eq!(f64_width::<Dual<Dual<f64>>>(), Some(4));
         assert_eq!(f64_width::<Dual<DualN<f64, 8>>>(), Some(18));
         assert_eq!(f64_width::<DualN<Dual<f64>, 2>>(), Some(6));
-        // structural: any lane count, any nesting
+        // Every nesting over f64 counts, not only a list of lane counts and depths.
         assert_eq!(f64_width::<DualN<f64, 17>>(), Some(18));
-        assert_eq!(f64_width::<DualN<f64, 100>>(), Some(101));
         assert_eq!(f64_width::<Dual<Dual<Dual<f64>>>>(), Some(8));
+        assert_eq!(f64_width::<DualN<DualN<f64, 3>, 5>>(), Some(24));
     }
 
     #[test]

@@ -128,28 +128,23 @@ mod batch;
 pub mod dense;
 mod differentiable;
 mod dual;
-mod dual_impl;
-mod dual_n;
-mod dual_num;
 mod first_order;
 pub mod guide;
 pub mod kernels;
 pub mod matlab;
-mod nalgebra_impls;
-mod num_traits_impls;
 #[cfg(feature = "onnx")]
 pub mod onnx;
 mod outputs;
 #[doc(hidden)]
 pub mod private;
-mod rules;
 mod scalar;
 mod second_order;
 
 pub use differentiable::{BatchError, Differentiable};
-pub use dual::{Dual, Dual64};
-pub use dual_n::DualN;
-pub use dual_num::DualNum;
+// Every public item of `dual/` (each type, `DualNum`): a new type is re-exported in `dual/mod.rs` only.
+pub use dual::*;
+// The rule table by its short name, for the dense layers' fused activations.
+pub(crate) use dual::rules;
 pub use first_order::{
     derivative, divergence, gradient, gradient_chunk, jacobian, jacobian_chunk, jvp,
     try_derivative, try_gradient, try_gradient_chunk, try_jacobian, try_jacobian_chunk, try_jvp,

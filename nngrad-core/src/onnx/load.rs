@@ -79,6 +79,8 @@ pub(crate) struct Graph {
     pub inputs: Vec<Declared>,
     pub outputs: Vec<Declared>,
     pub opsets: HashMap<String, i64>,
+    /// The model's `producer_name` and `producer_version` (the exporting tool), as written.
+    pub exporter: (String, String),
 }
 
 impl Graph {
@@ -113,7 +115,9 @@ pub(crate) fn decode_model(bytes: &[u8]) -> Result<Graph, Error> {
             if model.opset_import.is_empty() { 1 } else { 0 },
         );
     }
-    build_graph(graph, opsets)
+    let mut built = build_graph(graph, opsets)?;
+    built.exporter = (model.producer_name.clone(), model.producer_version.clone());
+    Ok(built)
 }
 
 fn build_graph(g: &GraphProto, opsets: HashMap<String, i64>) -> Result<Graph, Error> {
@@ -233,6 +237,7 @@ fn build_graph(g: &GraphProto, opsets: HashMap<String, i64>) -> Result<Graph, Er
         inputs,
         outputs,
         opsets,
+        exporter: Default::default(),
     })
 }
 

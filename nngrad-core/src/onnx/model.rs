@@ -398,6 +398,41 @@ impl Model {
         self.graph.opset("")
     }
 
+    /// The tool that wrote the file and its version (`producer_name`, `producer_version`;
+    /// empty where the exporter left them out).
+    ///
+    /// ```
+    /// # let model = nngrad_core::onnx::Model::load(concat!(env!("CARGO_MANIFEST_DIR"),
+    /// #     "/../tests/data/onnx/wine_mlp_relu_softmax_classifier/model.onnx")).unwrap();
+    /// assert_eq!(model.producer().0, "skl2onnx");
+    /// ```
+    pub fn producer(&self) -> (&str, &str) {
+        (&self.graph.exporter.0, &self.graph.exporter.1)
+    }
+
+    /// The operators of the whole graph, each once, sorted: `Gemm`, `Relu`, and
+    /// `domain::Op` for operators outside the default domain (`ai.onnx.ml::ZipMap`).
+    ///
+    /// ```
+    /// # let model = nngrad_core::onnx::Model::load(concat!(env!("CARGO_MANIFEST_DIR"),
+    /// #     "/../tests/data/onnx/diabetes_mlp_tanh_regressor/model.onnx")).unwrap();
+    /// assert!(model.operators().contains(&"Tanh".to_string()));
+    /// ```
+    pub fn operators(&self) -> Vec<String> {
+        let mut ops: Vec<String> = self
+            .graph
+            .nodes
+            .iter()
+            .map(|n| match n.domain.as_str() {
+                "" | "ai.onnx" => n.op.clone(),
+                d => format!("{d}::{}", n.op),
+            })
+            .collect();
+        ops.sort();
+        ops.dedup();
+        ops
+    }
+
     fn check_len(&self, got: usize) -> Result<(), Error> {
         if got != self.input_len() {
             return Err(Error::InputLength {
