@@ -112,6 +112,7 @@ pub mod private;
 mod rules;
 mod scalar;
 mod second_order;
+pub mod sparse;
 
 pub use dual::{Dual, Dual64};
 pub use dual_n::DualN;
