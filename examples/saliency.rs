@@ -9,6 +9,7 @@
 //! Prints the path of the PNG it wrote (default `target/saliency.png`).
 
 use nngrad_core::onnx::Model;
+use nngrad_core::Differentiable;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -183,6 +184,27 @@ fn run(out_path: Option<PathBuf>) -> Result<PathBuf, String> {
     let model = Model::load(root.join(MODEL)).map_err(|e| e.to_string())?;
     let digits = read_digits(&root.join(DIGITS))?;
     let out_path = out_path.unwrap_or_else(|| root.join("target").join("saliency.png"));
+    render(&model, &digits, &out_path)?;
+    Ok(out_path)
+}
+
+/// Draws the saliency grid of `digits` under any image classifier with one probability per
+/// class, the digits' Jacobians computed as one batch.
+fn render<M: Differentiable + Sync>(
+    model: &M,
+    digits: &[Vec<f64>],
+    out_path: &Path,
+) -> Result<(), String> {
+    let (n_in, m) = (model.input_len(), model.output_len());
+    if let Some((n, x)) = digits.iter().enumerate().find(|(_, x)| x.len() != n_in) {
+        return Err(format!(
+            "digit {n} has {} pixels, the model takes {n_in}",
+            x.len()
+        ));
+    }
+    let (ps, js) = model
+        .jacobian_batch(&digits.concat())
+        .map_err(|e| e.to_string())?;
 
     // Each tile: the digit and its heat map side by side, the predicted class underneath.
     let cell = SIDE * ZOOM;
@@ -195,17 +217,12 @@ fn run(out_path: Option<PathBuf>) -> Result<PathBuf, String> {
         rows * tile_h + (rows + 1) * MARGIN,
     );
     for (n, x) in digits.iter().enumerate() {
-        if x.len() != model.input_len() {
-            return Err(format!(
-                "digit {n} has {} pixels, the model takes {}",
-                x.len(),
-                model.input_len()
-            ));
-        }
-        let (p, j) = model.jacobian(x).map_err(|e| e.to_string())?;
+        let p = &ps[n * m..(n + 1) * m];
         // First maximum wins, as argmax does.
         let class = (0..p.len()).fold(0, |best, i| if p[i] > p[best] { i } else { best });
-        let saliency: Vec<f64> = j.row(class).iter().map(|v| v.abs()).collect();
+        // Row `class` of digit n's m×n_in Jacobian (row-major, point after point).
+        let row = &js[(n * m + class) * n_in..(n * m + class + 1) * n_in];
+        let saliency: Vec<f64> = row.iter().map(|v| v.abs()).collect();
         // Each map is scaled to its own peak: the pattern matters, and peaks differ by 100×.
         let peak = saliency.iter().copied().fold(f64::MIN_POSITIVE, f64::max);
         println!(
@@ -234,9 +251,7 @@ fn run(out_path: Option<PathBuf>) -> Result<PathBuf, String> {
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     let png = png::encode(canvas.width, canvas.height, &canvas.rgb);
-    std::fs::write(&out_path, png)
-        .map_err(|e| format!("cannot write {}: {e}", out_path.display()))?;
-    Ok(out_path)
+    std::fs::write(out_path, png).map_err(|e| format!("cannot write {}: {e}", out_path.display()))
 }
 
 fn main() -> ExitCode {

@@ -111,9 +111,9 @@ fn default_run_prints_a_labelled_table_and_agrees_with_finite_differences() {
     for label in ["alcohol", "proline", "probabilities[0]", "probabilities[2]"] {
         assert!(text.contains(label), "no `{label}` in:\n{text}");
     }
-    assert!(
-        text.contains("Jacobian d output / d input (3 x 13; a column per output, a row per input)")
-    );
+    assert!(text.contains(
+        "Jacobian d output / d input, shown transposed (13 rows = inputs x 3 columns = outputs)"
+    ));
     // One table row per input: a label and three numbers.
     let row = text
         .lines()

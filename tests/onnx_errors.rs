@@ -105,6 +105,66 @@ fn vendor_operator_is_unsupported_with_node_and_opset() {
     assert!(e.to_string().contains("com.MathWorks::Placeholder"), "{e}");
 }
 
+/// One load names every unsupported operator the output depends on, each with its opset
+/// and all its nodes, and an operator used below the opset that introduced it.
+#[test]
+fn every_unsupported_operator_is_reported_at_once() {
+    let bytes = model(
+        vec![
+            node("Frobnicate", "", "f1", &["x"], &["a"]),
+            node("Relu", "", "r", &["a"], &["b"]),
+            node("Frobnicate", "", "f2", &["b"], &["c"]),
+            node("Placeholder", "com.MathWorks", "p", &["c"], &["d"]),
+            node("Add", "", "add", &["d", "x"], &["y"]),
+        ],
+        vec![],
+        vec![float_out("y")],
+    );
+    let e = Model::from_bytes(&bytes).unwrap_err();
+    let Error::UnsupportedOp { all, .. } = &e else {
+        panic!("expected UnsupportedOp, got {e}");
+    };
+    let got: Vec<(&str, &str, i64, Vec<&str>)> = all
+        .iter()
+        .map(|u| {
+            (
+                u.domain.as_str(),
+                u.op.as_str(),
+                u.opset,
+                u.nodes.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("com.MathWorks", "Placeholder", 0, vec!["p"]),
+            ("", "Frobnicate", 13, vec!["f2", "f1"]),
+        ]
+    );
+    let text = e.to_string();
+    for part in [
+        "com.MathWorks::Placeholder",
+        "ai.onnx::Frobnicate",
+        "'f1'",
+        "'f2'",
+        "opset 13",
+    ] {
+        assert!(text.contains(part), "{text}");
+    }
+    // LayerNormalization exists from opset 17 on: at 13 it is not an operator
+    let bytes = model(
+        vec![node("LayerNormalization", "", "ln", &["x"], &["y"])],
+        vec![],
+        vec![float_out("y")],
+    );
+    let e = Model::from_bytes(&bytes).unwrap_err();
+    assert!(
+        matches!(&e, Error::UnsupportedOp { op, opset: 13, .. } if op == "LayerNormalization"),
+        "{e}"
+    );
+}
+
 #[test]
 fn cycles_are_errors() {
     let bytes = model(

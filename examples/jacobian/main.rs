@@ -18,7 +18,8 @@
 mod net;
 mod report;
 
-use net::Net;
+use nalgebra::DMatrix;
+use nngrad_core::Differentiable;
 use report::Point;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -136,110 +137,140 @@ fn read_points(path: &Path) -> Result<Vec<Vec<f64>>, String> {
     Ok(points)
 }
 
+/// Points per `jacobian_batch` call: large enough to keep every core busy, small enough
+/// that the progress bar moves and the first results print early.
+const BLOCK: usize = 256;
+
 fn run(args: Args) -> Result<(), String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let model = args
         .model
         .clone()
         .unwrap_or_else(|| root.join(DEFAULT_MODEL));
-    let net = Net::load(&model, args.output.as_deref())?;
     // As the user typed it, or the shipped model relative to the repository.
     let shown = match &args.model {
         Some(path) => path.display().to_string(),
         None => DEFAULT_MODEL.to_string(),
     };
-    let n = net.input_len();
-    let points = match (args.points, &args.model) {
-        (Some(points), _) => points,
-        (None, None) => vec![WINE_SAMPLE.to_vec()],
-        (None, Some(_)) => {
-            return Err(format!(
-                "the model takes {n} inputs: give them with --input v1,v2,... or \
-                 --input-file points.csv"
-            ))
-        }
-    };
-    // Check every point before the first is evaluated, so a batch fails fast and whole.
-    if let Some((p, x)) = points.iter().enumerate().find(|(_, x)| x.len() != n) {
-        return Err(format!(
-            "point {} has {} values but the model takes {n} inputs",
-            p + 1,
-            x.len()
-        ));
-    }
-    let inputs: Vec<String> = match args.model {
-        None => WINE_FEATURES.iter().map(|s| s.to_string()).collect(),
-        Some(_) => net.input_labels(),
-    };
-    let outputs = net.output_labels();
+    let output = args.output.clone();
+    net::with_model(&model, output.as_deref(), Report { args, shown })
+}
 
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let progress = points.len() > 1 && std::io::stderr().is_terminal();
-    let io = |e: std::io::Error| {
-        // The reader has gone (`| head`): stop quietly, as Unix tools do.
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
+/// The example's work on a loaded model of any kind.
+struct Report {
+    args: Args,
+    shown: String,
+}
+
+impl net::Job for Report {
+    fn run<M: Differentiable + Sync>(self, net: &M) -> Result<(), String> {
+        let Report { args, shown } = self;
+        let n = net.input_len();
+        let points = match (args.points, &args.model) {
+            (Some(points), _) => points,
+            (None, None) => vec![WINE_SAMPLE.to_vec()],
+            (None, Some(_)) => {
+                return Err(format!(
+                    "the model takes {n} inputs: give them with --input v1,v2,... or \
+                     --input-file points.csv"
+                ))
+            }
+        };
+        // Check every point before the first is evaluated, so a batch fails fast and whole.
+        if let Some((p, x)) = points.iter().enumerate().find(|(_, x)| x.len() != n) {
+            return Err(format!(
+                "point {} has {} values but the model takes {n} inputs",
+                p + 1,
+                x.len()
+            ));
         }
-        format!("cannot write the output: {e}")
-    };
-    match args.format {
-        Format::Table => writeln!(out, "model: {shown}").map_err(io)?,
-        Format::Json => report::json_start(&mut out, &shown, &inputs, &outputs).map_err(io)?,
-        Format::Csv => report::csv_header(&mut out, &inputs).map_err(io)?,
-    }
-    let mut worst = (0.0f64, 0.0f64);
-    for (p, x) in points.iter().enumerate() {
-        let (y, j) = net
-            .jacobian(x)
-            .map_err(|e| format!("point {}: {e}", p + 1))?;
-        let point = Point { x, y: &y, j: &j };
+        let inputs: Vec<String> = match args.model {
+            None => WINE_FEATURES.iter().map(|s| s.to_string()).collect(),
+            Some(_) => net.input_labels(),
+        };
+        let outputs = net.output_labels();
+        let m = outputs.len();
+
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let progress = points.len() > 1 && std::io::stderr().is_terminal();
+        let io = |e: std::io::Error| {
+            // The reader has gone (`| head`): stop quietly, as Unix tools do.
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            format!("cannot write the output: {e}")
+        };
         match args.format {
-            Format::Table => {
-                if points.len() > 1 {
-                    writeln!(out, "== point {} ==", p + 1).map_err(io)?;
+            Format::Table => writeln!(out, "model: {shown}").map_err(io)?,
+            Format::Json => report::json_start(&mut out, &shown, &inputs, &outputs).map_err(io)?,
+            Format::Csv => report::csv_header(&mut out, &inputs).map_err(io)?,
+        }
+        let mut worst = (0.0f64, 0.0f64);
+        for (b, block) in points.chunks(BLOCK).enumerate() {
+            let xs: Vec<f64> = block.concat();
+            let (ys, js) = net.jacobian_batch(&xs).map_err(|e| match e {
+                // Number the points from 1, as the rest of the example does.
+                nngrad_core::BatchError::Point { index, source } => {
+                    format!("point {}: {source}", b * BLOCK + index + 1)
                 }
-                report::table(&mut out, &inputs, &outputs, &point).map_err(io)?;
-                let gap = net.finite_difference_gap(x, &j)?;
-                let scale = j.amax();
-                worst = (worst.0.max(gap), worst.1.max(scale));
-                writeln!(
-                    out,
-                    "largest |J - central finite difference| = {gap:.2e} (largest |J| = {scale:.2e})"
-                )
-                .map_err(io)?;
+                e => e.to_string(),
+            })?;
+            for (q, x) in block.iter().enumerate() {
+                let p = b * BLOCK + q;
+                let y = &ys[q * m..(q + 1) * m];
+                let j = DMatrix::from_row_slice(m, n, &js[q * m * n..(q + 1) * m * n]);
+                let point = Point { x, y, j: &j };
+                match args.format {
+                    Format::Table => {
+                        if points.len() > 1 {
+                            writeln!(out, "== point {} ==", p + 1).map_err(io)?;
+                        }
+                        report::table(&mut out, &inputs, &outputs, &point).map_err(io)?;
+                        let gap = net::finite_difference_gap(net, x, &j)?;
+                        let scale = j.amax();
+                        worst = (worst.0.max(gap), worst.1.max(scale));
+                        writeln!(
+                            out,
+                            "largest |J - central finite difference| = {gap:.2e} (largest |J| = {scale:.2e})"
+                        )
+                        .map_err(io)?;
+                    }
+                    Format::Json => {
+                        report::json_point(&mut out, &point, p + 1 == points.len()).map_err(io)?
+                    }
+                    Format::Csv => {
+                        report::csv_point(&mut out, p + 1, &outputs, &point).map_err(io)?
+                    }
+                }
             }
-            Format::Json => {
-                report::json_point(&mut out, &point, p + 1 == points.len()).map_err(io)?
+            if progress {
+                let (done, width) = ((b * BLOCK + block.len()), 30);
+                let filled = done * width / points.len();
+                eprint!(
+                    "\r[{}{}] {done}/{}",
+                    "=".repeat(filled),
+                    " ".repeat(width - filled),
+                    points.len()
+                );
             }
-            Format::Csv => report::csv_point(&mut out, p + 1, &outputs, &point).map_err(io)?,
         }
         if progress {
-            let (done, width) = (p + 1, 30);
-            let filled = done * width / points.len();
-            eprint!(
-                "\r[{}{}] {done}/{}",
-                "=".repeat(filled),
-                " ".repeat(width - filled),
-                points.len()
-            );
+            eprintln!();
         }
+        match args.format {
+            Format::Json => report::json_end(&mut out).map_err(io)?,
+            Format::Table if points.len() > 1 => writeln!(
+                out,
+                "over all {} points: largest deviation {:.2e}, largest |J| {:.2e}",
+                points.len(),
+                worst.0,
+                worst.1
+            )
+            .map_err(io)?,
+            _ => {}
+        }
+        out.flush().map_err(io)
     }
-    if progress {
-        eprintln!();
-    }
-    match args.format {
-        Format::Json => report::json_end(&mut out).map_err(io)?,
-        Format::Table if points.len() > 1 => writeln!(
-            out,
-            "over all {} points: largest deviation {:.2e}, largest |J| {:.2e}",
-            points.len(),
-            worst.0,
-            worst.1
-        )
-        .map_err(io)?,
-        _ => {}
-    }
-    out.flush().map_err(io)
 }
 
 fn main() -> ExitCode {

@@ -38,9 +38,9 @@ pub fn table(
     }
     writeln!(
         out,
-        "Jacobian d output / d input ({} x {}; a column per output, a row per input):",
-        p.j.nrows(),
-        p.j.ncols()
+        "Jacobian d output / d input, shown transposed ({} rows = inputs x {} columns = outputs):",
+        p.j.ncols(),
+        p.j.nrows()
     )?;
     let col = outputs.iter().map(String::len).max().unwrap_or(0).max(11);
     write!(out, "  {:<left$}", "")?;

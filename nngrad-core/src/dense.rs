@@ -21,8 +21,9 @@
 mod tanh;
 
 use crate::kernels::{gemm_ws, GemmDims};
-use crate::Scalar;
+use crate::{batch, BatchError, Differentiable, Scalar};
 use nalgebra::DMatrix;
+use rayon::prelude::*;
 
 /// The elementwise function after a dense layer's affine map.
 ///
@@ -483,11 +484,7 @@ impl Mlp {
         ws.outputs = m;
         ws.inputs = n;
         ws.points = points;
-        // Blocks of points small enough that a layer's state stays in cache, wide enough
-        // that each GEMM has many columns.
-        let widest = self.layers.iter().map(|l| l.outputs).max().unwrap_or(0);
-        let per_point = if outputs_first { m + 1 } else { n + 1 };
-        let block = (BLOCK_ELEMS / (widest * per_point).max(1)).clamp(1, points.max(1));
+        let block = self.block_points(points, outputs_first);
         let mut p0 = 0;
         while p0 < points {
             let p1 = (p0 + block).min(points);
@@ -501,9 +498,9 @@ impl Mlp {
         Ok(())
     }
 
-    /// [`jacobian_batch`](Mlp::jacobian_batch) with the points split across `threads`
-    /// scoped threads (`0`: as many as [`std::thread::available_parallelism`] reports), each
-    /// with its own workspace. Same results, bit for bit, as the single-threaded call.
+    /// [`jacobian_batch`](Mlp::jacobian_batch) on `threads` threads of a rayon pool made for
+    /// the call (`0`: on rayon's global pool, as [`Differentiable::jacobian_batch`] does).
+    /// Same results, bit for bit, as the single-threaded call.
     ///
     /// # Errors
     /// [`DenseError::Shape`] if `xs.len()` is not a multiple of [`inputs`](Mlp::inputs).
@@ -519,39 +516,60 @@ impl Mlp {
         xs: &[f64],
         threads: usize,
     ) -> Result<(Vec<f64>, Vec<f64>), DenseError> {
-        let (n, m) = (self.inputs(), self.outputs());
+        if threads == 0 {
+            return self.jacobian_batch_pooled(xs);
+        }
+        match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+            Ok(pool) => pool.install(|| self.jacobian_batch_pooled(xs)),
+            // No threads to be had: the same results on this one.
+            Err(_) => self.jacobian_batch(xs),
+        }
+    }
+
+    /// [`jacobian_batch`](Mlp::jacobian_batch) with its blocks of points spread over the
+    /// current rayon pool. The blocks are those the single-threaded call makes, whatever the
+    /// thread count, so the results are the same bit for bit.
+    fn jacobian_batch_pooled(&self, xs: &[f64]) -> Result<(Vec<f64>, Vec<f64>), DenseError> {
+        let n = self.inputs();
         let points = xs.len().checked_div(n).unwrap_or(0);
         check("points × inputs", points * n, xs.len())?;
-        let threads = match threads {
-            0 => std::thread::available_parallelism().map_or(1, |t| t.get()),
-            t => t,
-        }
-        .clamp(1, points.max(1));
-        if points == 0 {
-            return Ok((vec![], vec![]));
-        }
-        // One association order for all threads, as the single-threaded call would choose.
         let outputs_first = self.outputs_first_is_cheaper(points.min(BLOCK_ELEMS));
-        let per = points.div_ceil(threads);
-        let mut vals = vec![0.0; points * m];
-        let mut jacs = vec![0.0; points * m * n];
-        std::thread::scope(|scope| {
-            let parts = xs
-                .chunks(per * n.max(1))
-                .zip(vals.chunks_mut(per * m))
-                .zip(jacs.chunks_mut(per * m * n));
-            for ((x, v), j) in parts {
-                scope.spawn(move || {
-                    let mut ws = Workspace::default();
-                    // The chunk is whole points, so this cannot fail.
-                    if self.jacobian_batch_in(x, &mut ws, outputs_first).is_ok() {
-                        v.copy_from_slice(ws.values());
-                        j.copy_from_slice(ws.jacobian());
-                    }
-                });
-            }
-        });
+        let block = self.block_points(points, outputs_first);
+        if points <= block || rayon::current_num_threads() <= 1 {
+            return self.jacobian_batch(xs);
+        }
+        let parts: Vec<(Vec<f64>, Vec<f64>)> = xs
+            .par_chunks(block * n)
+            .map(|x| {
+                let mut ws = Workspace::default();
+                // The chunk is whole points, so the shape check inside cannot fail.
+                match self.jacobian_batch_in(x, &mut ws, outputs_first) {
+                    Ok(()) => (ws.vals, ws.jacs),
+                    Err(_) => (Vec::new(), Vec::new()),
+                }
+            })
+            .collect();
+        let (m, mut vals, mut jacs) = (self.outputs(), Vec::new(), Vec::new());
+        vals.reserve(points * m);
+        jacs.reserve(points * m * n);
+        for (v, j) in parts {
+            vals.extend(v);
+            jacs.extend(j);
+        }
+        check("points × outputs", points * m, vals.len())?;
         Ok((vals, jacs))
+    }
+
+    /// Points per block of a batch: small enough that a layer's state stays in cache, wide
+    /// enough that each GEMM has many columns.
+    fn block_points(&self, points: usize, outputs_first: bool) -> usize {
+        let widest = self.layers.iter().map(|l| l.outputs).max().unwrap_or(0);
+        let per_point = if outputs_first {
+            self.outputs() + 1
+        } else {
+            self.inputs() + 1
+        };
+        (BLOCK_ELEMS / (widest * per_point).max(1)).clamp(1, points.max(1))
     }
 
     /// Whether `J = D_L W_L ⋯ D_1 W_1` for `points` points costs less associated from the
@@ -770,6 +788,49 @@ impl Mlp {
             .into_iter()
             .map(|y| (y.re, y.eps))
             .unzip())
+    }
+}
+
+/// The network as a [`Differentiable`]: `jacobian` takes the dense path of
+/// [`Mlp::jacobian`], `jacobian_batch` that of [`Mlp::jacobian_batch`] with its blocks of
+/// points on rayon's pool.
+///
+/// ```
+/// use nngrad_core::dense::{Activation, Dense, Mlp};
+/// use nngrad_core::Differentiable;
+/// let net = Mlp::new(vec![Dense::new(1, 1, vec![3.0], vec![0.0], Activation::Identity).unwrap()]).unwrap();
+/// let (ys, js) = Differentiable::jacobian_batch(&net, &[1.0, 2.0]).unwrap();
+/// assert_eq!((ys, js), (vec![3.0, 6.0], vec![3.0, 3.0]));
+/// ```
+impl Differentiable for Mlp {
+    type Error = DenseError;
+
+    fn input_len(&self) -> usize {
+        self.inputs()
+    }
+
+    fn output_len(&self) -> usize {
+        self.outputs()
+    }
+
+    fn eval<S: Scalar>(&self, x: &[S]) -> Result<Vec<S>, DenseError> {
+        Mlp::forward(self, x)
+    }
+
+    fn jacobian(&self, x: &[f64]) -> Result<(Vec<f64>, DMatrix<f64>), DenseError> {
+        Mlp::jacobian(self, x)
+    }
+
+    fn jvp(&self, x: &[f64], v: &[f64]) -> Result<(Vec<f64>, Vec<f64>), DenseError> {
+        Mlp::jvp(self, x, v)
+    }
+
+    fn jacobian_batch(&self, xs: &[f64]) -> Result<(Vec<f64>, Vec<f64>), BatchError<DenseError>> {
+        batch::points("xs", xs.len(), self.inputs())?;
+        // The dense path fails only on the batch's shape, checked just above; should it fail
+        // all the same, the error is reported against the first point.
+        self.jacobian_batch_pooled(xs)
+            .map_err(|source| BatchError::Point { index: 0, source })
     }
 }
 

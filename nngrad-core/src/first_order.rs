@@ -1,9 +1,15 @@
 //! First-order helpers: derivative, JVP, gradient, Jacobian, divergence. Each returns the value
 //! together with the derivative, and is generic over the base scalar `T`, so the helpers nest
 //! (a gradient of a gradient is a Hessian row).
+//!
+//! Each helper has a fallible twin (`try_jacobian`, …) for closures that return `Result`: the
+//! first error stops the work and is returned, with no padded evaluations. The infallible
+//! helpers are the fallible ones run with an error type that cannot occur, so every pass
+//! structure lives once.
 
 use crate::{Dual, DualN, Outputs, Scalar};
 use nalgebra::DMatrix;
+use std::convert::Infallible;
 
 /// The number of tangent lanes the chunked helpers ([`jacobian`], [`gradient`],
 /// [`divergence`], [`hessian`](crate::hessian), [`hvp`](crate::hvp)) use unless told
@@ -39,6 +45,14 @@ pub(crate) fn check_len(what: &str, a_name: &str, a: usize, b_name: &str, b: usi
     );
 }
 
+/// Unwraps the result of a fallible helper run with a closure that cannot fail.
+fn infallible<R>(r: Result<R, Infallible>) -> R {
+    match r {
+        Ok(v) => v,
+        Err(never) => match never {},
+    }
+}
+
 /// Value and derivative of a scalar function of one variable.
 ///
 /// ```
@@ -51,8 +65,23 @@ pub fn derivative<T: Scalar, F>(f: F, x: T) -> (T, T)
 where
     F: FnOnce(Dual<T>) -> Dual<T>,
 {
-    let y = f(Dual::variable(x));
-    (y.re, y.eps)
+    infallible(try_derivative(|x| Ok(f(x)), x))
+}
+
+/// [`derivative`] of a fallible function: its error is returned as it came.
+///
+/// ```
+/// use nngrad_core::{try_derivative, Scalar};
+/// let f = |x: nngrad_core::Dual| if x.value() > 0.0 { Ok(x.ln()) } else { Err("log of x <= 0") };
+/// assert_eq!(try_derivative(f, 2.0), Ok((2f64.ln(), 0.5)));
+/// assert_eq!(try_derivative(f, -1.0), Err("log of x <= 0"));
+/// ```
+pub fn try_derivative<T: Scalar, F, E>(f: F, x: T) -> Result<(T, T), E>
+where
+    F: FnOnce(Dual<T>) -> Result<Dual<T>, E>,
+{
+    let y = f(Dual::variable(x))?;
+    Ok((y.re, y.eps))
 }
 
 /// Outputs `f(x)` and the directional derivative `J(x)·v`, in one evaluation.
@@ -71,11 +100,33 @@ where
     F: FnOnce(&[Dual<T>]) -> O,
     O: Outputs<Dual<T>>,
 {
+    infallible(try_jvp(|x| Ok(f(x)), x, v))
+}
+
+/// [`jvp`] of a fallible function: its error is returned as it came.
+///
+/// # Panics
+/// If `x` and `v` differ in length (the message names both lengths).
+///
+/// ```
+/// use nngrad_core::{try_jvp, Scalar};
+/// let f = |x: &[nngrad_core::Dual]| -> Result<Vec<_>, String> {
+///     if x.len() != 2 { return Err(format!("expected 2 inputs, got {}", x.len())); }
+///     Ok(vec![x[0] * x[1]])
+/// };
+/// assert_eq!(try_jvp(f, &[2.0, 3.0], &[1.0, 0.0]), Ok((vec![6.0], vec![3.0])));
+/// assert!(try_jvp(f, &[1.0], &[1.0]).is_err());
+/// ```
+pub fn try_jvp<T: Scalar, F, O, E>(f: F, x: &[T], v: &[T]) -> Result<(Vec<T>, Vec<T>), E>
+where
+    F: FnOnce(&[Dual<T>]) -> Result<O, E>,
+    O: Outputs<Dual<T>>,
+{
     check_len("jvp", "x", x.len(), "v", v.len());
     let xs: Vec<Dual<T>> = x.iter().zip(v).map(|(&x, &v)| Dual::new(x, v)).collect();
     let mut ys = Vec::new();
-    f(&xs).write_outputs(&mut ys);
-    ys.into_iter().map(|y| (y.re, y.eps)).unzip()
+    f(&xs)?.write_outputs(&mut ys);
+    Ok(ys.into_iter().map(|y| (y.re, y.eps)).unzip())
 }
 
 /// Seeds lanes `start..start+C` of `xs` (and clears the rest) for chunked passes.
@@ -98,7 +149,7 @@ fn seed<T: Scalar, const C: usize>(xs: &mut [DualN<T, C>], x: &[T], start: usize
 /// ```
 pub fn gradient<T: Scalar, F>(f: F, x: &[T]) -> (T, Vec<T>)
 where
-    F: Fn(&[DualN<T, DEFAULT_CHUNK>]) -> DualN<T, DEFAULT_CHUNK>,
+    F: FnMut(&[DualN<T, DEFAULT_CHUNK>]) -> DualN<T, DEFAULT_CHUNK>,
 {
     gradient_chunk(Chunk::<DEFAULT_CHUNK>, f, x)
 }
@@ -110,9 +161,46 @@ where
 /// let (_, g) = gradient_chunk(Chunk::<1>, |x| x[0] * x[1], &[3.0, 2.0]);
 /// assert_eq!(g, vec![2.0, 3.0]);
 /// ```
-pub fn gradient_chunk<const C: usize, T: Scalar, F>(_: Chunk<C>, f: F, x: &[T]) -> (T, Vec<T>)
+pub fn gradient_chunk<const C: usize, T: Scalar, F>(c: Chunk<C>, mut f: F, x: &[T]) -> (T, Vec<T>)
 where
-    F: Fn(&[DualN<T, C>]) -> DualN<T, C>,
+    F: FnMut(&[DualN<T, C>]) -> DualN<T, C>,
+{
+    infallible(try_gradient_chunk(c, |x| Ok(f(x)), x))
+}
+
+/// [`gradient`] of a fallible function: the first error stops the passes and is returned.
+///
+/// ```
+/// use nngrad_core::{try_gradient, Scalar};
+/// let f = |x: &[nngrad_core::DualN<f64, 8>]| {
+///     let s = x[0] * x[0] + x[1];
+///     if s.value() >= 0.0 { Ok(s.sqrt()) } else { Err("negative radicand") }
+/// };
+/// let (y, g) = try_gradient(f, &[3.0, 7.0]).unwrap();
+/// assert_eq!((y, g), (4.0, vec![3.0 / 4.0, 1.0 / 8.0]));
+/// assert_eq!(try_gradient(f, &[0.0, -1.0]), Err("negative radicand"));
+/// ```
+pub fn try_gradient<T: Scalar, F, E>(f: F, x: &[T]) -> Result<(T, Vec<T>), E>
+where
+    F: FnMut(&[DualN<T, DEFAULT_CHUNK>]) -> Result<DualN<T, DEFAULT_CHUNK>, E>,
+{
+    try_gradient_chunk(Chunk::<DEFAULT_CHUNK>, f, x)
+}
+
+/// [`try_gradient`] with `C` lanes per evaluation.
+///
+/// ```
+/// use nngrad_core::{try_gradient_chunk, Chunk, Scalar};
+/// let r: Result<_, ()> = try_gradient_chunk(Chunk::<1>, |x| Ok(x[0] * x[1]), &[3.0, 2.0]);
+/// assert_eq!(r.unwrap().1, vec![2.0, 3.0]);
+/// ```
+pub fn try_gradient_chunk<const C: usize, T: Scalar, F, E>(
+    _: Chunk<C>,
+    mut f: F,
+    x: &[T],
+) -> Result<(T, Vec<T>), E>
+where
+    F: FnMut(&[DualN<T, C>]) -> Result<DualN<T, C>, E>,
 {
     let n = x.len();
     let mut xs = vec![DualN::<T, C>::constant(T::cst(0.0)); n];
@@ -120,13 +208,13 @@ where
     let mut value = None;
     for start in (0..n.max(1)).step_by(C) {
         seed(&mut xs, x, start);
-        let y = f(&xs);
+        let y = f(&xs)?;
         value = Some(y.re);
         for (k, gk) in g.iter_mut().skip(start).take(C).enumerate() {
             *gk = y.eps[k];
         }
     }
-    (value.unwrap_or_else(|| T::cst(0.0)), g)
+    Ok((value.unwrap_or_else(|| T::cst(0.0)), g))
 }
 
 /// Outputs and the `m×n` Jacobian (row `i` = gradient of output `i`), computed in
@@ -140,7 +228,7 @@ where
 /// ```
 pub fn jacobian<T: Scalar, F, O>(f: F, x: &[T]) -> (Vec<T>, DMatrix<T>)
 where
-    F: Fn(&[DualN<T, DEFAULT_CHUNK>]) -> O,
+    F: FnMut(&[DualN<T, DEFAULT_CHUNK>]) -> O,
     O: Outputs<DualN<T, DEFAULT_CHUNK>>,
 {
     jacobian_chunk(Chunk::<DEFAULT_CHUNK>, f, x)
@@ -157,12 +245,59 @@ where
 /// assert_eq!(j.row(0).iter().copied().collect::<Vec<_>>(), vec![4.0, 0.0, 0.0, 1.0]);
 /// ```
 pub fn jacobian_chunk<const C: usize, T: Scalar, F, O>(
-    _: Chunk<C>,
-    f: F,
+    c: Chunk<C>,
+    mut f: F,
     x: &[T],
 ) -> (Vec<T>, DMatrix<T>)
 where
-    F: Fn(&[DualN<T, C>]) -> O,
+    F: FnMut(&[DualN<T, C>]) -> O,
+    O: Outputs<DualN<T, C>>,
+{
+    infallible(try_jacobian_chunk(c, |x| Ok(f(x)), x))
+}
+
+/// [`jacobian`] of a fallible function: the first error stops the passes and is returned
+/// (no later pass runs, nothing is padded).
+///
+/// # Panics
+/// If `f` returns a different number of outputs on different evaluations.
+///
+/// ```
+/// use nngrad_core::{try_jacobian, DualN, Scalar};
+/// #[derive(Debug, PartialEq)]
+/// struct Domain(usize);
+/// let f = |x: &[DualN<f64, 8>]| -> Result<Vec<DualN<f64, 8>>, Domain> {
+///     x.iter().enumerate().map(|(i, &v)| if v.value() > 0.0 { Ok(v.ln()) } else { Err(Domain(i)) }).collect()
+/// };
+/// let (y, j) = try_jacobian(f, &[1.0, 2.0]).unwrap();
+/// assert_eq!((y[0], j[(1, 1)]), (0.0, 0.5));
+/// assert_eq!(try_jacobian(f, &[1.0, -2.0]), Err(Domain(1)));
+/// ```
+pub fn try_jacobian<T: Scalar, F, O, E>(f: F, x: &[T]) -> Result<(Vec<T>, DMatrix<T>), E>
+where
+    F: FnMut(&[DualN<T, DEFAULT_CHUNK>]) -> Result<O, E>,
+    O: Outputs<DualN<T, DEFAULT_CHUNK>>,
+{
+    try_jacobian_chunk(Chunk::<DEFAULT_CHUNK>, f, x)
+}
+
+/// [`try_jacobian`] with `C` lanes per evaluation.
+///
+/// # Panics
+/// If `f` returns a different number of outputs on different evaluations.
+///
+/// ```
+/// use nngrad_core::{try_jacobian_chunk, Chunk, Scalar};
+/// let r: Result<_, ()> = try_jacobian_chunk(Chunk::<2>, |x| Ok(vec![x[0] * x[2]]), &[1.0, 2.0, 3.0]);
+/// assert_eq!(r.unwrap().1.row(0).iter().copied().collect::<Vec<_>>(), vec![3.0, 0.0, 1.0]);
+/// ```
+pub fn try_jacobian_chunk<const C: usize, T: Scalar, F, O, E>(
+    _: Chunk<C>,
+    mut f: F,
+    x: &[T],
+) -> Result<(Vec<T>, DMatrix<T>), E>
+where
+    F: FnMut(&[DualN<T, C>]) -> Result<O, E>,
     O: Outputs<DualN<T, C>>,
 {
     let n = x.len();
@@ -173,7 +308,7 @@ where
     for start in (0..n.max(1)).step_by(C) {
         seed(&mut xs, x, start);
         ys.clear();
-        f(&xs).write_outputs(&mut ys);
+        f(&xs)?.write_outputs(&mut ys);
         let j = jac.get_or_insert_with(|| {
             values = ys.iter().map(|y| y.re).collect();
             DMatrix::from_element(ys.len(), n, T::cst(0.0))
@@ -191,10 +326,10 @@ where
             }
         }
     }
-    (
+    Ok((
         values,
         jac.unwrap_or_else(|| DMatrix::from_element(0, n, T::cst(0.0))),
-    )
+    ))
 }
 
 /// Outputs of a vector field `f: Rⁿ → Rⁿ` and its divergence `tr J = Σᵢ ∂fᵢ/∂xᵢ`, in
@@ -209,9 +344,9 @@ where
 /// assert_eq!(y, vec![6.0, 9.0]);
 /// assert_eq!(div, 3.0 + 6.0);
 /// ```
-pub fn divergence<T: Scalar, F, O>(f: F, x: &[T]) -> (Vec<T>, T)
+pub fn divergence<T: Scalar, F, O>(mut f: F, x: &[T]) -> (Vec<T>, T)
 where
-    F: Fn(&[DualN<T, DEFAULT_CHUNK>]) -> O,
+    F: FnMut(&[DualN<T, DEFAULT_CHUNK>]) -> O,
     O: Outputs<DualN<T, DEFAULT_CHUNK>>,
 {
     let n = x.len();

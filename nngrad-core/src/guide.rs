@@ -224,6 +224,54 @@
 //! assert_eq!(log.last, 1.0);
 //! ```
 //!
+//! ## A model of your own: implement `Differentiable`
+//!
+//! A struct whose `eval` is `#[differentiable]` code is a model like the loaded ones: it gets
+//! `forward`, `jvp`, `jacobian` and the parallel batch methods, and every tool written for
+//! "any model" (`&impl Differentiable`) takes it. Put the attribute on `eval` alone; its
+//! where-clauses are the ones the trait declares.
+//! ```
+//! use nngrad_core::{differentiable, Differentiable};
+//!
+//! #[derive(Debug)]
+//! struct BadInput(usize);
+//! impl std::fmt::Display for BadInput {
+//!     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+//!         write!(f, "expected 2 inputs, got {}", self.0)
+//!     }
+//! }
+//! impl std::error::Error for BadInput {}
+//!
+//! /// y = tanh(W x + b), weights as plain f64 rows.
+//! struct Layer { w: Vec<Vec<f64>>, b: Vec<f64> }
+//!
+//! impl Differentiable for Layer {
+//!     type Error = BadInput;
+//!     fn input_len(&self) -> usize { 2 }
+//!     fn output_len(&self) -> usize { self.b.len() }
+//!     #[differentiable]
+//!     fn eval(&self, x: &[f64]) -> Result<Vec<f64>, BadInput> {
+//!         if x.len() != 2 {
+//!             return Err(BadInput(x.len()));
+//!         }
+//!         Ok(self.w.iter().zip(&self.b)
+//!             .map(|(row, b)| (row[0] * x[0] + row[1] * x[1] + b).tanh())
+//!             .collect())
+//!     }
+//! }
+//!
+//! let layer = Layer { w: vec![vec![1.0, 2.0], vec![0.5, -1.0]], b: vec![0.0, 0.1] };
+//! let (y, j) = layer.jacobian(&[0.1, 0.2])?;
+//! assert_eq!(y[0], 0.5f64.tanh());
+//! assert!((j[(0, 1)] - 2.0 * (1.0 - 0.5f64.tanh().powi(2))).abs() < 1e-15);
+//! // Many points at once, on all cores: Jacobians one after another, each m×n row-major.
+//! let (ys, js) = layer.jacobian_batch(&[0.1, 0.2, 0.0, 0.0]).unwrap();
+//! assert_eq!((ys.len(), js.len()), (4, 8));
+//! assert_eq!(js[1], j[(0, 1)]);
+//! assert!(layer.jacobian(&[1.0]).is_err());
+//! # Ok::<(), BadInput>(())
+//! ```
+//!
 //! ## Out of scope
 //!
 //! `f32` code; bit-level float manipulation (`to_bits`, transmute); SIMD intrinsics; making

@@ -93,7 +93,9 @@ pub use nngrad_derive::differentiable;
 /// ```
 pub use nngrad_derive::scalar_bounds;
 
+mod batch;
 pub mod dense;
+mod differentiable;
 mod dual;
 mod dual_impl;
 mod dual_n;
@@ -114,12 +116,14 @@ mod scalar;
 mod second_order;
 pub mod sparse;
 
+pub use differentiable::{BatchError, Differentiable};
 pub use dual::{Dual, Dual64};
 pub use dual_n::DualN;
 pub use dual_num::DualNum;
 pub use first_order::{
-    derivative, divergence, gradient, gradient_chunk, jacobian, jacobian_chunk, jvp, Chunk,
-    DEFAULT_CHUNK,
+    derivative, divergence, gradient, gradient_chunk, jacobian, jacobian_chunk, jvp,
+    try_derivative, try_gradient, try_gradient_chunk, try_jacobian, try_jacobian_chunk, try_jvp,
+    Chunk, DEFAULT_CHUNK,
 };
 pub use outputs::Outputs;
 pub use scalar::{AssignOps, BinOps, BinOpsOut, Scalar, ScalarLhs, ScalarRef, ScalarRefLhs};

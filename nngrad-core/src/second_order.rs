@@ -35,7 +35,7 @@ fn seed_nested<T: Scalar, const C: usize>(
 /// ```
 pub fn hessian<T: Scalar, F>(f: F, x: &[T]) -> (T, Vec<T>, DMatrix<T>)
 where
-    F: Fn(&[Dual<DualN<T, DEFAULT_CHUNK>>]) -> Dual<DualN<T, DEFAULT_CHUNK>>,
+    F: FnMut(&[Dual<DualN<T, DEFAULT_CHUNK>>]) -> Dual<DualN<T, DEFAULT_CHUNK>>,
 {
     hessian_chunk(Chunk::<DEFAULT_CHUNK>, f, x)
 }
@@ -49,11 +49,11 @@ where
 /// ```
 pub fn hessian_chunk<const C: usize, T: Scalar, F>(
     _: Chunk<C>,
-    f: F,
+    mut f: F,
     x: &[T],
 ) -> (T, Vec<T>, DMatrix<T>)
 where
-    F: Fn(&[Dual<DualN<T, C>>]) -> Dual<DualN<T, C>>,
+    F: FnMut(&[Dual<DualN<T, C>>]) -> Dual<DualN<T, C>>,
 {
     let n = x.len();
     let zero = T::cst(0.0);
@@ -102,9 +102,9 @@ where
 /// assert_eq!((y, g), (12.0, vec![12.0, 4.0]));
 /// assert_eq!(hv, vec![6.0 - 4.0, 4.0]);
 /// ```
-pub fn hvp<T: Scalar, F>(f: F, x: &[T], v: &[T]) -> (T, Vec<T>, Vec<T>)
+pub fn hvp<T: Scalar, F>(mut f: F, x: &[T], v: &[T]) -> (T, Vec<T>, Vec<T>)
 where
-    F: Fn(&[Dual<DualN<T, DEFAULT_CHUNK>>]) -> Dual<DualN<T, DEFAULT_CHUNK>>,
+    F: FnMut(&[Dual<DualN<T, DEFAULT_CHUNK>>]) -> Dual<DualN<T, DEFAULT_CHUNK>>,
 {
     const C: usize = DEFAULT_CHUNK;
     check_len("hvp", "x", x.len(), "v", v.len());
@@ -125,9 +125,9 @@ where
 }
 
 /// `(value, gradient, diag H)` in `n` evaluations of second order along each axis.
-fn axis_second_derivatives<T: Scalar, F>(f: F, x: &[T]) -> (T, Vec<T>, Vec<T>)
+fn axis_second_derivatives<T: Scalar, F>(mut f: F, x: &[T]) -> (T, Vec<T>, Vec<T>)
 where
-    F: Fn(&[Dual<Dual<T>>]) -> Dual<Dual<T>>,
+    F: FnMut(&[Dual<Dual<T>>]) -> Dual<Dual<T>>,
 {
     let n = x.len();
     let zero = T::cst(0.0);
@@ -163,7 +163,7 @@ where
 /// ```
 pub fn laplacian<T: Scalar, F>(f: F, x: &[T]) -> (T, T)
 where
-    F: Fn(&[Dual<Dual<T>>]) -> Dual<Dual<T>>,
+    F: FnMut(&[Dual<Dual<T>>]) -> Dual<Dual<T>>,
 {
     let (y, _, d) = axis_second_derivatives(f, x);
     (y, d.into_iter().fold(T::cst(0.0), |a, b| a + b))
@@ -178,7 +178,7 @@ where
 /// ```
 pub fn hessian_diagonal<T: Scalar, F>(f: F, x: &[T]) -> (T, Vec<T>, Vec<T>)
 where
-    F: Fn(&[Dual<Dual<T>>]) -> Dual<Dual<T>>,
+    F: FnMut(&[Dual<Dual<T>>]) -> Dual<Dual<T>>,
 {
     axis_second_derivatives(f, x)
 }

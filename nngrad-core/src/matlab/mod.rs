@@ -76,7 +76,7 @@ use std::path::Path;
 
 use nalgebra::DMatrix;
 
-use crate::{jacobian_chunk, jvp, Chunk, Scalar, DEFAULT_CHUNK};
+use crate::{try_jacobian, try_jvp, Differentiable, Scalar};
 pub use error::Error;
 use graph::Graph;
 
@@ -348,7 +348,8 @@ impl ShallowNet {
         self.eval(x)
     }
 
-    /// The outputs and the `output_len × input_len` Jacobian at `x`, exact to rounding.
+    /// The outputs and the `output_len × input_len` Jacobian at `x`, exact to rounding;
+    /// [`Differentiable::jacobian`], callable without importing the trait.
     ///
     /// ```
     /// use nngrad_core::matlab::ShallowNet;
@@ -361,15 +362,11 @@ impl ShallowNet {
     /// # Ok::<(), nngrad_core::matlab::Error>(())
     /// ```
     pub fn jacobian(&self, x: &[f64]) -> Result<(Vec<f64>, DMatrix<f64>), Error> {
-        self.check("x", x.len())?;
-        Ok(jacobian_chunk(
-            Chunk::<DEFAULT_CHUNK>,
-            |x| self.graph.run(x),
-            x,
-        ))
+        Differentiable::jacobian(self, x)
     }
 
-    /// The outputs and the directional derivative `J(x)·v`, in one evaluation.
+    /// The outputs and the directional derivative `J(x)·v`, in one evaluation;
+    /// [`Differentiable::jvp`], callable without importing the trait.
     ///
     /// ```
     /// use nngrad_core::matlab::ShallowNet;
@@ -378,10 +375,60 @@ impl ShallowNet {
     /// # Ok::<(), nngrad_core::matlab::Error>(())
     /// ```
     pub fn jvp(&self, x: &[f64], v: &[f64]) -> Result<(Vec<f64>, Vec<f64>), Error> {
+        Differentiable::jvp(self, x, v)
+    }
+}
+
+/// The network as a [`Differentiable`]: its batch methods run points in parallel.
+///
+/// ```
+/// use nngrad_core::{matlab::ShallowNet, Differentiable};
+/// let net = ShallowNet::from_source("function y = f(x)\nIW1_1 = [2 3];\ny = tansig_apply(IW1_1*x);")?;
+/// let (ys, js) = net.jacobian_batch(&[0.0, 0.0, 0.0, 0.0])?;
+/// assert_eq!((ys, js), (vec![0.0, 0.0], vec![2.0, 3.0, 2.0, 3.0]));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+impl Differentiable for ShallowNet {
+    type Error = Error;
+
+    fn input_len(&self) -> usize {
+        self.input_len
+    }
+
+    fn output_len(&self) -> usize {
+        self.output_len
+    }
+
+    fn input_labels(&self) -> Vec<String> {
+        port_labels(&self.inputs)
+    }
+
+    fn output_labels(&self) -> Vec<String> {
+        port_labels(&self.outputs)
+    }
+
+    fn eval<S: Scalar>(&self, x: &[S]) -> Result<Vec<S>, Error> {
+        ShallowNet::eval(self, x)
+    }
+
+    fn jacobian(&self, x: &[f64]) -> Result<(Vec<f64>, DMatrix<f64>), Error> {
+        self.check("x", x.len())?;
+        try_jacobian(|x| self.eval(x), x)
+    }
+
+    fn jvp(&self, x: &[f64], v: &[f64]) -> Result<(Vec<f64>, Vec<f64>), Error> {
         self.check("x", x.len())?;
         self.check("v", v.len())?;
-        Ok(jvp(|x| self.graph.run(x), x, v))
+        try_jvp(|x| self.eval(x), x, v)
     }
+}
+
+/// `name[i]` for each value of each port, in order.
+fn port_labels(ports: &[Port]) -> Vec<String> {
+    ports
+        .iter()
+        .flat_map(|p| (0..p.len).map(move |i| format!("{}[{i}]", p.name)))
+        .collect()
 }
 
 /// Whether the first thing after blank lines and `%` comment lines is the word `function`.

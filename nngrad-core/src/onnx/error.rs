@@ -46,7 +46,10 @@ pub enum Error {
         /// The tensor's name.
         tensor: String,
     },
-    /// An operator this crate does not implement (or a vendor-specific one).
+    /// Operators this crate does not implement (or vendor-specific ones), or implements
+    /// only at other opset versions. `op`, `domain`, `node` and `opset` name the first met;
+    /// `all` lists every unsupported operator the selected output depends on, each with all
+    /// its nodes, so that one load reports everything missing.
     UnsupportedOp {
         /// Operator type, e.g. `com.MathWorks.Placeholder`.
         op: String,
@@ -56,6 +59,8 @@ pub enum Error {
         node: String,
         /// The opset version the model imports for that domain.
         opset: i64,
+        /// Every unsupported operator (the first one included), in the order met.
+        all: Vec<UnsupportedOperator>,
     },
     /// A node failed while evaluating (bad shapes, bad attribute, bad index, …).
     Node {
@@ -106,6 +111,84 @@ pub enum Error {
     },
 }
 
+/// One unsupported operator of a model and every node that uses it.
+///
+/// ```
+/// use nngrad_core::onnx::{Error, UnsupportedOperator};
+/// let u = UnsupportedOperator {
+///     domain: String::new(),
+///     op: "Frobnicate".into(),
+///     opset: 17,
+///     nodes: vec!["a".into(), "b".into()],
+/// };
+/// assert_eq!(u.to_string(), "ai.onnx::Frobnicate (opset 17; nodes 'a', 'b')");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnsupportedOperator {
+    /// Operator domain (empty for the default `ai.onnx`).
+    pub domain: String,
+    /// Operator type.
+    pub op: String,
+    /// The opset version the model imports for that domain.
+    pub opset: i64,
+    /// The names of the nodes using it, in the order met.
+    pub nodes: Vec<String>,
+}
+
+impl fmt::Display for UnsupportedOperator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = if self.domain.is_empty() {
+            "ai.onnx"
+        } else {
+            &self.domain
+        };
+        let names: Vec<String> = self.nodes.iter().map(|n| format!("'{n}'")).collect();
+        let noun = if self.nodes.len() == 1 {
+            "node"
+        } else {
+            "nodes"
+        };
+        write!(
+            f,
+            "{d}::{} (opset {}; {noun} {})",
+            self.op,
+            self.opset,
+            names.join(", ")
+        )
+    }
+}
+
+impl Error {
+    /// The error for the unsupported nodes `nodes` (indices into `g.nodes`, at least one),
+    /// grouped by operator.
+    pub(crate) fn unsupported(g: &super::load::Graph, nodes: &[usize]) -> Error {
+        let mut all: Vec<UnsupportedOperator> = Vec::new();
+        for &n in nodes {
+            let node = &g.nodes[n];
+            match all
+                .iter_mut()
+                .find(|u| u.domain == node.domain && u.op == node.op)
+            {
+                Some(u) => u.nodes.push(node.name.clone()),
+                None => all.push(UnsupportedOperator {
+                    domain: node.domain.clone(),
+                    op: node.op.clone(),
+                    opset: g.opset(&node.domain),
+                    nodes: vec![node.name.clone()],
+                }),
+            }
+        }
+        let first = &g.nodes[nodes[0]];
+        Error::UnsupportedOp {
+            op: first.op.clone(),
+            domain: first.domain.clone(),
+            node: first.name.clone(),
+            opset: g.opset(&first.domain),
+            all,
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -126,12 +209,21 @@ impl fmt::Display for Error {
                 domain,
                 node,
                 opset,
+                all,
             } => {
-                let d = if domain.is_empty() { "ai.onnx" } else { domain };
-                write!(
-                    f,
-                    "unsupported operator {d}::{op} (node '{node}', opset {opset})"
-                )
+                if all.len() <= 1 && all.first().map_or(true, |u| u.nodes.len() <= 1) {
+                    let d = if domain.is_empty() { "ai.onnx" } else { domain };
+                    return write!(
+                        f,
+                        "unsupported operator {d}::{op} (node '{node}', opset {opset})"
+                    );
+                }
+                write!(f, "{} unsupported operators: ", all.len())?;
+                for (k, u) in all.iter().enumerate() {
+                    let sep = if k > 0 { "; " } else { "" };
+                    write!(f, "{sep}{u}")?;
+                }
+                Ok(())
             }
             Error::Node {
                 node,

@@ -23,8 +23,10 @@
 //!   TensorFlow do; `Clip` keeps the input's derivative at the bounds.
 //! * Opset-6–9 exports (MATLAB): legacy attributes are ignored, `Gemm` flattens an N-D
 //!   input from axis 1, initializers listed as graph inputs are constants.
-//! * An operator outside the supported set, or a vendor one (`com.MathWorks.Placeholder`),
-//!   is an [`Error::UnsupportedOp`] when the selected output depends on it.
+//! * An operator outside the supported set (listed with opset ranges in
+//!   `docs/onnx-operators.md`), or a vendor one (`com.MathWorks.Placeholder`), is an
+//!   [`Error::UnsupportedOp`] when the selected output depends on it; the error lists every
+//!   such operator of the model with its opset and nodes.
 
 mod error;
 mod load;
@@ -33,5 +35,6 @@ mod ops;
 pub mod proto;
 mod tensor;
 
-pub use error::Error;
+pub use error::{Error, UnsupportedOperator};
 pub use model::Model;
+pub use ops::{supported_operators, supported_operators_markdown, OperatorInfo};

@@ -6,9 +6,9 @@ use super::ops;
 use super::proto::data_type as dt;
 use super::tensor::{Tensor, Value};
 use super::Error;
-use crate::{jacobian_chunk, Chunk, Dual, Scalar};
+use crate::differentiable::tensor_labels;
+use crate::{try_jacobian, try_jvp, Differentiable, Scalar};
 use nalgebra::DMatrix;
-use std::cell::RefCell;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -462,7 +462,7 @@ impl Model {
     }
 
     /// Outputs and the `m×n` Jacobian `∂y_i/∂x_j` (row-major flattenings of output and
-    /// input), by forward mode in chunks of 8 tangent lanes.
+    /// input); [`Differentiable::jacobian`], callable without importing the trait.
     ///
     /// # Errors
     /// [`Error::NotDifferentiable`] for an integer output, and those of [`Model::eval`].
@@ -475,36 +475,11 @@ impl Model {
     /// # Ok::<(), nngrad_core::onnx::Error>(())
     /// ```
     pub fn jacobian(&self, x: &[f64]) -> Result<(Vec<f64>, DMatrix<f64>), Error> {
-        if self.output_int {
-            return Err(self.not_differentiable());
-        }
-        let y = self.forward(x)?;
-        let m = y.len();
-        let failure: RefCell<Option<Error>> = RefCell::new(None);
-        let (values, j) = jacobian_chunk(
-            Chunk::<8>,
-            |xs| match self.eval(xs) {
-                Ok(v) if v.len() == m => v,
-                Ok(v) => {
-                    failure.borrow_mut().get_or_insert(Error::Invalid {
-                        message: format!("output length changed from {m} to {}", v.len()),
-                    });
-                    vec![Default::default(); m]
-                }
-                Err(e) => {
-                    failure.borrow_mut().get_or_insert(e);
-                    vec![Default::default(); m]
-                }
-            },
-            x,
-        );
-        if let Some(e) = failure.into_inner() {
-            return Err(e);
-        }
-        Ok((values, j))
+        Differentiable::jacobian(self, x)
     }
 
-    /// Outputs and the directional derivative `J(x)·v`, in one evaluation.
+    /// Outputs and the directional derivative `J(x)·v`, in one evaluation;
+    /// [`Differentiable::jvp`], callable without importing the trait.
     ///
     /// # Errors
     /// [`Error::TangentLength`] when `v` and `x` differ in length, and those of
@@ -520,6 +495,70 @@ impl Model {
     /// # Ok::<(), nngrad_core::onnx::Error>(())
     /// ```
     pub fn jvp(&self, x: &[f64], v: &[f64]) -> Result<(Vec<f64>, Vec<f64>), Error> {
+        Differentiable::jvp(self, x, v)
+    }
+}
+
+/// The loaded model as a [`Differentiable`]: its batch methods run points in parallel.
+///
+/// ```
+/// use nngrad_core::{onnx::Model, Differentiable};
+/// let model = Model::load(concat!(env!("CARGO_MANIFEST_DIR"),
+///     "/../tests/data/onnx/diabetes_mlp_tanh_regressor/model.onnx"))?;
+/// let xs = vec![0.01; 3 * 10];
+/// let (ys, js) = model.jacobian_batch(&xs).unwrap();
+/// assert_eq!((ys.len(), js.len()), (3, 3 * 10));
+/// # Ok::<(), nngrad_core::onnx::Error>(())
+/// ```
+impl Differentiable for Model {
+    type Error = Error;
+
+    fn input_len(&self) -> usize {
+        Model::input_len(self)
+    }
+
+    fn output_len(&self) -> usize {
+        Model::output_len(self)
+    }
+
+    fn input_labels(&self) -> Vec<String> {
+        tensor_labels(self.input_name(), self.input_shape())
+    }
+
+    fn output_labels(&self) -> Vec<String> {
+        tensor_labels(self.output_name(), self.output_shape())
+    }
+
+    fn eval<S: Scalar>(&self, x: &[S]) -> Result<Vec<S>, Error> {
+        Model::eval(self, x)
+    }
+
+    fn jacobian(&self, x: &[f64]) -> Result<(Vec<f64>, DMatrix<f64>), Error> {
+        if self.output_int {
+            return Err(self.not_differentiable());
+        }
+        self.check_len(x.len())?;
+        // Every pass sees the same values, so the output length cannot change between
+        // passes; it is checked all the same, as an error rather than the helper's panic.
+        let first_len = std::cell::Cell::new(None);
+        try_jacobian(
+            |xs| {
+                let y = self.eval(xs)?;
+                match first_len.get() {
+                    Some(m) if m != y.len() => Err(Error::Invalid {
+                        message: format!("output length changed from {m} to {}", y.len()),
+                    }),
+                    _ => {
+                        first_len.set(Some(y.len()));
+                        Ok(y)
+                    }
+                }
+            },
+            x,
+        )
+    }
+
+    fn jvp(&self, x: &[f64], v: &[f64]) -> Result<(Vec<f64>, Vec<f64>), Error> {
         if self.output_int {
             return Err(self.not_differentiable());
         }
@@ -530,9 +569,7 @@ impl Model {
                 got: v.len(),
             });
         }
-        let xs: Vec<Dual<f64>> = x.iter().zip(v).map(|(&a, &b)| Dual::new(a, b)).collect();
-        let ys = self.eval(&xs)?;
-        Ok(ys.iter().map(|d| (d.re(), d.eps())).unzip())
+        try_jvp(|xs| self.eval(xs), x, v)
     }
 }
 
@@ -571,17 +608,14 @@ fn make_plan(g: &Graph, input: usize, output: usize) -> Result<Plan, Error> {
             drops: vec![],
         });
     };
+    let mut unsupported = Vec::new();
     let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
     state[root] = OPEN;
     while let Some(&mut (n, ref mut next)) = stack.last_mut() {
         let node = &g.nodes[n];
-        if *next == 0 && !ops::is_supported(&node.domain, &node.op) {
-            return Err(Error::UnsupportedOp {
-                op: node.op.clone(),
-                domain: node.domain.clone(),
-                node: node.name.clone(),
-                opset: g.opset(&node.domain),
-            });
+        if *next == 0 && !ops::is_supported(&node.domain, &node.op, g.opset(&node.domain)) {
+            // keep walking: the error lists every unsupported operator at once
+            unsupported.push(n);
         }
         if *next < node.inputs.len() {
             let i = *next;
@@ -606,6 +640,9 @@ fn make_plan(g: &Graph, input: usize, output: usize) -> Result<Plan, Error> {
             order.push(n);
             stack.pop();
         }
+    }
+    if !unsupported.is_empty() {
+        return Err(Error::unsupported(g, &unsupported));
     }
     let mut last = vec![usize::MAX; g.names.len()];
     for (k, &n) in order.iter().enumerate() {

@@ -4,7 +4,7 @@
 //! A constant operand stays f64 and meets an activation through the mixed `S op f64`
 //! arithmetic; only integer tensors take the integer paths.
 
-use super::{opt, req, Ins, Outs};
+use super::{opt, req, Ins, Outs, NOT_THIS_FAMILY};
 use crate::onnx::load::Node;
 use crate::onnx::tensor::{broadcast_shapes, for_each_broadcast, numel_checked, Tensor, Value};
 use crate::Scalar;
@@ -358,9 +358,15 @@ pub(crate) fn reshape_value<S: Scalar>(v: &Value<S>, shape: Vec<usize>) -> Value
     }
 }
 
+/// The unary float functions (`Unary::of`).
+pub(crate) fn run_unary<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
+    let u = Unary::of(node).ok_or_else(|| format!("{} {NOT_THIS_FAMILY}", node.op))?;
+    Ok(vec![Some(u.run(req(ins, 0, "X")?)?)])
+}
+
 /// Add, Sub, Mul, Div, Pow.
 pub(crate) fn run_binary<S: Scalar>(node: &Node, ins: &Ins<S>, opset: i64) -> Outs<S> {
-    let op = Bin::of(&node.op).ok_or("not a binary operator")?;
+    let op = Bin::of(&node.op).ok_or_else(|| format!("{} {NOT_THIS_FAMILY}", node.op))?;
     let a = req(ins, 0, "A")?;
     let b = req(ins, 1, "B")?;
     let out = match legacy_broadcast(node, a, b, opset)? {
@@ -372,7 +378,7 @@ pub(crate) fn run_binary<S: Scalar>(node: &Node, ins: &Ins<S>, opset: i64) -> Ou
 
 /// Sum, Mean, Max, Min over any number of broadcast inputs.
 pub(crate) fn run_variadic<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
-    let op = Bin::of(&node.op).ok_or("not a variadic operator")?;
+    let op = Bin::of(&node.op).ok_or_else(|| format!("{} {NOT_THIS_FAMILY}", node.op))?;
     let vals: Vec<&Value<S>> = ins.iter().flatten().copied().collect();
     let first = *vals.first().ok_or("needs at least one input")?;
     let mut acc = first.clone();

@@ -1,0 +1,353 @@
+//! The operator table: the one list of the operators this evaluator implements. Support
+//! checks ([`is_supported`]), dispatch ([`dispatch`]) and the documentation's operator list
+//! ([`operators_markdown`], checked against `docs/onnx-operators.md` by a test) all derive
+//! from the single `operators!` invocation below, so adding an operator is one line here
+//! plus its implementation in its family's file.
+
+use super::{conv, elementwise, linalg, reduce, rnn, shape, Ins, Outs};
+use crate::onnx::load::Node;
+use crate::Scalar;
+
+/// The newest default-domain opset this table has been checked against (the newest the
+/// conformance cases import).
+pub(crate) const LATEST_OPSET: i64 = 28;
+
+/// The newest `ai.onnx.ml` opset.
+const LATEST_ML_OPSET: i64 = 5;
+
+/// Which file of `ops/` implements an operator (and the heading it is listed under).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Family {
+    /// `elementwise.rs`: activations, math functions, broadcasting arithmetic.
+    Elementwise,
+    /// `reduce.rs`: reductions, arg-extrema, softmax, normalisations.
+    Reduce,
+    /// `shape.rs`: data movement, shapes, casts, constants.
+    Shape,
+    /// `conv.rs`: convolution and pooling.
+    Conv,
+    /// `linalg.rs`: matrix products.
+    Linalg,
+    /// `rnn.rs`: recurrent layers.
+    Rnn,
+}
+
+impl Family {
+    fn file(self) -> &'static str {
+        match self {
+            Family::Elementwise => "elementwise.rs",
+            Family::Reduce => "reduce.rs",
+            Family::Shape => "shape.rs",
+            Family::Conv => "conv.rs",
+            Family::Linalg => "linalg.rs",
+            Family::Rnn => "rnn.rs",
+        }
+    }
+}
+
+/// A load-time shape rule: from the node and its inputs' shapes (`None` where unknown) to
+/// its outputs' shapes. Registered per operator by the validation pass; `None` in the table
+/// until an operator has one.
+pub(crate) type ShapeRule =
+    fn(&Node, &[Option<Vec<usize>>], i64) -> Result<Vec<Option<Vec<usize>>>, String>;
+
+/// One row of the operator table.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct OpDef {
+    /// `""` for the default domain (`ai.onnx`), else e.g. `ai.onnx.ml`.
+    pub domain: &'static str,
+    /// The operator type, e.g. `MatMul`.
+    pub name: &'static str,
+    /// The first opset version that defines the operator.
+    pub since: i64,
+    /// The newest opset version supported.
+    pub until: i64,
+    /// The file implementing it.
+    pub family: Family,
+    /// Its load-time shape rule, if it has one.
+    #[allow(dead_code)] // read by the load-time shape inference (issue 15) as rules arrive
+    pub shape: Option<ShapeRule>,
+}
+
+/// One entry: `domain name since family => |node, ins, opset| implementation`, optionally
+/// followed by `, shape = rule`. The closure is called with the node, its inputs and the
+/// opset in force.
+macro_rules! operators {
+    ($( $domain:literal $name:literal $since:literal $family:ident => $run:expr
+        $(, shape = $shape:expr)? ; )*) => {
+        /// Every implemented operator, in table order.
+        pub(crate) static OPERATORS: &[OpDef] = &[$(
+            OpDef {
+                domain: $domain,
+                name: $name,
+                since: $since,
+                until: if $domain.is_empty() { LATEST_OPSET } else { LATEST_ML_OPSET },
+                family: Family::$family,
+                shape: operators!(@shape $($shape)?),
+            },
+        )*];
+
+        /// Runs `node` with the implementation its table row names; `None` when the table
+        /// has no such operator.
+        fn run_row<S: Scalar>(node: &Node, ins: &Ins<S>, opset: i64) -> Option<Outs<S>> {
+            let domain = normalise(&node.domain);
+            $(
+                if domain == $domain && node.op == $name {
+                    let run: fn(&Node, &Ins<S>, i64) -> Outs<S> = $run;
+                    return Some(run(node, ins, opset));
+                }
+            )*
+            None
+        }
+    };
+    (@shape $shape:expr) => { Some($shape) };
+    (@shape) => { None };
+}
+
+operators! {
+    "" "Abs" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
+    "" "Add" 1 Elementwise => elementwise::run_binary;
+    "" "ArgMax" 1 Reduce => |n, i, _| reduce::argmax(n, i);
+    "" "AveragePool" 1 Conv => |n, i, _| conv::avg_pool(n, i);
+    "" "BatchNormalization" 1 Reduce => |n, i, _| reduce::batch_norm(n, i);
+    "" "Cast" 1 Shape => |n, i, _| shape::cast(n, i);
+    "" "Clip" 1 Elementwise => elementwise::run_clip;
+    "" "Concat" 1 Shape => |n, i, _| shape::concat(n, i);
+    "" "Constant" 1 Shape => |n, _, _| shape::constant(n);
+    "" "ConstantOfShape" 9 Shape => |n, i, _| shape::constant_of_shape(n, i);
+    "" "Conv" 1 Conv => |n, i, _| conv::conv(n, i);
+    "" "Div" 1 Elementwise => elementwise::run_binary;
+    "" "Dropout" 1 Shape => |n, i, _| shape::identity(n, i);
+    "" "Elu" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
+    "" "Erf" 9 Elementwise => |n, i, _| elementwise::run_unary(n, i);
+    "" "Exp" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
+    "" "Expand" 8 Shape => |_, i, _| shape::expand(i);
+    "" "Flatten" 1 Shape => |n, i, _| shape::flatten(n, i);
+    "" "GRU" 1 Rnn => |n, i, _| rnn::rnn(n, i);
+    "" "Gather" 1 Shape => |n, i, _| shape::gather(n, i);
+    "" "Gelu" 20 Elementwise => |n, i, _| elementwise::run_unary(n, i);
+    "" "Gemm" 1 Linalg => |n, i, _| linalg::gemm(n, i);
+    "" "GlobalAveragePool" 1 Conv => |n, i, _| conv::global_pool(n, i);
+    "" "GlobalMaxPool" 1 Conv => |n, i, _| conv::global_pool(n, i);
+    "" "HardSigmoid" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
+    "" "Identity" 1 Shape => |n, i, _| shape::identity(n, i);
+    "" "LSTM" 1 Rnn => |n, i, _| rnn::rnn(n, i);
+    "" "LayerNormalization" 17 Reduce => |n, i, _| reduce::layer_norm(n, i);
+    "" "LeakyRelu" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
+    "" "Log" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
+    "" "LogSoftmax" 1 Reduce => reduce::softmax;
+    "" "MatMul" 1 Linalg => |_, i, _| linalg::matmul(i);
+    "" "Max" 1 Elementwise => |n, i, _| elementwise::run_variadic(n, i);
+    "" "MaxPool" 1 Conv => |n, i, _| conv::max_pool(n, i);
+    "" "Mean" 1 Elementwise => |n, i, _| elementwise::run_variadic(n, i);
+    "" "Min" 1 Elementwise => |n, i, _| elementwise::run_variadic(n, i);
+    "" "Mul" 1 Elementwise => elementwise::run_binary;
+    "" "Neg" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
+    "" "PRelu" 1 Elementwise => |_, i, o| elementwise::run_prelu(i, o);
+    "" "Pow" 1 Elementwise => elementwise::run_binary;
+    "" "RNN" 1 Rnn => |n, i, _| rnn::rnn(n, i);
+    "" "Reciprocal" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
+    "" "ReduceMax" 1 Reduce => |n, i, _| reduce::reduce(n, i);
+    "" "ReduceMean" 1 Reduce => |n, i, _| reduce::reduce(n, i);
+    "" "ReduceSum" 1 Reduce => |n, i, _| reduce::reduce(n, i);
+    "" "Relu" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
+    "" "Reshape" 1 Shape => |n, i, _| shape::reshape(n, i);
+    "" "Selu" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
+    "" "Shape" 1 Shape => |n, i, _| shape::shape_op(n, i);
+    "" "Sigmoid" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
+    "" "Slice" 1 Shape => shape::slice;
+    "" "Softmax" 1 Reduce => reduce::softmax;
+    "" "Softplus" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
+    "" "Softsign" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
+    "" "Split" 1 Shape => |n, i, _| shape::split(n, i);
+    "" "Sqrt" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
+    "" "Squeeze" 1 Shape => |n, i, _| shape::squeeze(n, i);
+    "" "Sub" 1 Elementwise => elementwise::run_binary;
+    "" "Sum" 1 Elementwise => |n, i, _| elementwise::run_variadic(n, i);
+    "" "Tanh" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
+    "" "Transpose" 1 Shape => |n, i, _| shape::transpose(n, i);
+    "" "Unsqueeze" 1 Shape => |n, i, _| shape::unsqueeze(n, i);
+    "ai.onnx.ml" "Scaler" 1 Elementwise => |n, i, _| elementwise::run_scaler(n, i);
+}
+
+/// `ai.onnx` is the default domain, also written `""`.
+fn normalise(domain: &str) -> &str {
+    if domain == "ai.onnx" {
+        ""
+    } else {
+        domain
+    }
+}
+
+/// The table row of `domain::op`, if the table has it.
+pub(crate) fn lookup(domain: &str, op: &str) -> Option<&'static OpDef> {
+    let domain = normalise(domain);
+    OPERATORS
+        .iter()
+        .find(|d| d.domain == domain && d.name == op)
+}
+
+/// Whether `domain::op` is implemented at `opset` (0: the model imports no version for
+/// the domain, so only the name is checked).
+pub(crate) fn is_supported(domain: &str, op: &str, opset: i64) -> bool {
+    lookup(domain, op).is_some_and(|d| opset == 0 || (d.since..=d.until).contains(&opset))
+}
+
+/// Evaluates one node through its table row.
+pub(crate) fn dispatch<S: Scalar>(node: &Node, ins: &Ins<S>, opset: i64) -> Outs<S> {
+    run_row(node, ins, opset).unwrap_or_else(|| {
+        Err(format!(
+            "operator {} is not implemented",
+            if node.domain.is_empty() {
+                node.op.clone()
+            } else {
+                format!("{}::{}", node.domain, node.op)
+            }
+        ))
+    })
+}
+
+/// One supported operator, as [`supported_operators`] lists it.
+///
+/// ```
+/// let ops = nngrad_core::onnx::supported_operators();
+/// let matmul = ops.iter().find(|o| o.name == "MatMul").unwrap();
+/// assert_eq!((matmul.domain, *matmul.opsets.start()), ("ai.onnx", 1));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OperatorInfo {
+    /// `ai.onnx` (the default domain) or e.g. `ai.onnx.ml`.
+    pub domain: &'static str,
+    /// The operator type.
+    pub name: &'static str,
+    /// The opset versions accepted.
+    pub opsets: std::ops::RangeInclusive<i64>,
+    /// The file of `nngrad-core/src/onnx/ops/` implementing it.
+    pub file: &'static str,
+}
+
+/// Every operator [`Model`](crate::onnx::Model) implements, sorted by domain and name.
+///
+/// ```
+/// let ops = nngrad_core::onnx::supported_operators();
+/// assert!(ops.iter().any(|o| o.name == "Softmax" && o.opsets.contains(&13)));
+/// ```
+pub fn supported_operators() -> Vec<OperatorInfo> {
+    let mut v: Vec<OperatorInfo> = OPERATORS
+        .iter()
+        .map(|d| OperatorInfo {
+            domain: if d.domain.is_empty() {
+                "ai.onnx"
+            } else {
+                d.domain
+            },
+            name: d.name,
+            opsets: d.since..=d.until,
+            file: d.family.file(),
+        })
+        .collect();
+    v.sort_by_key(|o| (o.domain, o.name));
+    v
+}
+
+/// The supported operators as a Markdown table (operator, domain, opsets, file), sorted by
+/// domain and name: the generated section of `docs/onnx-operators.md`.
+///
+/// ```
+/// let md = nngrad_core::onnx::supported_operators_markdown();
+/// assert!(md.contains("| MatMul | ai.onnx | 1–"));
+/// ```
+pub fn supported_operators_markdown() -> String {
+    let mut s =
+        String::from("| operator | domain | opsets | implemented in |\n|---|---|---|---|\n");
+    for o in supported_operators() {
+        s.push_str(&format!(
+            "| {} | {} | {}–{} | `ops/{}` |\n",
+            o.name,
+            o.domain,
+            o.opsets.start(),
+            o.opsets.end(),
+            o.file
+        ));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::onnx::load::Node;
+    use crate::onnx::tensor::Value;
+    use std::collections::HashMap;
+
+    fn node(domain: &str, op: &str) -> Node {
+        Node {
+            name: "n".into(),
+            op: op.into(),
+            domain: domain.into(),
+            inputs: vec![],
+            outputs: vec![],
+            attrs: HashMap::new(),
+        }
+    }
+
+    /// Every row is unique, supported exactly inside its opset range, and dispatched to an
+    /// implementation that recognises it (its error with no inputs is about the inputs or
+    /// attributes, never "not implemented" or a family that does not know the operator).
+    #[test]
+    fn table_rows_tie_support_and_dispatch() {
+        for (k, d) in OPERATORS.iter().enumerate() {
+            assert!(
+                OPERATORS[..k]
+                    .iter()
+                    .all(|e| (e.domain, e.name) != (d.domain, d.name)),
+                "{} listed twice",
+                d.name
+            );
+            assert!(d.since >= 1 && d.since <= d.until, "{}", d.name);
+            assert!(is_supported(d.domain, d.name, d.since));
+            assert!(is_supported(d.domain, d.name, d.until));
+            assert!(!is_supported(d.domain, d.name, d.until + 1));
+            assert!(!is_supported(d.domain, d.name, d.since - 1) || d.since == 1);
+            let ins: Vec<Option<&Value<f64>>> = vec![];
+            if let Err(e) = dispatch(&node(d.domain, d.name), &ins, d.since) {
+                assert!(
+                    !e.contains("not implemented") && !e.contains(NOT_THIS_FAMILY),
+                    "{}: {e}",
+                    d.name
+                );
+            }
+        }
+        assert!(!is_supported("", "NoSuchOp", 13));
+        assert!(is_supported("ai.onnx", "MatMul", 13));
+        let ins: Vec<Option<&Value<f64>>> = vec![];
+        let e = dispatch(&node("com.vendor", "MatMul"), &ins, 1).unwrap_err();
+        assert!(e.contains("not implemented"), "{e}");
+    }
+
+    use super::super::NOT_THIS_FAMILY;
+
+    /// The docs' operator list is the table's: regenerate with `NNGRAD_BLESS=1`.
+    #[test]
+    fn docs_operator_list_matches_the_table() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/onnx-operators.md");
+        let text = std::fs::read_to_string(path).expect("docs/onnx-operators.md");
+        let (begin, end) = (
+            "<!-- operator table: generated -->\n",
+            "<!-- end of generated operator table -->",
+        );
+        let a = text.find(begin).expect("begin marker") + begin.len();
+        let b = text.find(end).expect("end marker");
+        let want = supported_operators_markdown();
+        if text[a..b] != want {
+            if std::env::var_os("NNGRAD_BLESS").is_some() {
+                std::fs::write(path, format!("{}{want}{}", &text[..a], &text[b..])).unwrap();
+            } else {
+                panic!(
+                    "docs/onnx-operators.md's operator list differs from the operator table; \
+                     rerun with NNGRAD_BLESS=1 to regenerate it"
+                );
+            }
+        }
+    }
+}
