@@ -118,6 +118,19 @@ pub(crate) fn mul_zero_safe<T: Scalar>(t: T, d: T) -> T {
 
 impl<T: Scalar> DualNum for Dual<T> {
     type Re = T;
+    type Point = T;
+    #[inline(always)]
+    fn point(&self) -> T {
+        self.re
+    }
+    #[inline(always)]
+    fn points(&self, other: &Self) -> (T, T) {
+        (self.re, other.re)
+    }
+    #[inline(always)]
+    fn lift(re: T) -> T {
+        re
+    }
     #[inline(always)]
     fn real(&self) -> T {
         self.re

@@ -62,54 +62,58 @@ macro_rules! impl_dual {
             }
             #[inline(always)]
             fn to_degrees(self) -> Self {
-                self.chain(self.real().to_degrees(), T::cst(180.0 / core::f64::consts::PI))
+                self.chain(self.point().to_degrees(), <<$ty as $crate::DualNum>::Point as $crate::Scalar>::cst(180.0 / core::f64::consts::PI))
             }
             #[inline(always)]
             fn to_radians(self) -> Self {
-                self.chain(self.real().to_radians(), T::cst(core::f64::consts::PI / 180.0))
+                self.chain(self.point().to_radians(), <<$ty as $crate::DualNum>::Point as $crate::Scalar>::cst(core::f64::consts::PI / 180.0))
             }
             #[inline(always)]
             fn log(self, base: impl Into<Self>) -> Self {
                 let base = base.into();
                 if base.tangent_is_zero() {
                     // Keeps f64's own `log(x, b)` value when only x varies.
-                    let lb = base.real().ln();
-                    let x = self.real();
-                    return self.chain_safe(x.log(base.real()), (x * lb).recip());
+                    let lb = Self::lift(base.real().ln());
+                    let x = self.point();
+                    return self.chain_safe(x.log(Self::lift(base.real())), (x * lb).recip());
                 }
                 self.ln() / base.ln()
             }
             #[inline(always)]
             fn powi(self, n: i32) -> Self {
-                let (f, df) = $crate::rules::powi(self.real(), n);
+                let (f, df) = $crate::rules::powi(self.point(), n);
                 self.chain_safe(f, df)
             }
             #[inline(always)]
             fn powf(self, n: impl Into<Self>) -> Self {
                 let n = n.into();
-                let (x, y) = (self.real(), n.real());
-                let (f, dx) = $crate::rules::powf(x, y);
                 if n.tangent_is_zero() {
+                    // A constant exponent stays constant in the rule (its special case at 0).
+                    let (f, dx) = $crate::rules::powf(self.point(), Self::lift(n.real()));
                     self.chain_safe(f, dx)
                 } else {
+                    let (x, y) = self.points(&n);
+                    let (f, dx) = $crate::rules::powf(x, y);
                     self.chain2(&n, f, dx, $crate::rules::powf_dy(x, f))
                 }
             }
             #[inline(always)]
             fn sin_cos(self) -> (Self, Self) {
-                let (s, c) = self.real().sin_cos();
+                let (s, c) = self.point().sin_cos();
                 (self.chain(s, c), self.chain(c, -s))
             }
             #[inline(always)]
             fn atan2(self, other: impl Into<Self>) -> Self {
                 let other = other.into();
-                let (f, dy, dx) = $crate::rules::atan2(self.real(), other.real());
+                let (y, x) = self.points(&other);
+                let (f, dy, dx) = $crate::rules::atan2(y, x);
                 self.chain2(&other, f, dy, dx)
             }
             #[inline(always)]
             fn hypot(self, other: impl Into<Self>) -> Self {
                 let other = other.into();
-                let (f, dx, dy) = $crate::rules::hypot(self.real(), other.real());
+                let (x, y) = self.points(&other);
+                let (f, dx, dy) = $crate::rules::hypot(x, y);
                 self.chain2(&other, f, dx, dy)
             }
             #[inline(always)]
@@ -142,8 +146,8 @@ macro_rules! impl_dual {
             #[inline(always)]
             fn rem_euclid(self, rhs: impl Into<Self>) -> Self {
                 let rhs = rhs.into();
-                let (x, y) = (self.real(), rhs.real());
-                self.chain2(&rhs, x.rem_euclid(y), T::cst(1.0), -x.div_euclid(y))
+                let (x, y) = self.points(&rhs);
+                self.chain2(&rhs, x.rem_euclid(y), <<$ty as $crate::DualNum>::Point as $crate::Scalar>::cst(1.0), -x.div_euclid(y))
             }
             #[inline(always)]
             fn div_euclid(self, rhs: impl Into<Self>) -> Self {
@@ -151,12 +155,12 @@ macro_rules! impl_dual {
             }
             #[inline(always)]
             fn leaky_relu(self, alpha: f64) -> Self {
-                let (f, df) = $crate::rules::leaky_relu(self.real(), alpha);
+                let (f, df) = $crate::rules::leaky_relu(self.point(), alpha);
                 self.chain(f, df)
             }
             #[inline(always)]
             fn elu(self, alpha: f64) -> Self {
-                let (f, df) = $crate::rules::elu(self.real(), alpha);
+                let (f, df) = $crate::rules::elu(self.point(), alpha);
                 self.chain(f, df)
             }
         }
@@ -236,8 +240,8 @@ macro_rules! impl_dual {
             type Output = Self;
             #[inline(always)]
             fn rem(self, o: Self) -> Self {
-                let (x, y) = (self.real(), o.real());
-                self.chain2(&o, x % y, T::cst(1.0), -(x / y).trunc())
+                let (x, y) = self.points(&o);
+                self.chain2(&o, x % y, <<$ty as $crate::DualNum>::Point as $crate::Scalar>::cst(1.0), -(x / y).trunc())
             }
         }
 
@@ -305,8 +309,9 @@ macro_rules! impl_dual {
             type Output = $ty;
             #[inline(always)]
             fn div(self, o: $ty) -> $ty {
-                let q = T::cst(self) / o.real();
-                o.chain_safe(q, -(q / o.real()))
+                let x = o.point();
+                let q = <<$ty as $crate::DualNum>::Point as $crate::Scalar>::cst(self) / x;
+                o.chain_safe(q, -(q / x))
             }
         }
         impl<$($gen)*> core::ops::Rem<$ty> for f64 {
@@ -341,14 +346,14 @@ macro_rules! unary_rules {
         $(
             #[$inline]
             fn $c(self) -> Self {
-                let (f, df) = $crate::rules::$c(self.real());
+                let (f, df) = $crate::rules::$c(self.point());
                 self.chain(f, df)
             }
         )*
         $(
             #[$inline]
             fn $s(self) -> Self {
-                let (f, df) = $crate::rules::$s(self.real());
+                let (f, df) = $crate::rules::$s(self.point());
                 self.chain_safe(f, df)
             }
         )*

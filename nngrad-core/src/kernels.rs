@@ -15,7 +15,7 @@
 //! Other scalar types (nested duals) take the plain loops. Both paths compute the same sums;
 //! only the order of the additions, hence the last bits of rounding, can differ.
 
-use crate::{Dual, DualN, Scalar};
+use crate::{Dual, DualN, Scalar, Taylor2};
 use core::any::TypeId;
 use core::mem::size_of;
 
@@ -248,6 +248,7 @@ fn is_lane_type(id: TypeId) -> bool {
                 || id == TypeId::of::<Dual<DualN<f64, $n>>>()
                 || id == TypeId::of::<DualN<Dual<f64>, $n>>()
                 || id == TypeId::of::<DualN<DualN<f64, $n>, $n>>()
+                || id == TypeId::of::<Taylor2<f64, $n>>()
             {
                 return true;
             })*

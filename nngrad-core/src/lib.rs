@@ -6,8 +6,11 @@
 //!
 //! * [`Scalar`]: the bound for generic numeric code, implemented by `f64` and every dual type.
 //! * [`Dual`], [`DualN`]: one tangent, or `N` tangent lanes; nest them for higher orders.
+//!   [`Taylor2`]: `N` lanes and their summed second derivatives (Laplacians in one pass per
+//!   `N` inputs).
 //! * Helpers returning value and derivative together: [`derivative`], [`jvp`], [`gradient`],
-//!   [`jacobian`], [`hessian`], [`hvp`], [`laplacian`], [`hessian_diagonal`], [`divergence`].
+//!   [`jacobian`], [`hessian`], [`hvp`], [`laplacian`], [`weighted_laplacian`],
+//!   [`hessian_diagonal`], [`divergence`]; sparse Jacobians in [`sparse`].
 //!
 //! ```
 //! use nngrad_core::{jacobian, Scalar};
@@ -115,6 +118,7 @@ mod rules;
 mod scalar;
 mod second_order;
 pub mod sparse;
+mod taylor2;
 
 pub use differentiable::{BatchError, Differentiable};
 pub use dual::{Dual, Dual64};
@@ -127,7 +131,11 @@ pub use first_order::{
 };
 pub use outputs::Outputs;
 pub use scalar::{AssignOps, BinOps, BinOpsOut, Scalar, ScalarLhs, ScalarRef, ScalarRefLhs};
-pub use second_order::{hessian, hessian_chunk, hessian_diagonal, hvp, laplacian};
+pub use second_order::{
+    hessian, hessian_chunk, hessian_diagonal, hvp, laplacian, model_laplacian, try_laplacian,
+    weighted_laplacian, weighted_laplacian as trace_hessian_times,
+};
+pub use taylor2::Taylor2;
 
 /// The generated code's helpers, under the name the macro emits (`<core>::__private::..`).
 #[doc(hidden)]

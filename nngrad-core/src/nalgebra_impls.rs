@@ -33,7 +33,7 @@
 //! exactly singular in value but not in derivative is not reported singular, and its inverse
 //! or solution comes out infinite or NaN rather than `None`.
 
-use crate::{Dual, DualN, Scalar};
+use crate::{Dual, DualN, Scalar, Taylor2};
 
 /// Implements simba's and approx's traits for `$ty` with generics `[$($gen)*]`.
 macro_rules! impl_nalgebra {
@@ -329,3 +329,4 @@ pub(crate) fn sinc<S: Scalar>(x: S, sign: f64, f: fn(S) -> S) -> S {
 
 impl_nalgebra!([T: Scalar] Dual<T>);
 impl_nalgebra!([T: Scalar, const N: usize] DualN<T, N>);
+impl_nalgebra!([T: Scalar, const N: usize] Taylor2<T, N>);

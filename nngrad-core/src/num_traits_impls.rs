@@ -27,7 +27,7 @@
 //! them unambiguously; concrete code on a dual type should import only one of the traits (or
 //! call `Scalar::sin(x)`).
 
-use crate::{Dual, DualN, Scalar};
+use crate::{Dual, DualN, Scalar, Taylor2};
 
 /// Implements the num-traits for `$ty` with generics `[$($gen)*]` by forwarding to [`Scalar`].
 macro_rules! impl_num_traits {
@@ -206,3 +206,4 @@ pub(crate) use {consts, forward};
 
 impl_num_traits!([T: Scalar] Dual<T>);
 impl_num_traits!([T: Scalar, const N: usize] DualN<T, N>);
+impl_num_traits!([T: Scalar, const N: usize] Taylor2<T, N>);

@@ -1,6 +1,6 @@
 //! [`Outputs`]: what a differentiated closure may return.
 
-use crate::{Dual, DualN};
+use crate::{Dual, DualN, Taylor2};
 use nalgebra::{DVector, SVector};
 
 /// The return types a vector-valued closure may have: a single scalar, `Vec<S>`, `[S; M]`,
@@ -37,6 +37,11 @@ impl<T> Outputs<Dual<T>> for Dual<T> {
 }
 impl<T, const N: usize> Outputs<DualN<T, N>> for DualN<T, N> {
     fn write_outputs(self, out: &mut Vec<DualN<T, N>>) {
+        out.push(self);
+    }
+}
+impl<T, const N: usize> Outputs<Taylor2<T, N>> for Taylor2<T, N> {
+    fn write_outputs(self, out: &mut Vec<Taylor2<T, N>>) {
         out.push(self);
     }
 }

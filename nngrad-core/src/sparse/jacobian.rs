@@ -131,9 +131,9 @@ impl SparseJacobian {
     /// assert_eq!(j.get_entry(1, 0).unwrap().into_value(), 3.0);
     /// assert_eq!(j.nnz(), 3);
     /// ```
-    pub fn jacobian<F, O>(&self, f: F, x: &[f64]) -> (Vec<f64>, CscMatrix<f64>)
+    pub fn jacobian<F, O>(&self, mut f: F, x: &[f64]) -> (Vec<f64>, CscMatrix<f64>)
     where
-        F: Fn(&[DualN<f64, LANES>]) -> O,
+        F: FnMut(&[DualN<f64, LANES>]) -> O,
         O: Outputs<DualN<f64, LANES>>,
     {
         match self.try_jacobian(|x| Ok::<_, Infallible>(f(x)), x) {
@@ -168,7 +168,7 @@ impl SparseJacobian {
         x: &[f64],
     ) -> Result<(Vec<f64>, CscMatrix<f64>), SparseError<E>>
     where
-        F: Fn(&[DualN<f64, LANES>]) -> Result<O, E>,
+        F: FnMut(&[DualN<f64, LANES>]) -> Result<O, E>,
         O: Outputs<DualN<f64, LANES>>,
     {
         self.evaluate(f, x)
@@ -178,12 +178,12 @@ impl SparseJacobian {
     /// whose values are `f64` values (`f64`, or the tracer in `sparse_jacobian`).
     pub(crate) fn evaluate<T, F, O, E>(
         &self,
-        f: F,
+        mut f: F,
         x: &[f64],
     ) -> Result<(Vec<f64>, CscMatrix<f64>), SparseError<E>>
     where
         T: Scalar,
-        F: Fn(&[DualN<T, LANES>]) -> Result<O, E>,
+        F: FnMut(&[DualN<T, LANES>]) -> Result<O, E>,
         O: Outputs<DualN<T, LANES>>,
     {
         let (m, n) = (self.pattern.nrows(), self.pattern.ncols());

@@ -85,9 +85,9 @@ pub type TracedLanes = DualN<Tracer, DEFAULT_CHUNK>;
 /// assert_eq!(j.get_entry(2, 2).unwrap().into_value(), 2f64.exp());
 /// assert_eq!(y, vec![1.0, 1f64.exp(), 2f64.exp()]);
 /// ```
-pub fn sparse_jacobian<F, O>(f: F, x: &[f64]) -> (Vec<f64>, CscMatrix<f64>)
+pub fn sparse_jacobian<F, O>(mut f: F, x: &[f64]) -> (Vec<f64>, CscMatrix<f64>)
 where
-    F: Fn(&[TracedLanes]) -> O,
+    F: FnMut(&[TracedLanes]) -> O,
     O: Outputs<TracedLanes>,
 {
     match try_sparse_jacobian(|x| Ok::<_, Infallible>(f(x)), x) {
@@ -109,15 +109,15 @@ where
 /// # Ok::<(), nngrad_core::onnx::Error>(())
 /// ```
 pub fn try_sparse_jacobian<F, O, E>(
-    f: F,
+    mut f: F,
     x: &[f64],
 ) -> Result<(Vec<f64>, CscMatrix<f64>), SparseError<E>>
 where
-    F: Fn(&[TracedLanes]) -> Result<O, E>,
+    F: FnMut(&[TracedLanes]) -> Result<O, E>,
     O: Outputs<TracedLanes>,
 {
     let pattern = pattern::detect_with(
-        &f,
+        &mut f,
         x,
         |v, set| DualN::constant(Tracer::new(v, set)),
         |y: &TracedLanes| y.re.deps(),

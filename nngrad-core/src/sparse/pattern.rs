@@ -57,9 +57,9 @@ impl SparsityPattern {
     /// assert_eq!(p.nnz(), 3 * 200 - 2);
     /// assert!(p.contains(57, 58) && !p.contains(57, 59));
     /// ```
-    pub fn detect<F, O>(f: F, x: &[f64]) -> Self
+    pub fn detect<F, O>(mut f: F, x: &[f64]) -> Self
     where
-        F: Fn(&[Tracer]) -> O,
+        F: FnMut(&[Tracer]) -> O,
         O: Outputs<Tracer>,
     {
         match Self::try_detect(|x| Ok::<_, Infallible>(f(x)), x) {
@@ -82,7 +82,7 @@ impl SparsityPattern {
     /// ```
     pub fn try_detect<F, O, E>(f: F, x: &[f64]) -> Result<Self, SparseError<E>>
     where
-        F: Fn(&[Tracer]) -> Result<O, E>,
+        F: FnMut(&[Tracer]) -> Result<O, E>,
         O: Outputs<Tracer>,
     {
         detect_with(f, x, Tracer::new, Tracer::deps)
@@ -269,13 +269,13 @@ impl SparsityPattern {
 /// Detection on any scalar `S` that carries a tracer's set: `make(value, set)` seeds an
 /// input, `deps` reads an output's set.
 pub(crate) fn detect_with<S, F, O, E>(
-    f: F,
+    mut f: F,
     x: &[f64],
     make: impl Fn(f64, u64) -> S,
     deps: impl Fn(&S) -> u64,
 ) -> Result<SparsityPattern, SparseError<E>>
 where
-    F: Fn(&[S]) -> Result<O, E>,
+    F: FnMut(&[S]) -> Result<O, E>,
     O: Outputs<S>,
 {
     let n = x.len();

@@ -66,6 +66,19 @@ impl Tracer {
 
 impl DualNum for Tracer {
     type Re = f64;
+    type Point = f64;
+    #[inline(always)]
+    fn point(&self) -> f64 {
+        self.v
+    }
+    #[inline(always)]
+    fn points(&self, other: &Self) -> (f64, f64) {
+        (self.v, other.v)
+    }
+    #[inline(always)]
+    fn lift(re: f64) -> f64 {
+        re
+    }
     #[inline(always)]
     fn real(&self) -> f64 {
         self.v
