@@ -35,7 +35,7 @@ pub(crate) fn points<E>(
             expected: "no values (the model has no inputs)".into(),
             got: len,
         }),
-        _ if len % n == 0 => Ok(len / n),
+        _ if len.is_multiple_of(n) => Ok(len / n),
         _ => Err(BatchError::Shape {
             argument,
             expected: format!("a multiple of the input length {n}"),

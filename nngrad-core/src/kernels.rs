@@ -235,7 +235,8 @@ fn f64_width<S: 'static>() -> Option<usize> {
         || id == TypeId::of::<Dual<Dual<f64>>>()
         || is_lane_type(id);
     // Every listed type is a struct of f64 fields only, hence no padding.
-    (known && size_of::<S>() % size_of::<f64>() == 0).then(|| size_of::<S>() / size_of::<f64>())
+    (known && size_of::<S>().is_multiple_of(size_of::<f64>()))
+        .then(|| size_of::<S>() / size_of::<f64>())
 }
 
 /// `DualN<f64, N>` and its nestings with `Dual` (`Dual<DualN<f64, N>>` is what `hessian`

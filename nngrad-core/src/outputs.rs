@@ -13,6 +13,13 @@ use nalgebra::{DVector, SVector};
 /// let (y, dy) = jvp(f, &[0.0], &[1.0]);
 /// assert_eq!((y, dy), (vec![0.0, 1.0], vec![2.0, 1.0]));
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a result nngrad can differentiate with `{S}` inputs",
+    label = "this returns `{Self}`, but the inputs are `{S}`",
+    note = "a function written for `f64` returns `f64` values: annotate the function with \
+            #[differentiable] (or make it generic over S: Scalar), so that it returns `{S}`",
+    note = "results may be a scalar, `Vec<{S}>`, `[{S}; M]`, `DVector<{S}>` or `SVector<{S}, M>`"
+)]
 pub trait Outputs<S> {
     /// Appends the outputs, in order, to `out`.
     ///

@@ -25,6 +25,9 @@ use core::mem::ManuallyDrop;
 /// copies in tests).
 pub use nngrad_derive::plain;
 
+mod matrix;
+pub use matrix::{AnyBin, MatBin, MatMul, MatOperand, Pair};
+
 /// Holds the wrapped value; the methods take `&self` (so that autoref can pick the level) and
 /// move the value out.
 pub struct W<T>(Cell<Option<T>>);

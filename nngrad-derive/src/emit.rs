@@ -199,6 +199,7 @@ fn expand_parts(
             scalar: s.clone(),
             krate: k.clone(),
             ret_has_f64,
+            f64_consts: crate::scope::f64_consts(),
         },
         block,
     );
@@ -207,7 +208,7 @@ fn expand_parts(
     );
     let prelude = quote! {
         #[allow(unused_imports)]
-        use #k::__private::{ConvL0 as _, ConvL1 as _, ConvL2 as _, PromoteL0 as _, PromoteL1 as _, RecvL0 as _, RecvRef as _, RecvL1 as _, ToSL0 as _, ToSL1 as _, ValL0 as _, ValL1 as _};
+        use #k::__private::{AnyBin as _, MatBin as _, MatMul as _, ConvL0 as _, ConvL1 as _, ConvL2 as _, PromoteL0 as _, PromoteL1 as _, RecvL0 as _, RecvRef as _, RecvL1 as _, ToSL0 as _, ToSL1 as _, ValL0 as _, ValL1 as _};
         #[allow(unused_imports)]
         use #k::Scalar as _;
         #(#lifts)*
@@ -219,7 +220,12 @@ fn expand_parts(
 }
 
 fn expand_impl(imp: &mut ItemImpl, args: &Args, k: &TokenStream) -> syn::Result<()> {
-    if let Some((_, path, _)) = &imp.trait_ {
+    let differentiable_impl = imp.trait_.as_ref().is_some_and(|(_, path, _)| {
+        path.segments
+            .last()
+            .is_some_and(|s| s.ident == "Differentiable")
+    });
+    if let (Some((_, path, _)), false) = (&imp.trait_, differentiable_impl) {
         return Err(syn::Error::new(
             path.span(),
             "`#[differentiable]` cannot be applied to a trait impl: the trait fixes the methods' \
@@ -250,9 +256,14 @@ fn expand_impl(imp: &mut ItemImpl, args: &Args, k: &TokenStream) -> syn::Result<
         let ImplItem::Fn(m) = item else { continue };
         let skip = take_marker(&mut m.attrs, "nograd").is_some();
         let own = take_marker(&mut m.attrs, "differentiable");
-        // `#[nograd]` methods, and associated fns (constructors) not explicitly marked, stay
-        // as written.
-        if skip || (m.sig.receiver().is_none() && own.is_none()) {
+        // `#[nograd]` methods stay as written; so do associated fns without a receiver that
+        // return no `f64` data (constructors: `fn new(w: Vec<f64>) -> Self` fills f64 fields)
+        // unless marked. Helpers such as `fn tansig(n: DVector<f64>) -> DVector<f64>`, called
+        // as `Self::tansig(n)`, become generic like methods.
+        let returns_f64 = matches!(&m.sig.output, ReturnType::Type(_, t) if type_has_f64(t));
+        // In `impl Differentiable for T` the trait fixes every signature but `eval`'s.
+        let fixed = differentiable_impl && m.sig.ident != "eval";
+        if skip || fixed || (m.sig.receiver().is_none() && !returns_f64 && own.is_none()) {
             diagnostics::strip_param_markers(&mut m.sig);
             continue;
         }

@@ -13,6 +13,8 @@ mod diagnostics;
 mod emit;
 mod parse;
 mod rewrite;
+mod route;
+mod scope;
 mod select;
 #[cfg(test)]
 mod tests;

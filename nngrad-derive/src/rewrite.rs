@@ -13,6 +13,7 @@ use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
 use syn::{BinOp, Block, Expr, ExprLit, Lit, Local, Pat, Stmt, Token, Type, UnOp};
 
+use crate::route;
 use crate::select::type_has_f64;
 
 /// The `Scalar` methods: `f64::name` becomes `<S as Scalar>::name` only for these.
@@ -136,50 +137,128 @@ pub struct Ctx {
     pub krate: TokenStream,
     /// Whether the (original) return type mentions `f64`: then returns and the tail promote.
     pub ret_has_f64: bool,
+    /// `f64` constants known by their bare name (imports, `const`/`static` items of the file:
+    /// see `scope`); they become `S::cst(..)` like `std::f64::consts::PI` written in full.
+    pub f64_consts: std::rc::Rc<HashSet<String>>,
 }
 
 /// Rewrites `block` in place (the function body).
 pub fn rewrite_body(ctx: &Ctx, block: &mut Block) {
+    let names = bindings(block);
+    // `use std::f64::consts::PI;` or `const G: f64 = ..;` inside the body itself.
+    let body_items: Vec<syn::Item> = block
+        .stmts
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::Item(i) => Some(i.clone()),
+            _ => None,
+        })
+        .collect();
+    let local = crate::scope::consts_of(&body_items);
+    let with_local;
+    let ctx = if local.is_empty() {
+        ctx
+    } else {
+        let mut all: HashSet<String> = (*ctx.f64_consts).clone();
+        all.extend(local);
+        with_local = Ctx {
+            scalar: ctx.scalar.clone(),
+            krate: ctx.krate.clone(),
+            ret_has_f64: ctx.ret_has_f64,
+            f64_consts: std::rc::Rc::new(all),
+        };
+        &with_local
+    };
     let mut rw = Rewriter {
         ctx,
-        closures: HashSet::new(),
+        closures: names.closures,
+        inferred: names.inferred,
+        locals: names.locals,
         closure_depth: 0,
+        no_route: 0,
     };
-    rw.closures = closure_names(block);
     rw.fn_block(block);
 }
 
-/// Names bound to closures anywhere in the body (`let f = |..| ..`), for rule R9.
-fn closure_names(block: &Block) -> HashSet<String> {
-    struct Find(HashSet<String>);
+/// What the body's `let`s tell about names, found before rewriting.
+struct Bindings {
+    /// Bound to closures (`let f = |..| ..`), for rule R9.
+    closures: HashSet<String>,
+    /// Bound only by `let name = <inference-dependent>` without a type (`x.iter().sum()`,
+    /// `it.collect()`): their type comes from later use, so they are never wrapped (a
+    /// promotion would hide the expected type: `let s = x.iter().sum(); vec![s]`).
+    inferred: HashSet<String>,
+    /// Every name a `let` binds (anywhere in its pattern).
+    locals: HashSet<String>,
+}
+
+fn bindings(block: &Block) -> Bindings {
+    #[derive(Default)]
+    struct Find {
+        closures: HashSet<String>,
+        inferred: HashSet<String>,
+        other: HashSet<String>,
+        locals: HashSet<String>,
+    }
     impl<'ast> syn::visit::Visit<'ast> for Find {
         fn visit_local(&mut self, l: &'ast Local) {
-            if let (Pat::Ident(p), Some(init)) = (&l.pat, &l.init) {
-                if matches!(unparen(&init.expr), Expr::Closure(_)) {
-                    self.0.insert(p.ident.to_string());
+            if let Pat::Ident(p) = &l.pat {
+                let name = p.ident.to_string();
+                match &l.init {
+                    Some(init) if matches!(unparen(&init.expr), Expr::Closure(_)) => {
+                        self.closures.insert(name);
+                    }
+                    Some(init) if infer_dependent(&init.expr) => {
+                        self.inferred.insert(name);
+                    }
+                    _ => {
+                        self.other.insert(name);
+                    }
                 }
             }
             syn::visit::visit_local(self, l);
         }
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            self.locals.insert(p.ident.to_string());
+            syn::visit::visit_pat_ident(self, p);
+        }
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
-    let mut f = Find(HashSet::new());
+    let mut f = Find::default();
     syn::visit::Visit::visit_block(&mut f, block);
-    f.0
+    // A name also bound otherwise (shadowing) keeps the usual promotion.
+    let inferred = f.inferred.difference(&f.other).cloned().collect();
+    Bindings {
+        closures: f.closures,
+        inferred,
+        locals: f.locals,
+    }
 }
 
 struct Rewriter<'a> {
     ctx: &'a Ctx,
     closures: HashSet<String>,
+    inferred: HashSet<String>,
+    locals: HashSet<String>,
     closure_depth: usize,
+    /// Above zero where matrix routing must not happen: const contexts (array lengths,
+    /// const generic arguments, where the routed call is not const) and the bodies of
+    /// `let`-bound closures with unannotated parameters (whose types are not known yet when
+    /// the body is type-checked, so the dispatch could not choose).
+    no_route: usize,
 }
 
-fn unparen(e: &Expr) -> &Expr {
+pub fn unparen(e: &Expr) -> &Expr {
     match e {
         Expr::Paren(p) => unparen(&p.expr),
         Expr::Group(g) => unparen(&g.expr),
         other => other,
     }
+}
+
+/// Moves the expression out, leaving an empty placeholder to be overwritten.
+fn take_expr(e: &mut Expr) -> Expr {
+    std::mem::replace(e, Expr::Verbatim(TokenStream::new()))
 }
 
 fn into_unparen(e: Expr) -> Expr {
@@ -241,7 +320,9 @@ pub fn infer_dependent(e: &Expr) -> bool {
 /// Expressions that may be wrapped in a promotion (design note §2.4, "Kind").
 pub fn wrappable(e: &Expr) -> bool {
     match unparen(e) {
-        Expr::Path(_) | Expr::Field(_) | Expr::Index(_) => true,
+        // `None` carries no value to convert, and its type comes from the context.
+        Expr::Path(p) => !is_none(&p.path),
+        Expr::Field(_) | Expr::Index(_) => true,
         Expr::Unary(u) => matches!(u.op, UnOp::Neg(_) | UnOp::Deref(_)) && wrappable(&u.expr),
         Expr::Binary(b) => {
             matches!(
@@ -264,6 +345,19 @@ pub fn wrappable(e: &Expr) -> bool {
         }
         _ => false,
     }
+}
+
+/// `None`, `Option::None`, `std::option::Option::None`.
+fn is_none(p: &syn::Path) -> bool {
+    p.segments
+        .last()
+        .is_some_and(|s| s.ident == "None" && s.arguments.is_empty())
+        && (p.segments.len() == 1
+            || p.segments
+                .iter()
+                .rev()
+                .nth(1)
+                .is_some_and(|s| s.ident == "Option"))
 }
 
 /// A place whose sub-expressions can be evaluated twice without effect (the generated code
@@ -345,6 +439,11 @@ impl Rewriter<'_> {
         syn::parse2(quote_spanned!(name.span()=> <#s as #k::Scalar>::#name)).expect("path parses")
     }
 
+    /// A plain name bound by an inference-dependent `let` (see `Bindings::inferred`).
+    fn is_inferred(&self, e: &Expr) -> bool {
+        matches!(unparen(e), Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.inferred.contains(&i.to_string())))
+    }
+
     /// Rewrites `e` and promotes it when the original was wrappable.
     fn promoted(&mut self, e: &mut Expr) {
         // `let mut s = [b[0], b[1]];`, `(w, x)`: element-wise.
@@ -353,7 +452,7 @@ impl Rewriter<'_> {
             Expr::Tuple(t) => return t.elems.iter_mut().for_each(|x| self.promoted(x)),
             _ => {}
         }
-        let wrap = wrappable(e);
+        let wrap = wrappable(e) && !self.is_inferred(e);
         self.visit_expr_mut(e);
         if wrap {
             let taken = std::mem::replace(e, Expr::Verbatim(TokenStream::new()));
@@ -470,8 +569,12 @@ impl Rewriter<'_> {
         };
     }
 
-    fn rewrite_path_expr(&mut self, e: &mut Expr) -> bool {
-        let Expr::Path(p) = e else { return false };
+    /// An `f64` constant: `f64::EPSILON`, `std::f64::consts::PI`, `consts::PI`, or a bare name
+    /// the file declares or imports as an `f64` constant (`scope`) and no `let` rebinds.
+    fn is_f64_const(&self, e: &Expr) -> bool {
+        let Expr::Path(p) = unparen(e) else {
+            return false;
+        };
         if p.qself.is_some() {
             return false;
         }
@@ -480,16 +583,26 @@ impl Rewriter<'_> {
             s.chars()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
         };
-        let float_const = match ids.as_slice() {
+        match ids.as_slice() {
+            [c] => self.ctx.f64_consts.contains(c) && !self.locals.contains(c),
+            [m, c] if m == "consts" => crate::scope::STD_CONSTS.contains(&c.as_str()),
             [f, c] if f == "f64" && is_const(c) => true,
             [root, f, ..] if (root == "std" || root == "core") && f == "f64" => true,
             _ => false,
-        };
-        if float_const {
-            let span = p.span();
-            *e = self.cst(p.to_token_stream(), span);
+        }
+    }
+
+    fn rewrite_path_expr(&mut self, e: &mut Expr) -> bool {
+        if self.is_f64_const(e) {
+            let span = e.span();
+            *e = self.cst(e.to_token_stream(), span);
             return true;
         }
+        let Expr::Path(p) = e else { return false };
+        if p.qself.is_some() {
+            return false;
+        }
+        let ids = path_idents(&p.path);
         if let [f, name] = ids.as_slice() {
             if f == "f64" && SCALAR_FNS.contains(&name.as_str()) {
                 let last = &p.path.segments[1].ident;
@@ -560,12 +673,58 @@ impl Rewriter<'_> {
         }
     }
 
+    /// Routes `a op b` and `a.dot(b)`-like calls whose operands may be matrices (see
+    /// `route`); true when `e` was rewritten.
+    fn route_matrix(&mut self, e: &mut Expr) -> bool {
+        if self.no_route > 0 {
+            return false;
+        }
+        match e {
+            Expr::Binary(b)
+                if route::is_routed_op(&b.op)
+                    && route::maybe_matrix(&b.left, &self.closures)
+                    && route::maybe_matrix(&b.right, &self.closures) =>
+            {
+                self.visit_expr_mut(&mut b.left);
+                self.visit_expr_mut(&mut b.right);
+                // Parentheses are not needed inside the call (and would be linted).
+                let left = into_unparen(take_expr(&mut b.left));
+                let right = into_unparen(take_expr(&mut b.right));
+                *e = route::binary(self.ctx, left, b.op, right);
+                true
+            }
+            Expr::MethodCall(m)
+                if m.args.len() == 1
+                    && m.turbofish.is_none()
+                    && route::MATRIX_METHODS.iter().any(|n| m.method == n)
+                    && route::maybe_matrix(&m.receiver, &self.closures)
+                    && route::maybe_matrix(&m.args[0], &self.closures) =>
+            {
+                self.visit_expr_mut(&mut m.receiver);
+                self.visit_expr_mut(&mut m.args[0]);
+                let recv = into_unparen(take_expr(&mut m.receiver));
+                let arg = into_unparen(take_expr(&mut m.args[0]));
+                *e = route::method(self.ctx, recv, &m.method, arg);
+                true
+            }
+            _ => false,
+        }
+    }
+
     fn rewrite_local(&mut self, l: &mut Local) {
         let typed_f64 = matches!(&l.pat, Pat::Type(pt) if type_has_f64(&pt.ty));
         let mut_ident =
             matches!(&l.pat, Pat::Ident(p) if p.mutability.is_some() && p.subpat.is_none());
         self.visit_pat_mut(&mut l.pat);
         let Some(init) = &mut l.init else { return };
+        if let Expr::Closure(c) = unparen(&init.expr) {
+            if c.inputs.iter().any(|p| !matches!(p, Pat::Type(_))) {
+                self.no_route += 1;
+                self.visit_expr_mut(&mut init.expr);
+                self.no_route -= 1;
+                return;
+            }
+        }
         if typed_f64 || mut_ident {
             self.promoted(&mut init.expr);
         } else if let (Pat::Tuple(pt), Expr::Tuple(et)) = (&l.pat, &mut *init.expr) {
@@ -595,6 +754,9 @@ impl VisitMut for Rewriter<'_> {
             return;
         }
         if self.rewrite_path_expr(e) || self.rewrite_call(e) || self.rewrite_cast(e) {
+            return;
+        }
+        if self.route_matrix(e) {
             return;
         }
         match e {
@@ -670,10 +832,17 @@ impl VisitMut for Rewriter<'_> {
                     self.rewrite_vec_macro(&mut m.mac);
                 }
             }
+            Expr::Repeat(r) => {
+                self.visit_expr_mut(&mut r.expr);
+                self.no_route += 1;
+                self.visit_expr_mut(&mut r.len);
+                self.no_route -= 1;
+            }
             Expr::Struct(s) => {
-                // Struct fields have fixed types the macro cannot see: literals stay f64.
+                // Struct fields have fixed types the macro cannot see: literals and f64
+                // constants stay f64.
                 for f in s.fields.iter_mut() {
-                    if !is_float_lit(&f.expr) {
+                    if !is_float_lit(&f.expr) && !self.is_f64_const(&f.expr) {
                         self.visit_expr_mut(&mut f.expr);
                     }
                 }
@@ -697,6 +866,12 @@ impl VisitMut for Rewriter<'_> {
         }
     }
 
+    fn visit_generic_argument_mut(&mut self, g: &mut syn::GenericArgument) {
+        self.no_route += 1;
+        visit_mut::visit_generic_argument_mut(self, g);
+        self.no_route -= 1;
+    }
+
     fn visit_type_mut(&mut self, t: &mut Type) {
         if let Type::Path(tp) = t {
             if tp.qself.is_none() && tp.path.is_ident("f64") {
@@ -708,7 +883,9 @@ impl VisitMut for Rewriter<'_> {
         if let Type::Macro(_) = t {
             return;
         }
+        self.no_route += 1;
         visit_mut::visit_type_mut(self, t);
+        self.no_route -= 1;
     }
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {

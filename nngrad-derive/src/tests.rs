@@ -14,6 +14,7 @@ fn rw(ret_has_f64: bool, block: TokenStream) -> String {
         scalar: syn::parse_quote!(S),
         krate: quote!(K),
         ret_has_f64,
+        f64_consts: Default::default(),
     };
     rewrite_body(&ctx, &mut b);
     let stmts = &b.stmts;
@@ -180,7 +181,13 @@ fn r9_closure_call_arguments() {
             false,
             quote!(let sq = |v: f64| v * v; let y = sq(w) + sq(x) + other(w);),
         ),
-        quote!(let sq = |v: S| v * v; let y = sq(#pw) + sq(#px) + other(w);),
+        // `v * v` could be a matrix product: routed (see `route`); the calls of the bound
+        // closure are not.
+        quote!(
+            let sq = |v: S| (&K::__private::Pair::<S, _, _>::new(v, v))
+                .__mul(|__nngrad_a, __nngrad_b| __nngrad_a * __nngrad_b);
+            let y = sq(#pw) + sq(#px) + other(w);
+        ),
     );
 }
 

@@ -211,7 +211,7 @@ impl fmt::Display for Error {
                 opset,
                 all,
             } => {
-                if all.len() <= 1 && all.first().map_or(true, |u| u.nodes.len() <= 1) {
+                if all.len() <= 1 && all.first().is_none_or(|u| u.nodes.len() <= 1) {
                     let d = if domain.is_empty() { "ai.onnx" } else { domain };
                     return write!(
                         f,

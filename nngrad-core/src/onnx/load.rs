@@ -309,7 +309,7 @@ pub(crate) fn decode_tensor(t: &TensorProto) -> Result<Const, Error> {
         if raw.is_empty() {
             return Ok(false);
         }
-        if raw.len() % size != 0 {
+        if !raw.len().is_multiple_of(size) {
             return Err(invalid(format!(
                 "tensor '{name}': raw_data of {} bytes is not a multiple of {size}",
                 raw.len()

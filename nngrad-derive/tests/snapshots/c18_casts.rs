@@ -6,9 +6,9 @@ where
 {
     #[allow(unused_imports)]
     use ::nngrad_core::__private::{
-        ConvL0 as _, ConvL1 as _, ConvL2 as _, PromoteL0 as _, PromoteL1 as _,
-        RecvL0 as _, RecvRef as _, RecvL1 as _, ToSL0 as _, ToSL1 as _, ValL0 as _,
-        ValL1 as _,
+        AnyBin as _, MatBin as _, MatMul as _, ConvL0 as _, ConvL1 as _, ConvL2 as _,
+        PromoteL0 as _, PromoteL1 as _, RecvL0 as _, RecvRef as _, RecvL1 as _,
+        ToSL0 as _, ToSL1 as _, ValL0 as _, ValL1 as _,
     };
     #[allow(unused_imports)]
     use ::nngrad_core::Scalar as _;
@@ -20,7 +20,16 @@ where
     let frac = x - (&::nngrad_core::__private::W::new(bucket)).__to_s::<S>();
     let half = (&::nngrad_core::__private::W::new(k / 2)).__to_s::<S>();
     (&::nngrad_core::__private::W::new(
-        kf * frac + half
+        (&::nngrad_core::__private::Pair::<
+            S,
+            _,
+            _,
+        >::new(
+            (&::nngrad_core::__private::Pair::<S, _, _>::new(kf, frac))
+                .__mul(|__nngrad_a, __nngrad_b| __nngrad_a * __nngrad_b),
+            half,
+        ))
+            .__bin(|__nngrad_a, __nngrad_b| __nngrad_a + __nngrad_b)
             + (&::nngrad_core::__private::W::new(
                 (&::nngrad_core::__private::W::new(k)).__val() as f32,
             ))

@@ -369,7 +369,7 @@ pub(crate) fn conv<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
                 ));
             }
             let mut s = vec![m];
-            s.extend(std::iter::repeat(1).take(in_sp.len()));
+            s.extend(std::iter::repeat_n(1, in_sp.len()));
             binary(Bin::Add, &y, &reshape_value(bias, s))?
         }
         None => y,

@@ -346,7 +346,10 @@ fn legacy_broadcast<S: Scalar>(
         ));
     }
     let mut shape = bs.clone();
-    shape.extend(std::iter::repeat(1).take(a.shape().len() - axis as usize - bs.len()));
+    shape.extend(std::iter::repeat_n(
+        1,
+        a.shape().len() - axis as usize - bs.len(),
+    ));
     Ok(Some(reshape_value(b, shape)))
 }
 
@@ -464,7 +467,7 @@ pub(crate) fn run_prelu<S: Scalar>(ins: &Ins<S>, opset: i64) -> Outs<S> {
         && (opset < 7 || broadcast_shapes(&xs, &ss).map_or(true, |s| s != xs));
     let slope = if per_channel {
         let mut shape = vec![ss[0]];
-        shape.extend(std::iter::repeat(1).take(xs.len() - 2));
+        shape.extend(std::iter::repeat_n(1, xs.len() - 2));
         reshape_value(slope, shape)
     } else {
         slope.clone()

@@ -286,7 +286,7 @@ fn per_channel<S: Scalar>(p: &Value<S>, xshape: &[usize]) -> Value<S> {
     let n: usize = p.shape().iter().product();
     if n == c && xshape.len() >= 2 {
         let mut s = vec![c];
-        s.extend(std::iter::repeat(1).take(xshape.len() - 2));
+        s.extend(std::iter::repeat_n(1, xshape.len() - 2));
         reshape_value(p, s)
     } else {
         // opset < 7 spatial=0: one parameter per activation

@@ -101,7 +101,7 @@ pub(crate) fn reshape_target(
     }
     let known = numel_checked(&out, 1)?;
     if let Some(i) = infer {
-        if known == 0 || total % known != 0 {
+        if known == 0 || !total.is_multiple_of(known) {
             return Err(format!(
                 "cannot reshape {from:?} ({total} elements) to {spec:?}"
             ));
