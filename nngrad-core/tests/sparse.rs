@@ -157,7 +157,10 @@ fn a_batch_of_a_loaded_onnx_model_is_block_diagonal() {
     let (_, j2) = try_sparse_jacobian(|x| batched(|x| model.eval(x), n, x), &x).unwrap();
     let scale = jd.amax();
     let diff = (DMatrix::from(&j2) - &jd).amax();
-    assert!(diff <= 1e-14 * scale, "sparse_jacobian vs dense: {diff:e} (scale {scale:e})");
+    assert!(
+        diff <= 1e-14 * scale,
+        "sparse_jacobian vs dense: {diff:e} (scale {scale:e})"
+    );
 }
 
 #[test]
