@@ -5,3 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 cargo test --workspace
+bash python/run_tests.sh
+bash matlab/run_tests.sh

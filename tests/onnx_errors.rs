@@ -230,8 +230,8 @@ fn external_data_and_absurd_sizes() {
         vec![shape],
         vec![float_out("y")],
     );
-    let m = Model::from_bytes(&bytes).unwrap();
-    let e = m.forward(&[1.0, 2.0, 3.0]).unwrap_err();
+    // (shapes are inferred at load since issue 15: the error comes from from_bytes)
+    let e = Model::from_bytes(&bytes).unwrap_err();
     assert!(matches!(e, Error::Node { .. }), "{e}");
     assert!(
         e.to_string().contains("big") && e.to_string().contains("Expand"),
@@ -413,4 +413,102 @@ fn models_are_send_sync_and_debug_is_short() {
             sc.spawn(|| assert_eq!(m.forward(&x).unwrap(), y));
         }
     });
+}
+
+/// Files of other kinds given to the ONNX loader say what they are and what to do.
+#[test]
+fn foreign_files_say_what_they_are_and_what_to_do() {
+    let dir = std::env::temp_dir().join(format!("nngrad_foreign_{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("saved")).unwrap();
+    std::fs::write(dir.join("saved/saved_model.pb"), b"\x08\x01").unwrap();
+    let m_file = b"function [Y,Xf,Af] = myNeuralNetworkFunction(X,~,~)\n%MYNEURALNETWORKFUNCTION neural network simulation function.\nx1_step1.xoffset = 0;\nend\n";
+    let cases: Vec<(&str, Vec<u8>, &str, &str)> = vec![
+        ("net.m", m_file.to_vec(), "MATLAB code", "ShallowNet"),
+        (
+            "net.m",
+            b"% comment first\n\nfunction y = f(x)\ny = x;\nend\n".to_vec(),
+            "MATLAB code",
+            "ShallowNet",
+        ),
+        (
+            "model.h5",
+            b"\x89HDF\r\n\x1a\n\0\0\0\0rest".to_vec(),
+            "HDF5",
+            "tf2onnx",
+        ),
+        (
+            "model.pt",
+            b"PK\x03\x04\x14\0\0\0\0\0archive/data.pklxxxx".to_vec(),
+            "PyTorch",
+            "torch.onnx.export",
+        ),
+        (
+            "model.keras",
+            b"PK\x03\x04\x14\0\0\0\0\0config.jsonxxxx".to_vec(),
+            "Keras",
+            "tf2onnx",
+        ),
+        (
+            "old.pt",
+            b"\x80\x02}q\0(X\x05\0\0\0".to_vec(),
+            "pickle",
+            "torch.onnx.export",
+        ),
+        (
+            "data.mat",
+            b"MATLAB 5.0 MAT-file, Platform: GLNXA64".to_vec(),
+            "MAT-file",
+            "exportONNXNetwork",
+        ),
+    ];
+    for (name, bytes, what, todo) in cases {
+        let path = dir.join(name);
+        std::fs::write(&path, &bytes).unwrap();
+        let e = Model::load(&path).unwrap_err();
+        let Error::InFile { source, .. } = &e else {
+            panic!("{name}: {e}")
+        };
+        assert!(matches!(**source, Error::OtherFormat { .. }), "{name}: {e}");
+        let s = e.to_string();
+        assert!(
+            s.contains(what) && s.contains(todo) && s.contains(name),
+            "{name}: {s}"
+        );
+        // the same from bytes
+        assert!(
+            matches!(Model::from_bytes(&bytes), Err(Error::OtherFormat { .. })),
+            "{name}"
+        );
+    }
+    // a SavedModel folder, and a folder holding an .onnx file
+    let e = Model::load(dir.join("saved")).unwrap_err();
+    assert!(
+        e.to_string().contains("SavedModel") && e.to_string().contains("tf2onnx"),
+        "{e}"
+    );
+    std::fs::copy(
+        fixture("diabetes_mlp_tanh_regressor"),
+        dir.join("saved/model.onnx"),
+    )
+    .unwrap();
+    std::fs::remove_file(dir.join("saved/saved_model.pb")).unwrap();
+    let e = Model::load(dir.join("saved")).unwrap_err();
+    assert!(e.to_string().contains("model.onnx"), "{e}");
+    // plain text stays a decoding error, and says it is text
+    let e = Model::from_bytes(b"definitely not onnx").unwrap_err();
+    assert!(matches!(e, Error::Decode { .. }), "{e}");
+    assert!(e.to_string().contains("text"), "{e}");
+    // a real genFunction file
+    let shared = common::shared_dir().join("matlab-genfunction/shallow_tansig_struct");
+    if let Some(m) = std::fs::read_dir(&shared)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "m"))
+    {
+        let e = Model::load(&m).unwrap_err();
+        assert!(e.to_string().contains("ShallowNet"), "{e}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
 }

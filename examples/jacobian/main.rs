@@ -12,16 +12,19 @@
 //! ```
 //! A `.m` file is read as a MATLAB `genFunction` export. With `--input-file`, every line of
 //! the file is one point (numbers separated by commas, semicolons or spaces; `#` comments
-//! and a header line of column names are skipped), and the points run as a batch with a
-//! progress bar on stderr. Any error is one line on stderr and a non-zero exit status.
+//! are skipped, and a header line of column names is matched to the model's input labels),
+//! or the file is a `.npy` array; the points run as batches with a progress bar on stderr.
+//! Any error is one line on stderr and a non-zero exit status.
+//!
+//! The loading, the point readers, the formats and the batches are the `nngrad` command's
+//! (`nngrad-cli/`), which does all this and more for people who do not write Rust.
 
-mod net;
-mod report;
-
-use nalgebra::DMatrix;
+use nngrad_cli::check::central_difference;
+use nngrad_cli::model::{with_model, Job, Kind};
+use nngrad_cli::points::{parse_numbers, read_points, Points};
+use nngrad_cli::report::{Format, Names, Point, PointWriter, What};
 use nngrad_core::Differentiable;
-use report::Point;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -52,17 +55,15 @@ const WINE_SAMPLE: [f64; 13] = [
 const USAGE: &str = "usage: jacobian [<model.onnx | net.m>] [--input 0.1,0.2,...] \
                      [--input-file points.csv] [--output NAME] [--format table|json|csv]";
 
-#[derive(Clone, Copy, PartialEq)]
-enum Format {
-    Table,
-    Json,
-    Csv,
+enum Source {
+    Typed(Vec<f64>),
+    File(PathBuf),
 }
 
 struct Args {
     /// `None`: the shipped wine classifier.
     model: Option<PathBuf>,
-    points: Option<Vec<Vec<f64>>>,
+    points: Option<Source>,
     output: Option<String>,
     format: Format,
 }
@@ -81,8 +82,8 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Args>, St
             "--input" | "--input-file" if parsed.points.is_some() => {
                 return Err("give the points once, with --input or --input-file".into())
             }
-            "--input" => parsed.points = Some(vec![parse_numbers(&value()?)?]),
-            "--input-file" => parsed.points = Some(read_points(Path::new(&value()?))?),
+            "--input" => parsed.points = Some(Source::Typed(parse_numbers(&value()?)?)),
+            "--input-file" => parsed.points = Some(Source::File(PathBuf::from(value()?))),
             "--output" => parsed.output = Some(value()?),
             "--format" => {
                 parsed.format = match value()?.as_str() {
@@ -105,42 +106,6 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Args>, St
     Ok(Some(parsed))
 }
 
-fn parse_numbers(text: &str) -> Result<Vec<f64>, String> {
-    text.split(|c: char| c == ',' || c == ';' || c.is_whitespace())
-        .filter(|t| !t.is_empty())
-        .map(|t| {
-            t.parse::<f64>()
-                .map_err(|_| format!("`{t}` is not a number"))
-        })
-        .collect()
-}
-
-fn read_points(path: &Path) -> Result<Vec<Vec<f64>>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut points = Vec::new();
-    for (number, line) in text.lines().enumerate() {
-        let line = line.split('#').next().unwrap_or("").trim();
-        if line.is_empty() {
-            continue;
-        }
-        match parse_numbers(line) {
-            Ok(point) => points.push(point),
-            // Spreadsheets export a line of column names first.
-            Err(_) if points.is_empty() && line.starts_with(char::is_alphabetic) => {}
-            Err(e) => return Err(format!("{}:{}: {e}", path.display(), number + 1)),
-        }
-    }
-    if points.is_empty() {
-        return Err(format!("{}: no points in the file", path.display()));
-    }
-    Ok(points)
-}
-
-/// Points per `jacobian_batch` call: large enough to keep every core busy, small enough
-/// that the progress bar moves and the first results print early.
-const BLOCK: usize = 256;
-
 fn run(args: Args) -> Result<(), String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let model = args
@@ -153,7 +118,7 @@ fn run(args: Args) -> Result<(), String> {
         None => DEFAULT_MODEL.to_string(),
     };
     let output = args.output.clone();
-    net::with_model(&model, output.as_deref(), Report { args, shown })
+    with_model(&model, output.as_deref(), Report { args, shown })
 }
 
 /// The example's work on a loaded model of any kind.
@@ -162,13 +127,33 @@ struct Report {
     shown: String,
 }
 
-impl net::Job for Report {
-    fn run<M: Differentiable + Sync>(self, net: &M) -> Result<(), String> {
+impl Job for Report {
+    type Output = ();
+
+    fn run<M: Differentiable + Sync>(self, net: &M, _: Kind<'_>) -> Result<(), String> {
         let Report { args, shown } = self;
         let n = net.input_len();
+        let m = net.output_len();
         let points = match (args.points, &args.model) {
-            (Some(points), _) => points,
-            (None, None) => vec![WINE_SAMPLE.to_vec()],
+            (Some(Source::Typed(x)), _) => {
+                if x.len() != n {
+                    return Err(format!(
+                        "point 1 has {} values but the model takes {n} inputs",
+                        x.len()
+                    ));
+                }
+                Points {
+                    width: n,
+                    values: x,
+                    lines: None,
+                }
+            }
+            (Some(Source::File(path)), _) => read_points(&path, &net.input_labels())?,
+            (None, None) => Points {
+                width: n,
+                values: WINE_SAMPLE.to_vec(),
+                lines: None,
+            },
             (None, Some(_)) => {
                 return Err(format!(
                     "the model takes {n} inputs: give them with --input v1,v2,... or \
@@ -176,23 +161,16 @@ impl net::Job for Report {
                 ))
             }
         };
-        // Check every point before the first is evaluated, so a batch fails fast and whole.
-        if let Some((p, x)) = points.iter().enumerate().find(|(_, x)| x.len() != n) {
-            return Err(format!(
-                "point {} has {} values but the model takes {n} inputs",
-                p + 1,
-                x.len()
-            ));
-        }
-        let inputs: Vec<String> = match args.model {
-            None => WINE_FEATURES.iter().map(|s| s.to_string()).collect(),
-            Some(_) => net.input_labels(),
+        let names = Names {
+            model: shown,
+            inputs: match args.model {
+                None => WINE_FEATURES.iter().map(|s| s.to_string()).collect(),
+                Some(_) => net.input_labels(),
+            },
+            outputs: net.output_labels(),
         };
-        let outputs = net.output_labels();
-        let m = outputs.len();
-
-        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        let progress = points.len() > 1 && std::io::stderr().is_terminal();
+        let k = points.len();
+        let table = args.format == Format::Table;
         let io = |e: std::io::Error| {
             // The reader has gone (`| head`): stop quietly, as Unix tools do.
             if e.kind() == std::io::ErrorKind::BrokenPipe {
@@ -200,76 +178,58 @@ impl net::Job for Report {
             }
             format!("cannot write the output: {e}")
         };
-        match args.format {
-            Format::Table => writeln!(out, "model: {shown}").map_err(io)?,
-            Format::Json => report::json_start(&mut out, &shown, &inputs, &outputs).map_err(io)?,
-            Format::Csv => report::csv_header(&mut out, &inputs).map_err(io)?,
-        }
+        let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        let mut report =
+            PointWriter::new(stdout, What::Jacobian, args.format, names, k).map_err(io)?;
         let mut worst = (0.0f64, 0.0f64);
-        for (b, block) in points.chunks(BLOCK).enumerate() {
-            let xs: Vec<f64> = block.concat();
-            let (ys, js) = net.jacobian_batch(&xs).map_err(|e| match e {
+        nngrad_cli::blocks::in_blocks(k, |range| {
+            let xs = &points.values[range.start * n..range.end * n];
+            let (ys, js) = net.jacobian_batch(xs).map_err(|e| match e {
                 // Number the points from 1, as the rest of the example does.
                 nngrad_core::BatchError::Point { index, source } => {
-                    format!("point {}: {source}", b * BLOCK + index + 1)
+                    format!("{}: {source}", points.describe(range.start + index))
                 }
                 e => e.to_string(),
             })?;
-            for (q, x) in block.iter().enumerate() {
-                let p = b * BLOCK + q;
+            for (q, p) in range.enumerate() {
+                let x = points.point(p);
+                let j = &js[q * m * n..(q + 1) * m * n];
                 let y = &ys[q * m..(q + 1) * m];
-                let j = DMatrix::from_row_slice(m, n, &js[q * m * n..(q + 1) * m * n]);
-                let point = Point { x, y, j: &j };
-                match args.format {
-                    Format::Table => {
-                        if points.len() > 1 {
-                            writeln!(out, "== point {} ==", p + 1).map_err(io)?;
-                        }
-                        report::table(&mut out, &inputs, &outputs, &point).map_err(io)?;
-                        let gap = net::finite_difference_gap(net, x, &j)?;
-                        let scale = j.amax();
-                        worst = (worst.0.max(gap), worst.1.max(scale));
-                        writeln!(
-                            out,
-                            "largest |J - central finite difference| = {gap:.2e} (largest |J| = {scale:.2e})"
-                        )
-                        .map_err(io)?;
-                    }
-                    Format::Json => {
-                        report::json_point(&mut out, &point, p + 1 == points.len()).map_err(io)?
-                    }
-                    Format::Csv => {
-                        report::csv_point(&mut out, p + 1, &outputs, &point).map_err(io)?
-                    }
+                let point = Point {
+                    x,
+                    y,
+                    tangent: &[],
+                    d: j,
+                };
+                report.point(&point).map_err(io)?;
+                if table {
+                    let fd = central_difference(net, x).map_err(|e| e.to_string())?;
+                    let gap = j
+                        .iter()
+                        .zip(&fd)
+                        .fold(0.0f64, |g, (a, b)| g.max((a - b).abs()));
+                    let scale = j.iter().fold(0.0f64, |s, v| s.max(v.abs()));
+                    worst = (worst.0.max(gap), worst.1.max(scale));
+                    let out = report.text().expect("a table is text");
+                    writeln!(
+                        out,
+                        "largest |J - central finite difference| = {gap:.2e} (largest |J| = {scale:.2e})"
+                    )
+                    .map_err(io)?;
                 }
             }
-            if progress {
-                let (done, width) = ((b * BLOCK + block.len()), 30);
-                let filled = done * width / points.len();
-                eprint!(
-                    "\r[{}{}] {done}/{}",
-                    "=".repeat(filled),
-                    " ".repeat(width - filled),
-                    points.len()
-                );
-            }
-        }
-        if progress {
-            eprintln!();
-        }
-        match args.format {
-            Format::Json => report::json_end(&mut out).map_err(io)?,
-            Format::Table if points.len() > 1 => writeln!(
+            Ok(())
+        })?;
+        if table && k > 1 {
+            let out = report.text().expect("a table is text");
+            writeln!(
                 out,
-                "over all {} points: largest deviation {:.2e}, largest |J| {:.2e}",
-                points.len(),
-                worst.0,
-                worst.1
+                "over all {k} points: largest deviation {:.2e}, largest |J| {:.2e}",
+                worst.0, worst.1
             )
-            .map_err(io)?,
-            _ => {}
+            .map_err(io)?;
         }
-        out.flush().map_err(io)
+        report.finish().map_err(io).map(|_| ())
     }
 }
 

@@ -6,7 +6,9 @@
 //! are bit-identical for any pool size. The first point runs on the calling thread and is
 //! timed: a batch whose whole estimated cost is below what handing work to other threads
 //! costs stays on the calling thread, and the runs handed out are long enough to amortise
-//! the hand-off (see `BENCHMARKS.md` for the measurement behind the two constants).
+//! the hand-off. The two constants are deliberately conservative (a rayon hand-off and join
+//! costs microseconds, waking a sleeping pool tens of them): a batch below them takes well
+//! under a millisecond on one core, so little is lost by not splitting it.
 
 use crate::BatchError;
 use nalgebra::DMatrix;

@@ -42,9 +42,14 @@
 //! * `#[differentiable(wrt(x, y))]`: only these; every other parameter keeps its exact type.
 //! * `#[nograd]` on a parameter keeps it as written (not with `wrt`, which already does that).
 //! * `self` is never changed: `f64` fields of `&self` are constant weights, used in place.
-//! * On an `impl` block: every method with a receiver that takes `f64` data. Constructors and
-//!   methods without `f64` parameters are left alone; `#[nograd]` on a method skips it, and a
-//!   method may carry its own `#[differentiable(wrt(..))]`.
+//! * On an `impl` block: every method with a receiver that takes `f64` data, and every
+//!   associated fn without a receiver that takes *and returns* `f64` data (a helper called as
+//!   `Self::tansig(n)`). Constructors (`fn new(w: Vec<f64>) -> Self`) and methods without `f64`
+//!   parameters are left alone; `#[nograd]` on a method skips it, and a method may carry its
+//!   own `#[differentiable(wrt(..))]`.
+//! * On `impl Differentiable for T` (the attribute on the block, or on `eval` alone): `eval`
+//!   becomes the trait's generic method; the other items stay as the trait declares them.
+//!   See [`Differentiable`](crate::Differentiable) for a complete model.
 //!
 //! **Layer helpers called with `f64` weights take `wrt(input)`.** One `S` cannot be both the
 //! weights' `f64` and the input's dual type, so `fn dense(x: &[f64], w: &[Vec<f64>])` called
@@ -69,13 +74,101 @@
 //! assert_eq!(j, w);
 //! ```
 //!
+//! ## Matrix weights, written as in MATLAB
+//!
+//! `f64` nalgebra weights (fields, `#[nograd]` parameters or locals) mix with `S` activations
+//! as written: `&self.w1 * &x + &self.b1`, sums and differences in either order, `W * X`,
+//! `W.transpose() * x`, `x.dot(&y)`, `x.component_mul(&y)`, `x.component_div(&y)`; and
+//! `h.map(|v| v.tanh())` as usual. nalgebra's operators need one scalar type on both sides,
+//! so the macro routes a `+ - *` whose operands could be matrices (and those three methods)
+//! through a helper that converts the `f64` side to constants of `S` — an `f64`-weights
+//! product runs on the [`kernels`](crate::kernels) GEMM without converting the weights —
+//! and leaves every other operation (scalars, indices, your own types) exactly as written.
+//! A MATLAB `genFunction` net (mapminmax, tansig) by hand:
+//!
+//! ```
+//! use nalgebra::{dmatrix, dvector, DMatrix, DVector};
+//! use nngrad_core::{differentiable, jacobian};
+//!
+//! struct Net {
+//!     x_offset: DVector<f64>, x_gain: DVector<f64>, // mapminmax settings of the inputs
+//!     y_offset: DVector<f64>, y_gain: DVector<f64>, // and of the outputs
+//!     w1: DMatrix<f64>, b1: DVector<f64>,
+//!     w2: DMatrix<f64>, b2: DVector<f64>,
+//! }
+//!
+//! #[differentiable]
+//! impl Net {
+//!     fn tansig(n: DVector<f64>) -> DVector<f64> {
+//!         n.map(|v| 2.0 / (1.0 + (-2.0 * v).exp()) - 1.0)
+//!     }
+//!     fn forward(&self, x: &DVector<f64>) -> DVector<f64> {
+//!         let xn = (x - &self.x_offset).component_mul(&self.x_gain).add_scalar(-1.0);
+//!         let a1 = Self::tansig(&self.w1 * &xn + &self.b1);
+//!         let y = &self.w2 * &a1 + &self.b2;
+//!         y.add_scalar(1.0).component_div(&self.y_gain) + &self.y_offset
+//!     }
+//! }
+//!
+//! let net = Net {
+//!     x_offset: dvector![0.0, -1.0], x_gain: dvector![1.0, 0.5],
+//!     y_offset: dvector![2.0], y_gain: dvector![0.25],
+//!     w1: dmatrix![0.5, -1.0; 2.0, 0.25; -0.5, 1.0], b1: dvector![0.1, 0.0, -0.1],
+//!     w2: dmatrix![1.0, -2.0, 0.5], b2: dvector![0.3],
+//! };
+//! let (_, j) = jacobian(|x| net.forward(&DVector::from_column_slice(x)), &[0.2, 0.4]);
+//! // the chain rule by hand: diag(1/gy) · W2 · diag(1 − a1²) · W1 · diag(gx)
+//! let xn = dvector![0.2 * 1.0 - 1.0, (0.4 + 1.0) * 0.5 - 1.0];
+//! let a1 = (&net.w1 * xn + &net.b1).map(|v| v.tanh());
+//! let hand = (&net.w2 * DMatrix::from_diagonal(&a1.map(|a| 1.0 - a * a)) * &net.w1
+//!     * DMatrix::from_diagonal(&net.x_gain)) / 0.25;
+//! assert!((j - hand).abs().max() < 1e-13);
+//! ```
+//!
+//! A scalar on the *left* of an `f64` matrix (`k * &self.w`) is not routed: write `&self.w * k`.
+//!
+//! ## Your own structs with `f64` fields
+//!
+//! Fields of `self` are constant weights and stay `f64`. A small struct that *carries values
+//! being differentiated* (an ODE state, a point) must hold `S`: make it generic by hand and
+//! build it in the annotated code; the macro turns the `f64`s you write into `S`.
+//!
+//! ```
+//! use nngrad_core::{derivative, differentiable, Scalar};
+//!
+//! #[derive(Clone, Copy)]
+//! struct State<S> { pos: S, vel: S } // was `struct State { pos: f64, vel: f64 }`
+//!
+//! #[differentiable(wrt(s))]
+//! fn step(s: State<f64>, k: f64, dt: f64) -> State<f64> {
+//!     let acc = -k * s.pos;
+//!     State { pos: s.pos + dt * s.vel, vel: s.vel + dt * acc }
+//! }
+//!
+//! #[differentiable(wrt(x0))]
+//! fn final_pos(x0: f64, k: f64, dt: f64, n: usize) -> f64 {
+//!     // literals given directly as fields stay `f64`: name the scalar for a constant field
+//!     let mut s = State { pos: x0, vel: S::cst(0.0) };
+//!     for _ in 0..n {
+//!         s = step(s, k, dt);
+//!     }
+//!     s.pos
+//! }
+//!
+//! // two steps: pos₂ = x0·(1 − k·dt²)
+//! let (_, d) = derivative(|x0| final_pos(x0, 3.0, 0.1, 2), 1.0);
+//! assert!((d - (1.0 - 3.0 * 0.01)).abs() < 1e-15);
+//! ```
+//!
 //! ## What the macro rewrites in the body
 //!
 //! | you write | becomes | why |
 //! |---|---|---|
 //! | `0.5`, `1e-3`, `2.0f64`, `10000f64` | `S::cst(..)` | so `let mut s = 0.0; s += x` works |
 //! | `f64` in `let` types, closure parameters, turbofish | `S` | `sum::<f64>()` over `S` items |
-//! | `f64::EPSILON`, `std::f64::consts::PI` | `S::cst(..)` | |
+//! | `f64::EPSILON`, `std::f64::consts::PI`; `PI` after `use std::f64::consts::PI`, and `G` of a `const G: f64`/`static G: f64` in the same file | `S::cst(..)` | the file is read for its `f64` constants |
+//! | `None` | unchanged, in every position | its type comes from the context |
+//! | `let s = x.iter().sum(); vec![s]` (no turbofish, no annotation) | left for inference | `s` is never wrapped, so its type comes from its use |
 //! | `f64::max`, `f64::sqrt(..)` (any `Scalar` method) | `S::max`, … | `fold(f64::MIN, f64::max)` |
 //! | `f64::from(k)`, `k as f64` | `k` as an `S` constant (or unchanged if already `S`) | |
 //! | `x as i64`, `x as usize`, `x as f32` | cast of the primal value | exact `as` semantics kept |
@@ -120,12 +213,15 @@
 //!
 //! ## Errors the macro reports
 //!
-//! `const fn` and `async fn`; trait impl blocks (the trait fixes the signatures) and trait method
-//! declarations; unknown arguments; `wrt(..)` naming something that is not a parameter or whose
-//! type has no `f64`; `wrt(..)` on an impl block; no `f64` parameter at all (note: **type
-//! aliases such as `type Real = f64` are invisible** to a macro, write `f64`); a generic
-//! parameter already named `S` (use `scalar = T`); `#[nograd]` together with `wrt`; `#[lift]`
-//! on a type without `f64`. Each error points at the offending tokens.
+//! The macro checks the whole item before generating anything and reports **every** problem
+//! at once, each at the offending tokens: `const fn` and `async fn`; trait impl blocks other
+//! than `impl Differentiable` (the trait fixes the signatures) and trait method declarations;
+//! an `eval` in `impl Differentiable` whose signature is not the trait's written for `f64`;
+//! unknown arguments; `wrt(..)` naming something that is not a parameter or whose type has no
+//! `f64`; `wrt(..)` on an impl block; no `f64` parameter at all (note: **type aliases such as
+//! `type Real = f64` are invisible** to a macro, write `f64`); a generic parameter already
+//! named `S` (use `scalar = T`); `#[nograd]` together with `wrt`; `#[lift]` on a type without
+//! `f64`.
 //!
 //! ## rustc errors the macro cannot improve, and their fixes
 //!
@@ -143,9 +239,13 @@
 //! | E0599 `no method named relu found for type parameter S` | your own trait implemented for `f64` only | `impl<S: Scalar> MyTrait for S` |
 //! | E0599 `no method named to_bits found` | bit-level float API has no meaning for a dual | `x.value().to_bits()` |
 //! | E0308 `expected type parameter S, found floating-point number` in a `match` | float literal pattern on an `S` value | `if x == 0.0 { .. }` |
-//! | E0282/E0283 `type annotations needed` | `let mut acc = Default::default();`, whose type comes only from later use | annotate: `let mut acc: f64 = ..` (the annotation becomes `S`) |
+//! | E0282/E0283 `type annotations needed` | a value whose type comes only from later use reaching a position the macro wraps (an accumulator also rebound elsewhere, a field of an unannotated binding) | annotate: `let mut acc: f64 = ..` (the annotation becomes `S`) |
 //! | E0308 `expected f64, found S` at `S::from(x)` | rust-lang/rust#24066: the `From<f64>` bound shadows `From<S>` | write nothing for `S → S`; `S::cst(v)` for constants |
 //! | E0308 at `Some(w)` / `Ok(w)` of `f64` data returned as `Option<S>` | no promotion inside constructors | go through a typed let, which promotes: `let v: f64 = w; Some(v)` |
+//! | E0308 `expected type parameter S, found f64` at a constant from another module (`use crate::params::G;`) | the macro reads only this file's `f64` constants and `std::f64::consts` | `let g: f64 = G;` (a typed let promotes) or `S::cst(G)` |
+//! | E0277 `` `Vec<f64>` is not a result nngrad can differentiate `` | the function, or a helper it calls, was not annotated | `#[differentiable]` on it (or make it generic over `S: Scalar`) |
+//! | E0277 `cannot multiply ... by Matrix<f64, ..>` at `k * &self.w` | a scalar on the left of an `f64` matrix is not routed | `&self.w * k` |
+//! | E0282 `type annotations needed` at a matrix operation in `let f = \|a, b\| a * b` | operations in a `let`-bound closure with untyped parameters are not routed | type the parameters: `\|a: &DVector<f64>, b: &DVector<f64>\|` |
 //! | E0049 `method has 1 type parameter but its trait declaration has 0` | the attribute on one method of a trait impl | make the trait method generic by hand with `#[scalar_bounds(S)]` |
 //! | E0277 `missing #[differentiable] where-clauses for scalar type T` | a hand-written generic caller | `#[scalar_bounds(T)]` |
 //! | E0308 `expected f64, found S` at `act(x)` | `act: impl Fn(f64) -> f64` excluded by `wrt` | leave it selected: it becomes `impl Fn(S) -> S` |
@@ -179,21 +279,13 @@
 //! assert_eq!(derivative(f, 2.0).1, 1.0);
 //! ```
 //!
-//! ```compile_fail
-//! use nngrad_core::differentiable;
-//! #[differentiable]
-//! fn f(x: &[f64]) -> f64 {
-//!     let mut acc = Default::default(); // type known only from later use
-//!     for v in x { acc = *v + acc; }
-//!     acc
-//! }
-//! ```
-//! The fix:
+//! A binding whose type comes only from later use (`Default::default()`, `.sum()`, `.collect()`
+//! without a turbofish) is never wrapped, so rustc infers it as in plain Rust:
 //! ```
 //! use nngrad_core::{differentiable, gradient};
 //! #[differentiable]
 //! fn f(x: &[f64]) -> f64 {
-//!     let mut acc: f64 = Default::default();
+//!     let mut acc = Default::default();
 //!     for v in x { acc = *v + acc; }
 //!     acc
 //! }

@@ -15,8 +15,7 @@
 //! Other scalar types (nested duals) take the plain loops. Both paths compute the same sums;
 //! only the order of the additions, hence the last bits of rounding, can differ.
 
-use crate::{Dual, DualN, Scalar, Taylor2};
-use core::any::TypeId;
+use crate::Scalar;
 use core::mem::size_of;
 
 /// Shape of `out += op(A)·op(B)`: `op(A)` is `m×k`, `op(B)` is `k×n`; `trans_a` means `A` is
@@ -215,48 +214,22 @@ const SMALL_PRODUCT: usize = 64;
 
 /// [`f64_width`] for products large enough to be worth a GEMM.
 #[inline]
-fn gemm_width<S: 'static>(dims: GemmDims) -> Option<usize> {
+fn gemm_width<S: Scalar>(dims: GemmDims) -> Option<usize> {
     if dims.m * dims.k * dims.n <= SMALL_PRODUCT {
         return None;
     }
     f64_width::<S>()
 }
 
-/// Number of f64 components of `S` when `S` is `f64` or a dual number built from `f64` (first
-/// order, or the nested duals the second-order helpers use), `None` for every other scalar
+/// Number of f64 components of `S` when `S` is `f64` or a dual number built from `f64`s
+/// (first order, or nested as the second-order helpers use), `None` for every other scalar
 /// type. For all of these an f64 weight scales every component alike and sums are taken
 /// component by component, so a product over them is a real GEMM; sharing that one GEMM also
-/// keeps the value part of every such type bit-identical to the f64 result.
+/// keeps the value part of every such type bit-identical to the f64 result. Each type states
+/// its layout where it registers `Scalar` (`dual/impls/layout.rs`).
 #[inline]
-fn f64_width<S: 'static>() -> Option<usize> {
-    let id = TypeId::of::<S>();
-    let known = id == TypeId::of::<f64>()
-        || id == TypeId::of::<Dual<f64>>()
-        || id == TypeId::of::<Dual<Dual<f64>>>()
-        || is_lane_type(id);
-    // Every listed type is a struct of f64 fields only, hence no padding.
-    (known && size_of::<S>().is_multiple_of(size_of::<f64>()))
-        .then(|| size_of::<S>() / size_of::<f64>())
-}
-
-/// `DualN<f64, N>` and its nestings with `Dual` (`Dual<DualN<f64, N>>` is what `hessian`
-/// uses) and itself, for the lane counts the helpers use.
-#[inline]
-fn is_lane_type(id: TypeId) -> bool {
-    macro_rules! lanes {
-        ($($n:literal)*) => {
-            $(if id == TypeId::of::<DualN<f64, $n>>()
-                || id == TypeId::of::<Dual<DualN<f64, $n>>>()
-                || id == TypeId::of::<DualN<Dual<f64>, $n>>()
-                || id == TypeId::of::<DualN<DualN<f64, $n>, $n>>()
-                || id == TypeId::of::<Taylor2<f64, $n>>()
-            {
-                return true;
-            })*
-        };
-    }
-    lanes!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 20 24 32 48 64);
-    false
+fn f64_width<S: Scalar>() -> Option<usize> {
+    S::__f64_layout()?.width_of::<S>()
 }
 
 /// # Safety
@@ -444,6 +417,7 @@ pub(crate) mod loops {
 mod tests {
     //! The GEMM paths against the plain loops, for every storage order and scalar type.
     use super::*;
+    use crate::{Dual, DualN};
 
     struct Rng(u64);
     impl Rng {
@@ -618,8 +592,10 @@ mod tests {
         assert_eq!(f64_width::<Dual<Dual<f64>>>(), Some(4));
         assert_eq!(f64_width::<Dual<DualN<f64, 8>>>(), Some(18));
         assert_eq!(f64_width::<DualN<Dual<f64>, 2>>(), Some(6));
-        assert_eq!(f64_width::<DualN<f64, 17>>(), None);
-        assert_eq!(f64_width::<Dual<Dual<Dual<f64>>>>(), None);
+        // Every nesting over f64 counts, not only a list of lane counts and depths.
+        assert_eq!(f64_width::<DualN<f64, 17>>(), Some(18));
+        assert_eq!(f64_width::<Dual<Dual<Dual<f64>>>>(), Some(8));
+        assert_eq!(f64_width::<DualN<DualN<f64, 3>, 5>>(), Some(24));
     }
 
     #[test]

@@ -26,6 +26,37 @@
 //! Plain `f64` code becomes generic with [`#[differentiable]`](differentiable): see the
 //! [`guide`].
 //!
+//! ## Which API do I want
+//!
+//! | you have | use |
+//! |---|---|
+//! | a function of a few variables | [`derivative`], [`gradient`], [`jacobian`], [`hessian`], [`laplacian`] on a closure generic over [`Scalar`] |
+//! | plain `f64` Rust code | [`#[differentiable]`](differentiable) on it, then the helpers above ([`guide`]) |
+//! | a model struct of your own | implement [`Differentiable`] (its `eval` may be `#[differentiable]` code) |
+//! | an ONNX file (PyTorch, Keras, scikit-learn, MATLAB exports) | [`onnx::Model::load`] |
+//! | a MATLAB `genFunction` `.m` file | [`matlab::ShallowNet::load`] |
+//! | a dense tanh/relu network in memory | [`dense::Mlp`] |
+//! | many points, all cores | [`Differentiable::jacobian_batch`], [`Differentiable::jvp_batch`], [`Differentiable::forward_batch`] |
+//! | a fallible function | [`try_jacobian`], [`try_gradient`], [`try_jvp`], [`try_derivative`] |
+//!
+//! Every model — loaded or written — implements [`Differentiable`], so code written for one
+//! takes any:
+//!
+//! ```
+//! use nngrad_core::{onnx::Model, Differentiable};
+//! fn mean_abs_sensitivity<M: Differentiable + Sync>(model: &M, xs: &[f64]) -> Vec<f64> {
+//!     let (n, m) = (model.input_len(), model.output_len());
+//!     let (_, js) = model.jacobian_batch(xs).expect("valid points");
+//!     let k = (xs.len() / n).max(1) as f64;
+//!     (0..m * n).map(|e| js.iter().skip(e).step_by(m * n).map(|v| v.abs()).sum::<f64>() / k).collect()
+//! }
+//! let model = Model::load(concat!(env!("CARGO_MANIFEST_DIR"),
+//!     "/../tests/data/onnx/diabetes_mlp_tanh_regressor/model.onnx"))?;
+//! let s = mean_abs_sensitivity(&model, &vec![0.01; 4 * 10]);
+//! assert_eq!(s.len(), 10);
+//! # Ok::<(), nngrad_core::onnx::Error>(())
+//! ```
+//!
 //! ## Kinks
 //! Where a function has a kink, the derivative is that of the branch the primal computation
 //! takes: `relu'(0) = 0`, `abs'(0) = 0`, `max`/`min` keep the receiver's derivative on a tie
@@ -100,30 +131,24 @@ mod batch;
 pub mod dense;
 mod differentiable;
 mod dual;
-mod dual_impl;
-mod dual_n;
-mod dual_num;
 mod first_order;
 pub mod guide;
 pub mod kernels;
 pub mod matlab;
-mod nalgebra_impls;
-mod num_traits_impls;
 #[cfg(feature = "onnx")]
 pub mod onnx;
 mod outputs;
 #[doc(hidden)]
 pub mod private;
-mod rules;
 mod scalar;
 mod second_order;
 pub mod sparse;
-mod taylor2;
 
 pub use differentiable::{BatchError, Differentiable};
-pub use dual::{Dual, Dual64};
-pub use dual_n::DualN;
-pub use dual_num::DualNum;
+// Every public item of `dual/` (each type, `DualNum`): a new type is re-exported in `dual/mod.rs` only.
+pub use dual::*;
+// The rule table by its short name, for the dense layers' fused activations.
+pub(crate) use dual::rules;
 pub use first_order::{
     derivative, divergence, gradient, gradient_chunk, jacobian, jacobian_chunk, jvp,
     try_derivative, try_gradient, try_gradient_chunk, try_jacobian, try_jacobian_chunk, try_jvp,
@@ -135,7 +160,26 @@ pub use second_order::{
     hessian, hessian_chunk, hessian_diagonal, hvp, laplacian, model_laplacian, try_laplacian,
     weighted_laplacian, weighted_laplacian as trace_hessian_times,
 };
-pub use taylor2::Taylor2;
+
+/// The nalgebra crate nngrad-core's matrices come from: name `nngrad_core::nalgebra::DMatrix`
+/// (or depend on the same nalgebra version) so your matrices and nngrad's are one type.
+///
+/// ```
+/// use nngrad_core::nalgebra::DMatrix;
+/// let (_, j) = nngrad_core::jacobian(|x| vec![x[0] * x[1]], &[2.0, 3.0]);
+/// let mine = DMatrix::from_row_slice(1, 2, &[3.0, 2.0]);
+/// assert_eq!(j - mine, DMatrix::zeros(1, 2));
+/// ```
+pub use nalgebra;
+/// The sparse-matrix crate of the [`sparse`] Jacobians' `CscMatrix`, re-exported as `nalgebra`
+/// is, so the type can be named without a second dependency.
+///
+/// ```
+/// use nngrad_core::{nalgebra_sparse::CscMatrix, sparse::sparse_jacobian, Scalar};
+/// let (_, j): (_, CscMatrix<f64>) = sparse_jacobian(|x| vec![x[0] * 2.0], &[1.0]);
+/// assert_eq!(j.nnz(), 1);
+/// ```
+pub use nalgebra_sparse;
 
 /// The generated code's helpers, under the name the macro emits (`<core>::__private::..`).
 #[doc(hidden)]

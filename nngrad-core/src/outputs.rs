@@ -1,6 +1,6 @@
-//! [`Outputs`]: what a differentiated closure may return.
+//! [`Outputs`]: what a differentiated closure may return. Each dual type registers the
+//! single-value case in its own file (`dual/impls/outputs.rs`).
 
-use crate::{Dual, DualN, Taylor2};
 use nalgebra::{DVector, SVector};
 
 /// The return types a vector-valued closure may have: a single scalar, `Vec<S>`, `[S; M]`,
@@ -34,21 +34,6 @@ pub trait Outputs<S> {
 
 impl Outputs<f64> for f64 {
     fn write_outputs(self, out: &mut Vec<f64>) {
-        out.push(self);
-    }
-}
-impl<T> Outputs<Dual<T>> for Dual<T> {
-    fn write_outputs(self, out: &mut Vec<Dual<T>>) {
-        out.push(self);
-    }
-}
-impl<T, const N: usize> Outputs<DualN<T, N>> for DualN<T, N> {
-    fn write_outputs(self, out: &mut Vec<DualN<T, N>>) {
-        out.push(self);
-    }
-}
-impl<T, const N: usize> Outputs<Taylor2<T, N>> for Taylor2<T, N> {
-    fn write_outputs(self, out: &mut Vec<Taylor2<T, N>>) {
         out.push(self);
     }
 }

@@ -1,34 +1,11 @@
-//! Macro errors: the messages that need more than a span, and the fallback output that keeps
-//! the user's item (markers stripped) next to the `compile_error!` so call sites don't cascade.
+//! The fallback output: the user's item (markers stripped) next to the `compile_error!`s, so
+//! call sites don't cascade into more errors; and `#[plain]`'s marker stripping.
 
 use proc_macro2::TokenStream;
 use quote::ToTokens;
-use syn::{ImplItem, Item, Signature};
+use syn::{ImplItem, Item};
 
-use crate::select::take_marker;
-
-/// "No parameter has a type containing f64", with the alias note.
-pub fn nothing_to_differentiate(sig: &Signature) -> syn::Error {
-    syn::Error::new(
-        sig.ident.span(),
-        format!(
-            "nothing to differentiate: no parameter of `{}` has a type containing `f64`\n\
-             note: the macro sees tokens, not types: an alias such as `type Real = f64` is \
-             invisible to it; write `f64` in the signature",
-            sig.ident
-        ),
-    )
-}
-
-/// Removes `#[nograd]` / `#[lift]` from every parameter.
-pub fn strip_param_markers(sig: &mut Signature) {
-    for arg in sig.inputs.iter_mut() {
-        if let syn::FnArg::Typed(pt) = arg {
-            while take_marker(&mut pt.attrs, "nograd").is_some() {}
-            while take_marker(&mut pt.attrs, "lift").is_some() {}
-        }
-    }
-}
+use crate::select::{strip_param_markers, take_marker};
 
 /// The item as plain f64 code: markers removed, nothing else changed.
 pub fn strip_markers(item: TokenStream) -> TokenStream {

@@ -636,6 +636,14 @@ impl Rewriter<'_> {
                 args.for_each(|a| self.visit_expr_mut(a));
                 true
             }
+            // `S::cst(2.0)` written by hand: its argument is the f64 constant.
+            [s, cst] if cst == "cst" && self.ctx.scalar == s => {
+                c.args
+                    .iter_mut()
+                    .filter(|a| !is_lit(a))
+                    .for_each(|a| self.visit_expr_mut(a));
+                true
+            }
             [name] if self.closures.contains(name) => {
                 c.args.iter_mut().for_each(|a| self.promoted(a));
                 true

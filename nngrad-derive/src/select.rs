@@ -2,10 +2,10 @@
 
 use proc_macro2::{Group, Ident, TokenStream, TokenTree};
 use quote::ToTokens;
-use syn::spanned::Spanned;
-use syn::{Attribute, FnArg, Pat, Signature, Type};
+use syn::{Attribute, FnArg, Signature, Type};
 
-use crate::parse::Args;
+use crate::ast::Param;
+use crate::attr::Args;
 
 /// What happens to one typed parameter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,100 +75,35 @@ pub fn take_marker(attrs: &mut Vec<Attribute>, name: &str) -> Option<Attribute> 
     Some(attrs.remove(pos))
 }
 
-fn param_name(pat: &Pat) -> Option<&Ident> {
-    match pat {
-        Pat::Ident(p) => Some(&p.ident),
-        _ => None,
-    }
+/// The role of every typed parameter of a validated fn (`valid` has reported every
+/// inconsistent marker); `roles[i]` belongs to the i-th typed parameter.
+pub fn roles(params: &[Param], args: &Args) -> Vec<Role> {
+    params
+        .iter()
+        .map(|p| match (&p.lift, &p.name) {
+            (Some(_), Some(n)) if p.has_f64 => Role::Lifted(n.clone()),
+            (Some(_), _) => Role::Kept,
+            _ if !p.has_f64 || p.nograd.is_some() => Role::Kept,
+            _ => match &args.wrt {
+                None => Role::Generic,
+                Some(wrt) if p.name.as_ref().is_some_and(|n| wrt.contains(n)) => Role::Generic,
+                Some(_) => match &p.name {
+                    Some(n) if is_opaque_container(&p.ty) => Role::Lifted(n.clone()),
+                    _ => Role::Kept,
+                },
+            },
+        })
+        .collect()
 }
 
-/// Decides the role of every typed parameter (receivers are never changed) and strips the
-/// `#[nograd]` / `#[lift]` markers. `roles[i]` belongs to the i-th typed parameter.
-pub fn select(sig: &mut Signature, args: &Args) -> syn::Result<Vec<Role>> {
-    let mut errors: Option<syn::Error> = None;
-    let mut push = |e: syn::Error| match &mut errors {
-        Some(all) => all.combine(e),
-        None => errors = Some(e),
-    };
-    let fn_name = sig.ident.to_string();
-    let mut roles = Vec::new();
-    let mut names = Vec::new();
+/// Removes `#[nograd]` / `#[lift]` from every parameter.
+pub fn strip_param_markers(sig: &mut Signature) {
     for arg in sig.inputs.iter_mut() {
-        let FnArg::Typed(pt) = arg else { continue };
-        let nograd = take_marker(&mut pt.attrs, "nograd");
-        let lift = take_marker(&mut pt.attrs, "lift");
-        let has_f64 = type_has_f64(&pt.ty);
-        let name = param_name(&pt.pat).cloned();
-        names.push((name.clone(), has_f64, pt.ty.clone()));
-        if let (Some(attr), Some(_)) = (&nograd, &args.wrt) {
-            push(syn::Error::new_spanned(
-                attr,
-                "`#[nograd]` cannot be combined with `wrt(..)`: with `wrt` every parameter \
-                 not listed is already kept as written",
-            ));
-        }
-        let role = if let Some(attr) = lift {
-            if !has_f64 {
-                push(syn::Error::new(
-                    pt.ty.span(),
-                    format!(
-                        "`#[lift]` needs a parameter whose type contains `f64`, found `{}`",
-                        pt.ty.to_token_stream().to_string().replace(" ", "")
-                    ),
-                ));
-                Role::Kept
-            } else if let Some(n) = &name {
-                if nograd.is_some() {
-                    push(syn::Error::new_spanned(
-                        attr,
-                        "`#[lift]` and `#[nograd]` exclude each other",
-                    ));
-                }
-                Role::Lifted(n.clone())
-            } else {
-                push(syn::Error::new_spanned(
-                    attr,
-                    "`#[lift]` needs a plain `name: Type` parameter",
-                ));
-                Role::Kept
-            }
-        } else if !has_f64 || nograd.is_some() {
-            Role::Kept
-        } else if let Some(wrt) = &args.wrt {
-            if name.as_ref().is_some_and(|n| wrt.contains(n)) {
-                Role::Generic
-            } else if let (true, Some(n)) = (is_opaque_container(&pt.ty), &name) {
-                Role::Lifted(n.clone())
-            } else {
-                Role::Kept
-            }
-        } else {
-            Role::Generic
-        };
-        roles.push(role);
-    }
-    if let Some(wrt) = &args.wrt {
-        for w in wrt {
-            match names.iter().find(|(n, _, _)| n.as_ref() == Some(w)) {
-                None => push(syn::Error::new(
-                    w.span(),
-                    format!("`{w}` is not a parameter of `{fn_name}`"),
-                )),
-                Some((_, false, ty)) => push(syn::Error::new(
-                    w.span(),
-                    format!(
-                        "`{w}` has type `{}`, which contains no `f64` to differentiate",
-                        ty.to_token_stream().to_string().replace(" ", "")
-                    ),
-                )),
-                Some(_) => {}
-            }
+        if let FnArg::Typed(pt) = arg {
+            while take_marker(&mut pt.attrs, "nograd").is_some() {}
+            while take_marker(&mut pt.attrs, "lift").is_some() {}
         }
     }
-    if let Some(e) = errors {
-        return Err(e);
-    }
-    Ok(roles)
 }
 
 /// True when the signature has at least one parameter the default rule would differentiate.
@@ -179,43 +114,35 @@ pub fn has_generic(roles: &[Role]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::parse_args;
+    use crate::attr::parse_args;
     use quote::quote;
 
-    fn sig(ts: TokenStream) -> Signature {
-        syn::parse2(ts).unwrap()
+    fn roles_of(sig: TokenStream, args: &Args) -> Vec<Role> {
+        let s: Signature = syn::parse2(sig).unwrap();
+        let f = crate::ast::FnModel::for_tests(s);
+        roles(&f.params, args)
     }
 
     #[test]
     fn default_selects_every_f64_param() {
-        let mut s = sig(quote!(fn f(x: &[f64], n: usize, #[nograd] t: &[f64], w: Vec<Vec<f64>>)));
-        let roles = select(&mut s, &Args::default()).unwrap();
+        let roles = roles_of(
+            quote!(fn f(x: &[f64], n: usize, #[nograd] t: &[f64], w: Vec<Vec<f64>>)),
+            &Args::default(),
+        );
         assert_eq!(
             roles,
             [Role::Generic, Role::Kept, Role::Kept, Role::Generic]
         );
-        // the marker is gone from the signature
-        assert!(!s.to_token_stream().to_string().contains("nograd"));
     }
 
     #[test]
     fn wrt_keeps_the_rest_and_lifts_opaque_containers() {
-        let mut s = sig(quote!(fn f(x: &DVector<f64>, w: &DMatrix<f64>, b: &[f64])));
-        let roles = select(&mut s, &parse_args(quote!(wrt(x))).unwrap()).unwrap();
+        let roles = roles_of(
+            quote!(fn f(x: &DVector<f64>, w: &DMatrix<f64>, b: &[f64])),
+            &parse_args(quote!(wrt(x))).unwrap(),
+        );
         let w: Ident = syn::parse_quote!(w);
         assert_eq!(roles, [Role::Generic, Role::Lifted(w), Role::Kept]);
-    }
-
-    #[test]
-    fn wrt_errors_name_the_parameter() {
-        let mut s = sig(quote!(fn f(x: f64, n: usize)));
-        let e = select(&mut s, &parse_args(quote!(wrt(y, n))).unwrap()).unwrap_err();
-        let msgs: Vec<String> = e.into_iter().map(|e| e.to_string()).collect();
-        assert!(
-            msgs[0].contains("`y` is not a parameter of `f`"),
-            "{msgs:?}"
-        );
-        assert!(msgs[1].contains("`n` has type `usize`"), "{msgs:?}");
     }
 
     #[test]

@@ -37,3 +37,83 @@ pub fn node(op: &str, ins: &[&str], outs: &[&str], attrs: Vec<AttributeProto>) -
         domain: String::new(),
     }
 }
+
+/// An integer attribute.
+pub fn attr_i(name: &str, i: i64) -> nngrad_core::onnx::proto::AttributeProto {
+    nngrad_core::onnx::proto::AttributeProto {
+        name: name.into(),
+        i,
+        r#type: 2,
+        ..Default::default()
+    }
+}
+
+/// An integer-list attribute.
+pub fn attr_ints(name: &str, ints: &[i64]) -> nngrad_core::onnx::proto::AttributeProto {
+    nngrad_core::onnx::proto::AttributeProto {
+        name: name.into(),
+        ints: ints.to_vec(),
+        r#type: 7,
+        ..Default::default()
+    }
+}
+
+/// A string attribute.
+pub fn attr_s(name: &str, s: &str) -> nngrad_core::onnx::proto::AttributeProto {
+    nngrad_core::onnx::proto::AttributeProto {
+        name: name.into(),
+        s: s.as_bytes().to_vec(),
+        r#type: 3,
+        ..Default::default()
+    }
+}
+
+/// A float tensor (its `dims` need not match the data: hostile tests build wrong ones).
+pub fn f32_tensor(name: &str, dims: &[i64], v: &[f32]) -> nngrad_core::onnx::proto::TensorProto {
+    nngrad_core::onnx::proto::TensorProto {
+        dims: dims.to_vec(),
+        data_type: nngrad_core::onnx::proto::data_type::FLOAT,
+        name: name.into(),
+        float_data: v.to_vec(),
+        ..Default::default()
+    }
+}
+
+/// An int64 tensor.
+pub fn i64_tensor(name: &str, dims: &[i64], v: &[i64]) -> nngrad_core::onnx::proto::TensorProto {
+    nngrad_core::onnx::proto::TensorProto {
+        dims: dims.to_vec(),
+        data_type: nngrad_core::onnx::proto::data_type::INT64,
+        name: name.into(),
+        int64_data: v.to_vec(),
+        ..Default::default()
+    }
+}
+
+/// The bytes of a one-input model (float input `x` of shape `x_dims`) at `opset`.
+pub fn model_bytes(
+    opset: i64,
+    nodes: Vec<NodeProto>,
+    inits: Vec<nngrad_core::onnx::proto::TensorProto>,
+    x_dims: &[i64],
+    outputs: Vec<ValueInfoProto>,
+) -> Vec<u8> {
+    use nngrad_core::onnx::proto::{data_type, GraphProto, ModelProto, OperatorSetIdProto};
+    use prost::Message;
+    ModelProto {
+        ir_version: 8,
+        graph: Some(GraphProto {
+            node: nodes,
+            name: "g".into(),
+            initializer: inits,
+            input: vec![value_info("x", data_type::FLOAT, x_dims)],
+            output: outputs,
+        }),
+        opset_import: vec![OperatorSetIdProto {
+            domain: String::new(),
+            version: opset,
+        }],
+        ..Default::default()
+    }
+    .encode_to_vec()
+}

@@ -64,11 +64,14 @@
 //! Not supported (rejected with [`Error::Unsupported`]): NARX and time-delay networks (tapped
 //! delay states `Xi`, `Ai`), `fixunknowns`.
 
+// The loader reads lex → parse → lower: `lexer.rs` (tokens and comments), `parser.rs` (into
+// `ast.rs`), `lower/` (the main function run symbolically into `graph.rs`'s nodes; was
+// `build.rs` + `build/`), then `graph.rs` evaluates generically over `Scalar`.
 mod ast;
-mod build;
 mod error;
 mod graph;
 mod lexer;
+mod lower;
 mod parser;
 
 use std::fmt;
@@ -183,7 +186,7 @@ impl ShallowNet {
             }
         })?;
         let funcs = parser::Parser::new(&tokens).file()?;
-        let built = build::build(&funcs, &comments)?;
+        let built = lower::lower(&funcs, &comments)?;
         let port = |(name, len)| Port { name, len };
         let inputs: Vec<Port> = built.inputs.into_iter().map(port).collect();
         let outputs: Vec<Port> = built.outputs.into_iter().map(port).collect();

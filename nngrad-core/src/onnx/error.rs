@@ -101,6 +101,24 @@ pub enum Error {
         /// The graph's outputs.
         available: Vec<String>,
     },
+    /// The model exceeds a resource limit of [`LoadOptions`](super::LoadOptions).
+    Limit {
+        /// Which limit.
+        limit: super::Limit,
+        /// What needs it (a value and the node producing it, the graph, …).
+        what: String,
+        /// How much the model needs.
+        needed: usize,
+        /// The limit in force.
+        max: usize,
+    },
+    /// The bytes are a model (or file) of another kind than ONNX.
+    OtherFormat {
+        /// What the bytes (or folder) are, e.g. `a Keras HDF5 model (.h5)`.
+        format: String,
+        /// What to do instead.
+        advice: String,
+    },
     /// The selected output is integer-valued (a label, an index, a shape): it has no
     /// derivative.
     NotDifferentiable {
@@ -249,6 +267,22 @@ impl fmt::Display for Error {
                 "'{name}' is not a graph output; the outputs are: {}",
                 available.join(", ")
             ),
+            Error::Limit {
+                limit,
+                what,
+                needed,
+                max,
+            } => write!(
+                f,
+                "{what} needs {needed}, over the load limit {} = {max}; if the model is \
+                 genuine, raise it: Model::from_bytes_with(bytes, &LoadOptions {{ {}: {needed}, \
+                 ..LoadOptions::default() }})",
+                limit.field(),
+                limit.field()
+            ),
+            Error::OtherFormat { format, advice } => {
+                write!(f, "not an ONNX model: this is {format}; {advice}")
+            }
             Error::NotDifferentiable { output, reason } => {
                 write!(f, "output '{output}' is not differentiable: {reason}")
             }

@@ -79,6 +79,8 @@ pub(crate) struct Graph {
     pub inputs: Vec<Declared>,
     pub outputs: Vec<Declared>,
     pub opsets: HashMap<String, i64>,
+    /// The model's `producer_name` and `producer_version` (the exporting tool), as written.
+    pub exporter: (String, String),
 }
 
 impl Graph {
@@ -95,13 +97,12 @@ fn invalid(message: String) -> Error {
 
 pub(crate) fn decode_model(bytes: &[u8]) -> Result<Graph, Error> {
     use prost::Message;
-    let model = ModelProto::decode(bytes).map_err(|e| Error::Decode {
-        message: e.to_string(),
-    })?;
+    let model =
+        ModelProto::decode(bytes).map_err(|e| super::sniff::explain(bytes, Some(e.to_string())))?;
     let graph = model
         .graph
         .as_ref()
-        .ok_or_else(|| invalid("the model has no graph (is this an ONNX model?)".into()))?;
+        .ok_or_else(|| super::sniff::explain(bytes, None))?;
     let mut opsets = HashMap::new();
     for o in &model.opset_import {
         let d = if o.domain == "ai.onnx" { "" } else { &o.domain };
@@ -114,7 +115,9 @@ pub(crate) fn decode_model(bytes: &[u8]) -> Result<Graph, Error> {
             if model.opset_import.is_empty() { 1 } else { 0 },
         );
     }
-    build_graph(graph, opsets)
+    let mut built = build_graph(graph, opsets)?;
+    built.exporter = (model.producer_name.clone(), model.producer_version.clone());
+    Ok(built)
 }
 
 fn build_graph(g: &GraphProto, opsets: HashMap<String, i64>) -> Result<Graph, Error> {
@@ -234,6 +237,7 @@ fn build_graph(g: &GraphProto, opsets: HashMap<String, i64>) -> Result<Graph, Er
         inputs,
         outputs,
         opsets,
+        exporter: Default::default(),
     })
 }
 

@@ -23,6 +23,13 @@
 //!   TensorFlow do; `Clip` keeps the input's derivative at the bounds.
 //! * Opset-6–9 exports (MATLAB): legacy attributes are ignored, `Gemm` flattens an N-D
 //!   input from axis 1, initializers listed as graph inputs are constants.
+//! * Loading infers every value's shape from the runtime input's declared shape with each
+//!   operator's shape rule, checks every attribute and initializer against its operator,
+//!   and bounds every size by [`LoadOptions`] ([`Model::from_bytes_with`]); nothing is
+//!   evaluated at load. A hostile file is an error, never an abort or a hang; zero-size
+//!   tensors give ONNX's zero-size results. A file of another kind (MATLAB `.m`, Keras
+//!   `.h5`/`.keras`, PyTorch `.pt`, a SavedModel folder, text) is recognised and the error
+//!   ([`Error::OtherFormat`]) says what to do.
 //! * An operator outside the supported set (listed with opset ranges in
 //!   `docs/onnx-operators.md`), or a vendor one (`com.MathWorks.Placeholder`), is an
 //!   [`Error::UnsupportedOp`] when the selected output depends on it; the error lists every
@@ -32,9 +39,13 @@ mod error;
 mod load;
 mod model;
 mod ops;
+mod options;
 pub mod proto;
+mod sniff;
 mod tensor;
+mod validate;
 
 pub use error::{Error, UnsupportedOperator};
 pub use model::Model;
 pub use ops::{supported_operators, supported_operators_markdown, OperatorInfo};
+pub use options::{Limit, LoadOptions};

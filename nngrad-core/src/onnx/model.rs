@@ -3,8 +3,10 @@
 
 use super::load::{decode_model, Const, Declared, Graph};
 use super::ops;
+use super::options::{Limit, LoadOptions};
 use super::proto::data_type as dt;
 use super::tensor::{Tensor, Value};
+use super::validate;
 use super::Error;
 use crate::differentiable::tensor_labels;
 use crate::{try_jacobian, try_jvp, Differentiable, Scalar};
@@ -18,6 +20,9 @@ struct Plan {
     steps: Vec<usize>,
     /// Values no later step reads, to free after each step.
     drops: Vec<Vec<usize>>,
+    /// Every value's shape as inferred at load (by value index): each step's outputs are
+    /// checked against it, so the sizes validated at load are the sizes evaluated.
+    shapes: Vec<Option<Vec<usize>>>,
 }
 
 /// An ONNX model ready to evaluate and differentiate.
@@ -54,6 +59,10 @@ pub struct Model {
     output_shape: Vec<usize>,
     output_int: bool,
     plan: Arc<Plan>,
+    options: LoadOptions,
+    /// Read by the test that derives the default limits from the known models.
+    #[cfg_attr(not(test), allow(dead_code))]
+    footprint: validate::Footprint,
 }
 
 impl std::fmt::Debug for Model {
@@ -81,6 +90,12 @@ impl Model {
     /// ```
     pub fn load(path: impl AsRef<Path>) -> Result<Model, Error> {
         let path = path.as_ref();
+        if let Some(e) = super::sniff::explain_dir(path) {
+            return Err(Error::InFile {
+                path: path.to_path_buf(),
+                source: Box::new(e),
+            });
+        }
         let bytes = std::fs::read(path).map_err(|source| Error::Io {
             path: path.to_path_buf(),
             source,
@@ -109,7 +124,37 @@ impl Model {
     /// # Ok::<(), Error>(())
     /// ```
     pub fn from_bytes(bytes: &[u8]) -> Result<Model, Error> {
+        Model::from_bytes_with(bytes, &LoadOptions::default())
+    }
+
+    /// Decodes a model from the bytes of an `.onnx` file, with resource limits `options`.
+    ///
+    /// Every value's shape is inferred and checked before anything is evaluated; a model
+    /// over a limit is an [`Error::Limit`] naming the limit and how to raise it.
+    ///
+    /// # Errors
+    /// [`Error::Limit`], and those of [`Model::from_bytes`].
+    ///
+    /// ```
+    /// use nngrad_core::onnx::{Error, Limit, LoadOptions, Model};
+    /// let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"),
+    ///     "/../tests/data/onnx/diabetes_mlp_tanh_regressor/model.onnx")).unwrap();
+    /// let tight = LoadOptions { max_tensor_elements: 5, ..LoadOptions::default() };
+    /// let err = Model::from_bytes_with(&bytes, &tight).unwrap_err();
+    /// assert!(matches!(err, Error::Limit { limit: Limit::TensorElements, .. }));
+    /// assert!(err.to_string().contains("max_tensor_elements"));
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn from_bytes_with(bytes: &[u8], options: &LoadOptions) -> Result<Model, Error> {
         let graph = Arc::new(decode_model(bytes)?);
+        if graph.nodes.len() > options.max_nodes {
+            return Err(Error::Limit {
+                limit: Limit::Nodes,
+                what: "the graph".into(),
+                needed: graph.nodes.len(),
+                max: options.max_nodes,
+            });
+        }
         let input = graph
             .inputs
             .iter()
@@ -147,41 +192,48 @@ impl Model {
             .iter()
             .position(|d| d.elem_type == 0 || dt::is_float(d.elem_type))
             .unwrap_or(0);
-        Model::prepare(graph, input, input_shape, output)
+        Model::prepare(graph, input, input_shape, output, *options)
     }
 
+    /// Plans the evaluation of `output` and infers every shape on the way (declared output
+    /// shapes can be wrong, sklearn-onnx#474: the inferred one is used).
     fn prepare(
         graph: Arc<Graph>,
         input: usize,
         input_shape: Vec<usize>,
         output: usize,
+        options: LoadOptions,
     ) -> Result<Model, Error> {
-        let plan = Arc::new(make_plan(
-            &graph,
-            graph.inputs[input].id,
-            graph.outputs[output].id,
-        )?);
-        let decl = &graph.outputs[output];
-        let mut m = Model {
-            output_shape: decl
-                .shape
-                .as_ref()
-                .map(|s| s.iter().map(|d| d.unwrap_or(1)).collect())
-                .unwrap_or_default(),
-            output_int: decl.elem_type != 0 && !dt::is_float(decl.elem_type),
+        let in_id = graph.inputs[input].id;
+        let out_id = graph.outputs[output].id;
+        let mut plan = make_plan(&graph, in_id, out_id)?;
+        let inferred = validate::infer(&graph, &plan.steps, in_id, &input_shape, &options)?;
+        let out = inferred.metas[out_id]
+            .as_ref()
+            .ok_or_else(|| Error::Invalid {
+                message: format!(
+                    "output '{}' was not produced (its node has fewer outputs)",
+                    graph.outputs[output].name
+                ),
+            })?;
+        let (output_shape, output_int) = (out.shape.clone(), out.int);
+        let footprint = inferred.footprint;
+        plan.shapes = inferred
+            .metas
+            .into_iter()
+            .map(|m| m.map(|m| m.shape))
+            .collect();
+        Ok(Model {
+            output_shape,
+            output_int,
             graph,
             input,
             input_shape,
             output,
-            plan,
-        };
-        // Declared output shapes can be wrong (sklearn-onnx#474): evaluate once to learn it.
-        let n = m.input_len();
-        if let Ok(v) = m.eval_value::<f64>(&vec![0.0; n]) {
-            m.output_shape = v.shape().to_vec();
-            m.output_int = v.is_int();
-        }
-        Ok(m)
+            plan: Arc::new(plan),
+            options,
+            footprint,
+        })
     }
 
     /// The same model with the graph output `name` selected.
@@ -215,7 +267,14 @@ impl Model {
             self.input,
             self.input_shape.clone(),
             output,
+            self.options,
         )
+    }
+
+    /// The measures [`LoadOptions`] bounds, as found at load.
+    #[cfg(test)]
+    pub(crate) fn footprint(&self) -> validate::Footprint {
+        self.footprint
     }
 
     /// The runtime input's name.
@@ -319,6 +378,41 @@ impl Model {
         self.graph.opset("")
     }
 
+    /// The tool that wrote the file and its version (`producer_name`, `producer_version`;
+    /// empty where the exporter left them out).
+    ///
+    /// ```
+    /// # let model = nngrad_core::onnx::Model::load(concat!(env!("CARGO_MANIFEST_DIR"),
+    /// #     "/../tests/data/onnx/wine_mlp_relu_softmax_classifier/model.onnx")).unwrap();
+    /// assert_eq!(model.producer().0, "skl2onnx");
+    /// ```
+    pub fn producer(&self) -> (&str, &str) {
+        (&self.graph.exporter.0, &self.graph.exporter.1)
+    }
+
+    /// The operators of the whole graph, each once, sorted: `Gemm`, `Relu`, and
+    /// `domain::Op` for operators outside the default domain (`ai.onnx.ml::ZipMap`).
+    ///
+    /// ```
+    /// # let model = nngrad_core::onnx::Model::load(concat!(env!("CARGO_MANIFEST_DIR"),
+    /// #     "/../tests/data/onnx/diabetes_mlp_tanh_regressor/model.onnx")).unwrap();
+    /// assert!(model.operators().contains(&"Tanh".to_string()));
+    /// ```
+    pub fn operators(&self) -> Vec<String> {
+        let mut ops: Vec<String> = self
+            .graph
+            .nodes
+            .iter()
+            .map(|n| match n.domain.as_str() {
+                "" | "ai.onnx" => n.op.clone(),
+                d => format!("{d}::{}", n.op),
+            })
+            .collect();
+        ops.sort();
+        ops.dedup();
+        ops
+    }
+
     fn check_len(&self, got: usize) -> Result<(), Error> {
         if got != self.input_len() {
             return Err(Error::InputLength {
@@ -395,6 +489,14 @@ impl Model {
             };
             for (slot, v) in node.outputs.iter().zip(outs) {
                 if let (Some(id), Some(v)) = (slot, v) {
+                    if self.plan.shapes[*id].as_deref() != Some(v.shape()) {
+                        return Err(node_err(format!(
+                            "internal: output '{}' has shape {:?}, inferred {:?} at load",
+                            g.names[*id],
+                            v.shape(),
+                            self.plan.shapes[*id]
+                        )));
+                    }
                     env[*id] = Some(v);
                 }
             }
@@ -606,6 +708,7 @@ fn make_plan(g: &Graph, input: usize, output: usize) -> Result<Plan, Error> {
         return Ok(Plan {
             steps: vec![],
             drops: vec![],
+            shapes: vec![],
         });
     };
     let mut unsupported = Vec::new();
@@ -659,5 +762,6 @@ fn make_plan(g: &Graph, input: usize, output: usize) -> Result<Plan, Error> {
     Ok(Plan {
         steps: order,
         drops,
+        shapes: vec![],
     })
 }

@@ -18,20 +18,27 @@ pub(crate) struct Tensor<T> {
 
 /// Product of a shape, or an error when it overflows or exceeds [`MAX_TENSOR_BYTES`] for
 /// elements of `elem_bytes` bytes.
+///
+/// The bound applies to the product of the non-zero dimensions too: an empty tensor of shape
+/// `[0, 2^40]` holds nothing, but the loops over its other axes would not end (and their
+/// partial products would wrap), so it is refused like a full one.
 pub(crate) fn numel_checked(shape: &[usize], elem_bytes: usize) -> Result<usize, String> {
-    let mut n: usize = 1;
-    for &d in shape {
-        n = n
-            .checked_mul(d)
-            .ok_or_else(|| format!("shape {shape:?} overflows"))?;
-    }
-    if n.saturating_mul(elem_bytes.max(1)) > MAX_TENSOR_BYTES && n > 0 {
+    let span = span_checked(shape).ok_or_else(|| format!("shape {shape:?} overflows"))?;
+    if span.saturating_mul(elem_bytes.max(1)) > MAX_TENSOR_BYTES {
         return Err(format!(
-            "shape {shape:?} needs {n} elements, more than this loader allows ({} bytes)",
+            "shape {shape:?} spans {span} elements, more than this loader allows ({} bytes)",
             MAX_TENSOR_BYTES
         ));
     }
-    Ok(n)
+    Ok(if shape.contains(&0) { 0 } else { span })
+}
+
+/// The product of the shape's dimensions with zeros counted as 1 (the largest partial
+/// product any loop over the shape meets), `None` when it overflows.
+pub(crate) fn span_checked(shape: &[usize]) -> Option<usize> {
+    shape
+        .iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d.max(1)))
 }
 
 impl<T: Copy> Tensor<T> {
@@ -55,9 +62,6 @@ impl<T: Copy> Tensor<T> {
     }
     pub fn len(&self) -> usize {
         self.data.len()
-    }
-    pub fn rank(&self) -> usize {
-        self.shape.len()
     }
     pub fn map<U>(&self, f: impl Fn(T) -> U) -> Tensor<U> {
         Tensor {

@@ -1,11 +1,7 @@
 //! [`Tracer`]: the scalar that pattern detection evaluates a function on.
 
-use crate::dual_impl::impl_dual;
-use crate::{DualNum, Scalar};
+use crate::DualNum;
 use core::ops::{Add, Div, Mul, Neg, Sub};
-
-/// The shared implementation names the real part's type `T`.
-type T = f64;
 
 /// A value and the set of inputs it depends on, as a bitmask over one block of 64 inputs.
 ///
@@ -144,13 +140,13 @@ impl Neg for Tracer {
     }
 }
 
-impl_dual!([] Tracer);
-
-impl crate::Outputs<Tracer> for Tracer {
-    fn write_outputs(self, out: &mut Vec<Tracer>) {
-        out.push(self);
-    }
-}
+// The dual types' trait families. No f64 layout: the set is not an f64, so matrix products
+// over tracers take the kernels' plain loops.
+crate::dual::impls::scalar::impl_scalar!([] Tracer);
+crate::dual::impls::ops::impl_ops!([] Tracer);
+crate::dual::impls::num_traits::impl_num_traits!([] Tracer);
+crate::dual::impls::nalgebra::impl_nalgebra!([] Tracer);
+crate::dual::impls::outputs::impl_outputs!([] Tracer);
 
 /// `value ∂{set}` with the set in binary, the value with the caller's formatting options.
 ///
@@ -168,6 +164,7 @@ impl core::fmt::Display for Tracer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Scalar;
 
     fn t(v: f64, d: u64) -> Tracer {
         Tracer::new(v, d)

@@ -22,12 +22,27 @@ struct Geometry {
     in_pad: Vec<Vec<bool>>,
 }
 
-fn geometry(
+/// Where the windows of a convolution or pooling sit along each spatial axis: the output
+/// extent, strides, dilations and padding before each axis (arithmetic only, all checked:
+/// this is also the load-time shape rule's).
+pub(crate) struct Placement {
+    pub out: Vec<usize>,
+    s: Vec<usize>,
+    d: Vec<usize>,
+    pb: Vec<usize>,
+    pe: Vec<usize>,
+}
+
+/// The most window positions × taps along one axis (the tables of [`Geometry`] hold that
+/// many entries of 16 bytes).
+const MAX_TAPS_PER_AXIS: usize = 1 << 24;
+
+pub(crate) fn placement(
     node: &Node,
     input: &[usize],
     kernel: &[usize],
     ceil_mode: bool,
-) -> Result<Geometry, String> {
+) -> Result<Placement, String> {
     let nd = input.len();
     let list = |name: &str, default: usize| -> Result<Vec<usize>, String> {
         match node.ints(name) {
@@ -81,7 +96,9 @@ fn geometry(
     // before any arithmetic or allocation depends on them
     numel_checked(kernel, 64)?;
     for i in 0..nd {
-        let room = (input[i] + pb[i] + pe[i])
+        let room = input[i]
+            .saturating_add(pb[i])
+            .saturating_add(pe[i])
             .saturating_mul(4)
             .saturating_add(64);
         if kernel[i] == 0 || (kernel[i] - 1).saturating_mul(d[i]) > room {
@@ -95,7 +112,11 @@ fn geometry(
         match auto_pad.as_str() {
             "SAME_UPPER" | "SAME_LOWER" => {
                 let o = input[i].div_ceil(s[i]);
-                let total = ((o.max(1) - 1) * s[i] + ek).saturating_sub(input[i]);
+                let total = (o.max(1) - 1)
+                    .checked_mul(s[i])
+                    .and_then(|v| v.checked_add(ek))
+                    .ok_or_else(|| format!("strides {s:?} overflow the padded extent"))?
+                    .saturating_sub(input[i]);
                 let half = total / 2;
                 if auto_pad == "SAME_UPPER" {
                     (pb[i], pe[i]) = (half, total - half);
@@ -118,7 +139,7 @@ fn geometry(
                     num / s[i]
                 } + 1;
                 // the last window must start inside the input or its leading padding
-                if ceil_mode && (o - 1) * s[i] >= input[i] + pb[i] {
+                if ceil_mode && (o - 1).saturating_mul(s[i]) >= input[i].saturating_add(pb[i]) {
                     o -= 1;
                 }
                 out[i] = o;
@@ -131,8 +152,44 @@ fn geometry(
         }
     }
     for i in 0..nd {
-        numel_checked(&[out[i], kernel[i]], 16)?;
+        if out[i].saturating_mul(kernel[i]) > MAX_TAPS_PER_AXIS {
+            return Err(format!(
+                "{} windows of {} taps on spatial axis {i}: more than {MAX_TAPS_PER_AXIS}",
+                out[i], kernel[i]
+            ));
+        }
+        // the last tap of the last window must be addressable
+        (out[i].max(1) - 1)
+            .checked_mul(s[i])
+            .and_then(|v| {
+                (kernel[i] - 1)
+                    .checked_mul(d[i])
+                    .and_then(|w| v.checked_add(w))
+            })
+            .and_then(|v| i64::try_from(v).ok())
+            .ok_or_else(|| format!("strides {s:?} and dilations {d:?} overflow"))?;
     }
+    i64::try_from(
+        pb.iter()
+            .chain(&pe)
+            .chain(input)
+            .copied()
+            .max()
+            .unwrap_or(0),
+    )
+    .map_err(|_| format!("input {input:?} or its pads do not fit int64"))?;
+    numel_checked(&out, 1)?;
+    Ok(Placement { out, s, d, pb, pe })
+}
+
+fn geometry(
+    node: &Node,
+    input: &[usize],
+    kernel: &[usize],
+    ceil_mode: bool,
+) -> Result<Geometry, String> {
+    let Placement { out, s, d, pb, pe } = placement(node, input, kernel, ceil_mode)?;
+    let nd = input.len();
     let mut pos = Vec::with_capacity(nd);
     let mut in_pad = Vec::with_capacity(nd);
     for i in 0..nd {
@@ -152,7 +209,6 @@ fn geometry(
         pos.push(p);
         in_pad.push(q);
     }
-    numel_checked(&out, 64)?;
     Ok(Geometry {
         out,
         k: kernel.to_vec(),
@@ -284,19 +340,16 @@ impl GroupedConv<'_> {
     }
 }
 
-pub(crate) fn conv<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
-    let x = req(ins, 0, "X")?;
-    let w = req(ins, 1, "W")?;
-    let (n, c, in_sp) = split_nc(x.shape(), "X")?;
-    let ws = w.shape().to_vec();
+/// Conv's checks (ranks, kernel, groups, window placement) and output shape `[N, M, out…]`.
+pub(crate) fn conv_shape(node: &Node, xs: &[usize], ws: &[usize]) -> Result<Vec<usize>, String> {
+    let (n, c, in_sp) = split_nc(xs, "X")?;
     if ws.len() != in_sp.len() + 2 {
         return Err(format!(
-            "W of shape {ws:?} does not match X of shape {:?}",
-            x.shape()
+            "W of shape {ws:?} does not match X of shape {xs:?}"
         ));
     }
     let kernel: Vec<usize> = match node.ints("kernel_shape") {
-        Some(k) if !k.is_empty() => k.iter().map(|&v| v.max(0) as usize).collect(),
+        Some(k) if !k.is_empty() => k.iter().map(|&v| usize::try_from(v).unwrap_or(0)).collect(),
         _ => ws[2..].to_vec(),
     };
     if kernel != ws[2..] || kernel.contains(&0) {
@@ -309,19 +362,60 @@ pub(crate) fn conv<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
         .filter(|&g| g > 0)
         .ok_or("group must be positive")?;
     let m = ws[0];
-    if c % group != 0 || m % group != 0 || ws[1] != c / group {
+    if !c.is_multiple_of(group) || !m.is_multiple_of(group) || ws[1] != c / group {
         return Err(format!(
             "X has {c} channels, W has shape {ws:?}, group = {group}: channels do not divide"
         ));
     }
+    let p = placement(node, &in_sp, &kernel, false)?;
+    let mut out_shape = vec![n, m];
+    out_shape.extend_from_slice(&p.out);
+    numel_checked(&out_shape, 1)?;
+    Ok(out_shape)
+}
+
+/// A zero-size result of the kind an operator gives for `x` (ONNX defines them: no
+/// window is evaluated, so none of the loops over the other axes runs).
+fn empty_like<S: Scalar>(x: &Value<S>, shape: Vec<usize>) -> Value<S> {
+    match x {
+        Value::Act(_) => Value::Act(Tensor::new(shape, vec![])),
+        Value::Float(_) => Value::float(Tensor::new(shape, vec![])),
+        Value::Int(_) => Value::int(Tensor::new(shape, vec![])),
+    }
+}
+
+pub(crate) fn conv<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
+    let x = req(ins, 0, "X")?;
+    let w = req(ins, 1, "W")?;
+    let out_shape = conv_shape(node, x.shape(), w.shape())?;
+    let ws = w.shape().to_vec();
+    let m = ws[0];
+    if let Some(bias) = opt(ins, 2) {
+        if bias.shape().iter().product::<usize>() != m {
+            return Err(format!(
+                "B of shape {:?} does not have {m} values",
+                bias.shape()
+            ));
+        }
+    }
+    if x.is_int() || w.is_int() {
+        return Err("X and W must be float tensors".into());
+    }
+    if numel_checked(&out_shape, std::mem::size_of::<S>())? == 0 {
+        let y = match (x, w) {
+            (Value::Float(_), Value::Float(_)) => Value::float(Tensor::new(out_shape, vec![])),
+            _ => Value::Act(Tensor::new(out_shape, vec![])),
+        };
+        return Ok(vec![Some(y)]);
+    }
+    let (n, c, in_sp) = split_nc(x.shape(), "X")?;
+    let kernel = ws[2..].to_vec();
+    let group = node.int("group", 1) as usize;
     let g = geometry(node, &in_sp, &kernel, false)?;
     let (cg, mg) = (c / group, m / group);
     let kn: usize = kernel.iter().product();
     let ln: usize = g.out.iter().product();
     let plane: usize = in_sp.iter().product();
-    let mut out_shape = vec![n, m];
-    out_shape.extend_from_slice(&g.out);
-    numel_checked(&out_shape, std::mem::size_of::<S>())?;
     numel_checked(&[cg, kn, ln], std::mem::size_of::<S>())?;
     let dims = GemmDims {
         m: mg,
@@ -409,7 +503,8 @@ fn max_pool_t<T: Scalar>(
             }
             let (v, o) = best.unwrap_or((T::cst(f64::NEG_INFINITY), 0));
             out.push(v);
-            let sp = if col_major {
+            // (a window wholly in the padding reports index 0, as the strides may be 0)
+            let sp = if col_major && best.is_some() {
                 let mut rem = o;
                 let mut k = 0;
                 for a in 0..in_sp.len() {
@@ -463,10 +558,8 @@ fn avg_pool_t<T: Scalar>(
     Ok(Tensor::new(shape, out))
 }
 
-fn pool_geometry<S: Scalar>(node: &Node, x: &Value<S>) -> Result<Geometry, String> {
-    let (_, _, in_sp) = split_nc(x.shape(), "X")?;
-    let kernel: Vec<usize> = node
-        .ints("kernel_shape")
+fn pool_kernel(node: &Node) -> Result<Vec<usize>, String> {
+    node.ints("kernel_shape")
         .ok_or("needs kernel_shape")?
         .iter()
         .map(|&k| {
@@ -475,12 +568,41 @@ fn pool_geometry<S: Scalar>(node: &Node, x: &Value<S>) -> Result<Geometry, Strin
                 .filter(|&k| k > 0)
                 .ok_or_else(|| format!("kernel size {k} must be positive"))
         })
-        .collect::<Result<_, _>>()?;
-    geometry(node, &in_sp, &kernel, node.int("ceil_mode", 0) != 0)
+        .collect()
+}
+
+/// MaxPool's and AveragePool's checks and output shape `[N, C, out…]`.
+pub(crate) fn pool_shape(node: &Node, xs: &[usize]) -> Result<Vec<usize>, String> {
+    let (n, c, in_sp) = split_nc(xs, "X")?;
+    let p = placement(
+        node,
+        &in_sp,
+        &pool_kernel(node)?,
+        node.int("ceil_mode", 0) != 0,
+    )?;
+    let mut shape = vec![n, c];
+    shape.extend_from_slice(&p.out);
+    numel_checked(&shape, 1)?;
+    Ok(shape)
+}
+
+fn pool_geometry<S: Scalar>(node: &Node, x: &Value<S>) -> Result<Geometry, String> {
+    let (_, _, in_sp) = split_nc(x.shape(), "X")?;
+    geometry(
+        node,
+        &in_sp,
+        &pool_kernel(node)?,
+        node.int("ceil_mode", 0) != 0,
+    )
 }
 
 pub(crate) fn max_pool<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
     let x = req(ins, 0, "X")?;
+    let shape = pool_shape(node, x.shape())?;
+    if numel_checked(&shape, std::mem::size_of::<S>())? == 0 {
+        let i = Value::int(Tensor::new(shape.clone(), vec![]));
+        return Ok(vec![Some(empty_like(x, shape)), Some(i)]);
+    }
     let g = pool_geometry(node, x)?;
     let col = node.int("storage_order", 0) != 0;
     let (y, i) = match x {
@@ -502,21 +624,59 @@ pub(crate) fn max_pool<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
 
 pub(crate) fn avg_pool<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
     let x = req(ins, 0, "X")?;
+    if x.is_int() {
+        return Err("expects a float tensor, got an integer one".into());
+    }
+    let shape = pool_shape(node, x.shape())?;
+    if numel_checked(&shape, std::mem::size_of::<S>())? == 0 {
+        return Ok(vec![Some(empty_like(x, shape))]);
+    }
     let g = pool_geometry(node, x)?;
     let inc = node.int("count_include_pad", 0) != 0;
     let y = super::reduce::float_each!(x, |t| avg_pool_t(t, &g, inc)?);
     Ok(vec![Some(y)])
 }
 
+/// GlobalAveragePool's and GlobalMaxPool's output shape `[N, C, 1, …]`.
+pub(crate) fn global_pool_shape(xs: &[usize]) -> Result<Vec<usize>, String> {
+    let (n, c, in_sp) = split_nc(xs, "X")?;
+    numel_checked(xs, 1)?;
+    let mut shape = vec![n, c];
+    shape.extend(std::iter::repeat_n(1, in_sp.len()));
+    Ok(shape)
+}
+
 /// GlobalAveragePool / GlobalMaxPool: one value per (image, channel).
 pub(crate) fn global_pool<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
     let x = req(ins, 0, "X")?;
+    if x.is_int() {
+        return Err("expects a float tensor, got an integer one".into());
+    }
+    let shape = global_pool_shape(x.shape())?;
+    numel_checked(x.shape(), std::mem::size_of::<S>())?;
+    if shape.contains(&0) {
+        return Ok(vec![Some(empty_like(x, shape))]);
+    }
     let (_, _, in_sp) = split_nc(x.shape(), "X")?;
+    // an empty plane has no taps, so no table is read: keep them empty whatever the dims
+    let empty = in_sp.contains(&0);
     let g = Geometry {
         out: vec![1; in_sp.len()],
         k: in_sp.clone(),
-        pos: in_sp.iter().map(|&d| (0..d).map(Some).collect()).collect(),
-        in_pad: in_sp.iter().map(|&d| vec![true; d]).collect(),
+        pos: in_sp
+            .iter()
+            .map(|&d| {
+                if empty {
+                    vec![]
+                } else {
+                    (0..d).map(Some).collect()
+                }
+            })
+            .collect(),
+        in_pad: in_sp
+            .iter()
+            .map(|&d| if empty { vec![] } else { vec![true; d] })
+            .collect(),
     };
     let y = if node.op == "GlobalMaxPool" {
         super::reduce::float_each!(x, |t| max_pool_t(t, &g, false)?.0)

@@ -330,27 +330,37 @@ fn legacy_broadcast<S: Scalar>(
     b: &Value<S>,
     opset: i64,
 ) -> Result<Option<Value<S>>, String> {
+    Ok(legacy_b_shape(node, a.shape(), b.shape(), opset)?.map(|s| reshape_value(b, s)))
+}
+
+/// The shape `B` takes under the opset < 7 `broadcast=1, axis=k` form (`None` when the node
+/// uses NumPy broadcasting).
+pub(crate) fn legacy_b_shape(
+    node: &Node,
+    a: &[usize],
+    bs: &[usize],
+    opset: i64,
+) -> Result<Option<Vec<usize>>, String> {
     if opset >= 7 || node.int("broadcast", 0) == 0 {
         return Ok(None);
     }
     let Some(axis) = node.attr("axis").map(|a| a.i) else {
         return Ok(None);
     };
-    let ra = a.shape().len() as i64;
-    let axis = if axis < 0 { axis + ra } else { axis };
-    let bs = b.shape().to_vec();
-    if axis < 0 || axis as usize + bs.len() > a.shape().len() {
+    let ra = a.len() as i64;
+    let axis = if axis < 0 {
+        axis.saturating_add(ra)
+    } else {
+        axis
+    };
+    if axis < 0 || (axis as u64).saturating_add(bs.len() as u64) > a.len() as u64 {
         return Err(format!(
-            "broadcast axis {axis} does not fit B {bs:?} into A {:?}",
-            a.shape()
+            "broadcast axis {axis} does not fit B {bs:?} into A {a:?}"
         ));
     }
-    let mut shape = bs.clone();
-    shape.extend(std::iter::repeat_n(
-        1,
-        a.shape().len() - axis as usize - bs.len(),
-    ));
-    Ok(Some(reshape_value(b, shape)))
+    let mut shape = bs.to_vec();
+    shape.extend(std::iter::repeat_n(1, a.len() - axis as usize - bs.len()));
+    Ok(Some(shape))
 }
 
 pub(crate) fn reshape_value<S: Scalar>(v: &Value<S>, shape: Vec<usize>) -> Value<S> {
@@ -458,20 +468,8 @@ fn prelu_one<T: Scalar>(x: T, slope: T) -> T {
 pub(crate) fn run_prelu<S: Scalar>(ins: &Ins<S>, opset: i64) -> Outs<S> {
     let x = req(ins, 0, "X")?;
     let slope = req(ins, 1, "slope")?;
-    let xs = x.shape().to_vec();
-    let ss = slope.shape().to_vec();
-    let per_channel = ss.len() == 1
-        && xs.len() > 2
-        && ss[0] == xs[1]
-        && ss[0] != 1
-        && (opset < 7 || broadcast_shapes(&xs, &ss).map_or(true, |s| s != xs));
-    let slope = if per_channel {
-        let mut shape = vec![ss[0]];
-        shape.extend(std::iter::repeat_n(1, xs.len() - 2));
-        reshape_value(slope, shape)
-    } else {
-        slope.clone()
-    };
+    let ss = prelu_slope_shape(x.shape(), slope.shape(), opset);
+    let slope = reshape_value(slope, ss);
     use Value::*;
     let out = match (x, &slope) {
         (Act(a), Act(s)) => Act(zip_broadcast(a, s, |p, q| Ok(prelu_one(p, q)))?),
@@ -485,6 +483,37 @@ pub(crate) fn run_prelu<S: Scalar>(ins: &Ins<S>, opset: i64) -> Outs<S> {
         _ => return Err("PRelu expects float tensors".into()),
     };
     Ok(vec![Some(out)])
+}
+
+/// The shape PRelu's slope takes: opset 6's per-channel `[C]` becomes `[C, 1, …]`.
+pub(crate) fn prelu_slope_shape(xs: &[usize], ss: &[usize], opset: i64) -> Vec<usize> {
+    let per_channel = ss.len() == 1
+        && xs.len() > 2
+        && ss[0] == xs[1]
+        && ss[0] != 1
+        && (opset < 7 || broadcast_shapes(xs, ss).map_or(true, |s| s != xs));
+    if per_channel {
+        let mut shape = vec![ss[0]];
+        shape.extend(std::iter::repeat_n(1, xs.len() - 2));
+        shape
+    } else {
+        ss.to_vec()
+    }
+}
+
+/// Scaler's offset and scale shapes (`[]` or `[C]`), checked against the input's features.
+pub(crate) fn scaler_len_check(node: &Node, xs: &[usize]) -> Result<Vec<Vec<usize>>, String> {
+    let c = xs.last().copied().unwrap_or(1);
+    ["offset", "scale"]
+        .iter()
+        .map(|what| match node.floats(what).unwrap_or(&[]).len() {
+            0 | 1 => Ok(vec![]),
+            n if n == c => Ok(vec![n]),
+            n => Err(format!(
+                "Scaler {what} has {n} values, the input has {c} features"
+            )),
+        })
+        .collect()
 }
 
 /// `ai.onnx.ml` Scaler: `(x - offset) * scale`, per feature (last axis) or shared.

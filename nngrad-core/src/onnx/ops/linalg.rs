@@ -85,7 +85,40 @@ fn to_float<S: Scalar>(v: &Value<S>) -> Value<S> {
 pub(crate) fn matmul<S: Scalar>(ins: &Ins<S>) -> Outs<S> {
     let a = req(ins, 0, "A")?;
     let b = req(ins, 1, "B")?;
-    let (mut ash, mut bsh) = (a.shape().to_vec(), b.shape().to_vec());
+    let mm = matmul_shape(a.shape(), b.shape())?;
+    if numel_checked(&mm.out_shape, std::mem::size_of::<S>())? == 0 {
+        return Ok(vec![Some(empty_product(a, b, mm.out_shape))]);
+    }
+    let (m, k, n) = (mm.dims.m, mm.dims.k, mm.dims.n);
+    let mut pairs = Vec::new();
+    for_each_broadcast(&mm.abatch, &mm.bbatch, &mm.batch, |ia, ib| {
+        pairs.push((ia * m * k, ib * k * n))
+    });
+    Ok(vec![Some(products(a, b, mm.dims, &pairs, mm.out_shape)?)])
+}
+
+/// The zero-size result of a product: float, an activation if either operand is one.
+fn empty_product<S: Scalar>(a: &Value<S>, b: &Value<S>, shape: Vec<usize>) -> Value<S> {
+    if matches!(a, Value::Act(_)) || matches!(b, Value::Act(_)) {
+        Value::Act(Tensor::new(shape, vec![]))
+    } else {
+        Value::float(Tensor::new(shape, vec![]))
+    }
+}
+
+/// MatMul's operand layout: batch shapes (each operand's and the broadcast), one product's
+/// dimensions and the output shape.
+pub(crate) struct MatMulShape {
+    abatch: Vec<usize>,
+    bbatch: Vec<usize>,
+    batch: Vec<usize>,
+    dims: GemmDims,
+    pub out_shape: Vec<usize>,
+}
+
+/// MatMul's checks and shapes (NumPy `matmul`: 1-D operands promoted, batches broadcast).
+pub(crate) fn matmul_shape(a: &[usize], b: &[usize]) -> Result<MatMulShape, String> {
+    let (mut ash, mut bsh) = (a.to_vec(), b.to_vec());
     if ash.is_empty() || bsh.is_empty() {
         return Err("MatMul operands must have rank ≥ 1".into());
     }
@@ -100,19 +133,13 @@ pub(crate) fn matmul<S: Scalar>(ins: &Ins<S>) -> Outs<S> {
     let (m, k) = (ash[ash.len() - 2], ash[ash.len() - 1]);
     let (k2, n) = (bsh[bsh.len() - 2], bsh[bsh.len() - 1]);
     if k != k2 {
-        return Err(format!(
-            "inner dimensions differ: A is {:?}, B is {:?}",
-            a.shape(),
-            b.shape()
-        ));
+        return Err(format!("inner dimensions differ: A is {a:?}, B is {b:?}"));
     }
-    let abatch = &ash[..ash.len() - 2];
-    let bbatch = &bsh[..bsh.len() - 2];
-    let batch = broadcast_shapes(abatch, bbatch)?;
-    let mut pairs = Vec::new();
-    for_each_broadcast(abatch, bbatch, &batch, |ia, ib| {
-        pairs.push((ia * m * k, ib * k * n))
-    });
+    let abatch = ash[..ash.len() - 2].to_vec();
+    let bbatch = bsh[..bsh.len() - 2].to_vec();
+    let batch = broadcast_shapes(&abatch, &bbatch)?;
+    numel_checked(&ash, 1)?;
+    numel_checked(&bsh, 1)?;
     let mut out_shape = batch.clone();
     if !a1 {
         out_shape.push(m);
@@ -120,6 +147,7 @@ pub(crate) fn matmul<S: Scalar>(ins: &Ins<S>) -> Outs<S> {
     if !b1 {
         out_shape.push(n);
     }
+    numel_checked(&out_shape, 1)?;
     let dims = GemmDims {
         m,
         k,
@@ -127,7 +155,13 @@ pub(crate) fn matmul<S: Scalar>(ins: &Ins<S>) -> Outs<S> {
         trans_a: false,
         trans_b: false,
     };
-    Ok(vec![Some(products(a, b, dims, &pairs, out_shape)?)])
+    Ok(MatMulShape {
+        abatch,
+        bbatch,
+        batch,
+        dims,
+        out_shape,
+    })
 }
 
 /// `alpha·op(A)·op(B) + beta·C`. A of rank > 2 (MATLAB's opset-6 exports feed a 4-D
@@ -135,19 +169,45 @@ pub(crate) fn matmul<S: Scalar>(ins: &Ins<S>) -> Outs<S> {
 pub(crate) fn gemm<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
     let a = req(ins, 0, "A")?;
     let b = req(ins, 1, "B")?;
-    let ta = node.int("transA", 0) != 0;
-    let tb = node.int("transB", 0) != 0;
     let alpha = node.float("alpha", 1.0);
     let beta = node.float("beta", 1.0);
-    let flat2 = |s: &[usize]| -> Vec<usize> {
-        match s.len() {
-            0 => vec![1, 1],
-            1 => vec![1, s[0]],
-            _ => vec![s[0], s[1..].iter().product()],
-        }
+    let dims = gemm_dims(node, a.shape(), b.shape(), opt(ins, 2).map(Value::shape))?;
+    let (m, n) = (dims.m, dims.n);
+    let mut y = if numel_checked(&[m, n], std::mem::size_of::<S>())? == 0 {
+        empty_product(a, b, vec![m, n])
+    } else {
+        products(a, b, dims, &[(0, 0)], vec![m, n])?
     };
-    let ash = flat2(a.shape());
-    let bsh = b.shape().to_vec();
+    if alpha != 1.0 {
+        y = binary(Bin::Mul, &y, &Value::float(Tensor::scalar(alpha)))?;
+    }
+    if let Some(c) = opt(ins, 2) {
+        let c = if beta != 1.0 {
+            binary(Bin::Mul, c, &Value::float(Tensor::scalar(beta)))?
+        } else {
+            c.clone()
+        };
+        y = binary(Bin::Add, &y, &c)?;
+    }
+    Ok(vec![Some(y)])
+}
+
+/// Gemm's checks and product dimensions; `c` is C's shape, which must broadcast to `m×n`.
+pub(crate) fn gemm_dims(
+    node: &Node,
+    a: &[usize],
+    b: &[usize],
+    c: Option<&[usize]>,
+) -> Result<GemmDims, String> {
+    let ta = node.int("transA", 0) != 0;
+    let tb = node.int("transB", 0) != 0;
+    let ash = match a.len() {
+        0 => vec![1, 1],
+        1 => vec![1, a[0]],
+        _ => vec![a[0], numel_checked(&a[1..], 1)?],
+    };
+    numel_checked(a, 1)?;
+    let bsh = b.to_vec();
     if bsh.len() != 2 {
         return Err(format!("B must be 2-D, got shape {bsh:?}"));
     }
@@ -163,36 +223,22 @@ pub(crate) fn gemm<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
     };
     if k != k2 {
         return Err(format!(
-            "op(A) is {m}×{k} (A {:?}, transA={}) but op(B) is {k2}×{n} (B {bsh:?}, transB={})",
-            a.shape(),
+            "op(A) is {m}×{k} (A {a:?}, transA={}) but op(B) is {k2}×{n} (B {bsh:?}, transB={})",
             u8::from(ta),
             u8::from(tb)
         ));
     }
-    let dims = GemmDims {
+    numel_checked(&bsh, 1)?;
+    if let Some(c) = c {
+        if broadcast_shapes(&[m, n], c).ok().as_deref() != Some(&[m, n][..]) {
+            return Err(format!("C of shape {c:?} does not broadcast to {m}×{n}"));
+        }
+    }
+    Ok(GemmDims {
         m,
         k,
         n,
         trans_a: ta,
         trans_b: tb,
-    };
-    let mut y = products(a, b, dims, &[(0, 0)], vec![m, n])?;
-    if alpha != 1.0 {
-        y = binary(Bin::Mul, &y, &Value::float(Tensor::scalar(alpha)))?;
-    }
-    if let Some(c) = opt(ins, 2) {
-        let c = if beta != 1.0 {
-            binary(Bin::Mul, c, &Value::float(Tensor::scalar(beta)))?
-        } else {
-            c.clone()
-        };
-        y = binary(Bin::Add, &y, &c)?;
-        if y.shape() != [m, n] {
-            return Err(format!(
-                "C of shape {:?} does not broadcast to {m}×{n}",
-                c.shape()
-            ));
-        }
-    }
-    Ok(vec![Some(y)])
+    })
 }

@@ -4,11 +4,12 @@
 //! returns one optional value per output; errors are plain messages that the evaluator
 //! wraps with the node's name, type and opset.
 
-mod conv;
+pub(crate) mod conv;
 pub(crate) mod elementwise;
-mod linalg;
-mod reduce;
-mod rnn;
+pub(crate) mod infer;
+pub(crate) mod linalg;
+pub(crate) mod reduce;
+pub(crate) mod rnn;
 pub(crate) mod shape;
 mod table;
 

@@ -5,7 +5,7 @@ use super::elementwise::{binary, reshape_value, Bin};
 use super::shape::axis_of;
 use super::{opt, req, Ins, Outs};
 use crate::onnx::load::Node;
-use crate::onnx::tensor::{for_each_offset, strides, Tensor, Value};
+use crate::onnx::tensor::{for_each_offset, numel_checked, strides, Tensor, Value};
 use crate::Scalar;
 
 /// Applies a float-only function to a float value (activation or constant), keeping its
@@ -43,7 +43,7 @@ fn for_each_reduced(shape: &[usize], reduced: &[bool], mut f: impl FnMut(usize, 
     });
 }
 
-fn reduced_shape(shape: &[usize], reduced: &[bool], keepdims: bool) -> Vec<usize> {
+pub(crate) fn reduced_shape(shape: &[usize], reduced: &[bool], keepdims: bool) -> Vec<usize> {
     shape
         .iter()
         .zip(reduced)
@@ -76,9 +76,14 @@ enum Red {
     Max,
 }
 
-fn reduce_float<T: Scalar>(t: &Tensor<T>, reduced: &[bool], keepdims: bool, red: Red) -> Tensor<T> {
+fn reduce_float<T: Scalar>(
+    t: &Tensor<T>,
+    reduced: &[bool],
+    keepdims: bool,
+    red: Red,
+) -> Result<Tensor<T>, String> {
     let shape = reduced_shape(&t.shape, reduced, keepdims);
-    let m: usize = shape.iter().product();
+    let m = numel_checked(&shape, std::mem::size_of::<Option<T>>())?;
     let count = reduced_count(&t.shape, reduced);
     let mut out: Vec<Option<T>> = vec![None; m];
     for_each_reduced(&t.shape, reduced, |i, o| {
@@ -106,12 +111,17 @@ fn reduce_float<T: Scalar>(t: &Tensor<T>, reduced: &[bool], keepdims: bool, red:
             (None, Red::Max) => T::cst(f64::NEG_INFINITY),
         })
         .collect();
-    Tensor { shape, data }
+    Ok(Tensor { shape, data })
 }
 
-fn reduce_int(t: &Tensor<i64>, reduced: &[bool], keepdims: bool, red: Red) -> Tensor<i64> {
+fn reduce_int(
+    t: &Tensor<i64>,
+    reduced: &[bool],
+    keepdims: bool,
+    red: Red,
+) -> Result<Tensor<i64>, String> {
     let shape = reduced_shape(&t.shape, reduced, keepdims);
-    let m: usize = shape.iter().product();
+    let m = numel_checked(&shape, 8)?;
     let count = reduced_count(&t.shape, reduced);
     let init = if red == Red::Max { i64::MIN } else { 0 };
     let mut out = vec![init; m];
@@ -128,7 +138,7 @@ fn reduce_int(t: &Tensor<i64>, reduced: &[bool], keepdims: bool, red: Red) -> Te
             *v /= count as i64;
         }
     }
-    Tensor { shape, data: out }
+    Ok(Tensor { shape, data: out })
 }
 
 /// ReduceSum, ReduceMean, ReduceMax: axes from the input (newer opsets) or the attribute.
@@ -144,19 +154,30 @@ pub(crate) fn reduce<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
         Some(a) => a.int_values("axes")?,
         None => node.ints("axes").map(<[i64]>::to_vec).unwrap_or_default(),
     };
-    let r = x.shape().len();
-    if axes.is_empty() && node.int("noop_with_empty_axes", 0) != 0 {
+    let Some(reduced) = reduced_axes(node, x.shape().len(), &axes)? else {
         return Ok(vec![Some(x.clone())]);
-    }
-    let mut reduced = vec![axes.is_empty(); r];
-    for a in &axes {
-        reduced[axis_of(*a, r)?] = true;
-    }
+    };
     let out = match x {
-        Value::Int(t) => Value::int(reduce_int(t, &reduced, keepdims, red)),
-        v => float_each!(v, |t| reduce_float(t, &reduced, keepdims, red)),
+        Value::Int(t) => Value::int(reduce_int(t, &reduced, keepdims, red)?),
+        v => float_each!(v, |t| reduce_float(t, &reduced, keepdims, red)?),
     };
     Ok(vec![Some(out)])
+}
+
+/// Which of `r` axes a reduction folds (`None`: `noop_with_empty_axes` with no axes).
+pub(crate) fn reduced_axes(
+    node: &Node,
+    r: usize,
+    axes: &[i64],
+) -> Result<Option<Vec<bool>>, String> {
+    if axes.is_empty() && node.int("noop_with_empty_axes", 0) != 0 {
+        return Ok(None);
+    }
+    let mut reduced = vec![axes.is_empty(); r];
+    for a in axes {
+        reduced[axis_of(*a, r)?] = true;
+    }
+    Ok(Some(reduced))
 }
 
 pub(crate) fn argmax<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
@@ -170,13 +191,13 @@ pub(crate) fn argmax<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
     let axis = axis_of(node.int("axis", 0), shape.len())?;
     let keep = node.int("keepdims", 1) != 0;
     let last = node.int("select_last_index", 0) != 0;
-    let outer: usize = shape[..axis].iter().product();
     let d = shape[axis];
-    let inner: usize = shape[axis + 1..].iter().product();
     if d == 0 {
         return Err("ArgMax over an empty axis".into());
     }
-    let mut data = Vec::with_capacity(outer * inner);
+    let outer = numel_checked(&shape[..axis], 8)?;
+    let inner = numel_checked(&shape[axis + 1..], 8)?;
+    let mut data = Vec::with_capacity(outer.saturating_mul(inner).min(x.shape().iter().product()));
     for o in 0..outer {
         for i in 0..inner {
             let mut best = 0usize;
@@ -280,18 +301,37 @@ pub(crate) fn softmax<S: Scalar>(node: &Node, ins: &Ins<S>, opset: i64) -> Outs<
     Ok(vec![Some(out)])
 }
 
-/// Reshapes a per-channel parameter of length `C` to `[C, 1, …]` to broadcast along axis 1.
-fn per_channel<S: Scalar>(p: &Value<S>, xshape: &[usize]) -> Value<S> {
-    let c = xshape.get(1).copied().unwrap_or(1);
-    let n: usize = p.shape().iter().product();
-    if n == c && xshape.len() >= 2 {
+/// The shape a BatchNormalization parameter of shape `p` takes to broadcast against
+/// `xshape` (N×C×…): `[C, 1, …]` for one value per channel, `xshape[1..]` for one per
+/// activation (opset < 7 `spatial=0`); any other length is an error.
+pub(crate) fn per_channel_shape(
+    p: &[usize],
+    xshape: &[usize],
+    what: &str,
+) -> Result<Vec<usize>, String> {
+    if xshape.len() < 2 {
+        return Err(format!("X must be N×C×… (rank ≥ 2), got shape {xshape:?}"));
+    }
+    let c = xshape[1];
+    let n = numel_checked(p, 1)?;
+    if n == c {
         let mut s = vec![c];
         s.extend(std::iter::repeat_n(1, xshape.len() - 2));
-        reshape_value(p, s)
+        Ok(s)
+    } else if n == numel_checked(&xshape[1..], 1)? {
+        Ok(xshape[1..].to_vec())
     } else {
-        // opset < 7 spatial=0: one parameter per activation
-        reshape_value(p, xshape[1..].to_vec())
+        Err(format!(
+            "{what} has shape {p:?} ({n} values); X of shape {xshape:?} needs {c} (one per channel)"
+        ))
     }
+}
+
+fn per_channel<S: Scalar>(p: &Value<S>, xshape: &[usize], what: &str) -> Result<Value<S>, String> {
+    Ok(reshape_value(
+        p,
+        per_channel_shape(p.shape(), xshape, what)?,
+    ))
 }
 
 pub(crate) fn batch_norm<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
@@ -302,7 +342,7 @@ pub(crate) fn batch_norm<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
     let eps = node.float("epsilon", 1e-5);
     let xs = x.shape().to_vec();
     let p = |i: usize, what: &str| -> Result<Value<S>, String> {
-        Ok(per_channel(req(ins, i, what)?, &xs))
+        per_channel(req(ins, i, what)?, &xs, what)
     };
     let (scale, bias, mean, var) = (p(1, "scale")?, p(2, "B")?, p(3, "mean")?, p(4, "var")?);
     let eps_v = Value::float(Tensor::scalar(eps));
@@ -329,6 +369,28 @@ fn layer_norm_t<T: Scalar>(
     let outer: usize = t.shape[..axis].iter().product();
     let inner: usize = t.shape[axis..].iter().product();
     let mut y = t.data.clone();
+    if inner == 0 {
+        // an empty row has no statistics: only the (empty) output rows exist
+        let mut sshape = t.shape.clone();
+        for d in sshape.iter_mut().skip(axis) {
+            *d = 1;
+        }
+        let stats = vec![T::cst(f64::NAN); outer];
+        return (
+            Tensor {
+                shape: t.shape.clone(),
+                data: y,
+            },
+            Tensor {
+                shape: sshape.clone(),
+                data: stats.clone(),
+            },
+            Tensor {
+                shape: sshape,
+                data: stats,
+            },
+        );
+    }
     let mut means = Vec::with_capacity(outer);
     let mut invs = Vec::with_capacity(outer);
     for o in 0..outer {
@@ -368,6 +430,7 @@ pub(crate) fn layer_norm<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
     let r = x.shape().len();
     let axis = axis_of(node.int("axis", -1), r)?;
     let eps = node.float("epsilon", 1e-5);
+    numel_checked(&x.shape()[..axis], 8 * std::mem::size_of::<S>())?;
     let (n, mean, inv) = match x {
         Value::Act(t) => {
             let (a, b, c) = layer_norm_t(t, axis, eps);

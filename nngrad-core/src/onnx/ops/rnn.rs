@@ -369,6 +369,129 @@ fn op_f64(v: &Value<impl Scalar>) -> Result<Op<'_, f64>, String> {
     }
 }
 
+/// The dimensions of a recurrent layer, checked against every input's shape.
+pub(crate) struct RnnDims {
+    kind: Kind,
+    layout: i64,
+    seq: usize,
+    batch: usize,
+    nd: usize,
+    h: usize,
+}
+
+impl RnnDims {
+    /// The output shapes: Y, Y_h and (LSTM) Y_c.
+    pub(crate) fn outputs(&self) -> Vec<Vec<usize>> {
+        let (seq, batch, nd, h) = (self.seq, self.batch, self.nd, self.h);
+        let (y, yh) = if self.layout == 1 {
+            (vec![batch, seq, nd, h], vec![batch, nd, h])
+        } else {
+            (vec![seq, nd, batch, h], vec![nd, batch, h])
+        };
+        let mut v = vec![y, yh.clone()];
+        if self.kind == Kind::Lstm {
+            v.push(yh);
+        }
+        v
+    }
+}
+
+/// LSTM's, GRU's and RNN's checks on the shapes of X, W, R, B, sequence_lens, initial_h,
+/// initial_c, P (`None` where absent) and on the attributes.
+pub(crate) fn rnn_dims(node: &Node, shapes: &[Option<&[usize]>]) -> Result<RnnDims, String> {
+    let kind = match node.op.as_str() {
+        "LSTM" => Kind::Lstm,
+        "GRU" => Kind::Gru,
+        _ => Kind::Rnn,
+    };
+    let g = match kind {
+        Kind::Lstm => 4,
+        Kind::Gru => 3,
+        Kind::Rnn => 1,
+    };
+    let layout = node.int("layout", 0);
+    let get = |i: usize| shapes.get(i).copied().flatten();
+    let need =
+        |i: usize, what: &str| get(i).ok_or_else(|| format!("missing required input {i} ({what})"));
+    let (x0, w0, r0) = (need(0, "X")?, need(1, "W")?, need(2, "R")?);
+    if x0.len() != 3 || w0.len() != 3 || r0.len() != 3 {
+        return Err(format!("X, W, R must be 3-D, got {x0:?}, {w0:?}, {r0:?}"));
+    }
+    let (seq, batch, input) = if layout == 1 {
+        (x0[1], x0[0], x0[2])
+    } else {
+        (x0[0], x0[1], x0[2])
+    };
+    let nd = match node.string("direction", "forward").as_str() {
+        "forward" | "reverse" => 1,
+        "bidirectional" => 2,
+        d => {
+            return Err(format!(
+                "direction '{d}' is not forward, reverse or bidirectional"
+            ))
+        }
+    };
+    let h = match node.attr("hidden_size") {
+        Some(a) => usize::try_from(a.i).map_err(|_| "hidden_size is negative")?,
+        None => r0[2],
+    };
+    if h != r0[2] {
+        return Err(format!("hidden_size {h} does not match R of shape {r0:?}"));
+    }
+    let gh = h
+        .checked_mul(g)
+        .ok_or_else(|| format!("hidden_size {h} overflows"))?;
+    let check = |s: &[usize], want: &[usize], what: &str| -> Result<(), String> {
+        if s != want {
+            return Err(format!("{what} has shape {s:?}, expected {want:?}"));
+        }
+        Ok(())
+    };
+    check(w0, &[nd, gh, input], "W")?;
+    check(r0, &[nd, gh, h], "R")?;
+    if let Some(b) = get(3) {
+        check(b, &[nd, 2 * gh], "B")?;
+    }
+    if let Some(l) = get(4) {
+        if numel_checked(l, 1)? != batch {
+            return Err(format!(
+                "sequence_lens has shape {l:?} for a batch of {batch}"
+            ));
+        }
+    }
+    let state = if layout == 1 {
+        [batch, nd, h]
+    } else {
+        [nd, batch, h]
+    };
+    if let Some(s) = get(5) {
+        check(s, &state, "initial_h")?;
+    }
+    if kind == Kind::Lstm {
+        if let Some(s) = get(6) {
+            check(s, &state, "initial_c")?;
+        }
+        if let Some(p) = get(7) {
+            check(p, &[nd, 3 * h], "P")?;
+        }
+    }
+    numel_checked(&[seq, nd, batch, h, g], 8)?;
+    let defaults: &[&str] = match kind {
+        Kind::Lstm => &["Sigmoid", "Tanh", "Tanh"],
+        Kind::Gru => &["Sigmoid", "Tanh"],
+        Kind::Rnn => &["Tanh"],
+    };
+    activations(node, defaults, nd)?;
+    Ok(RnnDims {
+        kind,
+        layout,
+        seq,
+        batch,
+        nd,
+        h,
+    })
+}
+
 pub(crate) fn rnn<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
     let kind = match node.op.as_str() {
         "LSTM" => Kind::Lstm,
@@ -380,6 +503,8 @@ pub(crate) fn rnn<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
         Kind::Gru => 3,
         Kind::Rnn => 1,
     };
+    let shapes: Vec<Option<&[usize]>> = (0..8).map(|i| opt(ins, i).map(Value::shape)).collect();
+    rnn_dims(node, &shapes)?;
     let layout = node.int("layout", 0);
     let x0 = req(ins, 0, "X")?;
     let w0 = req(ins, 1, "W")?;

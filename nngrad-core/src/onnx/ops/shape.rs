@@ -69,9 +69,16 @@ pub(crate) fn flatten<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
             node.int("axis", 1)
         ));
     }
-    let a: usize = shape[..axis as usize].iter().product();
-    let b: usize = shape[axis as usize..].iter().product();
-    Ok(vec![Some(super::elementwise::reshape_value(x, vec![a, b]))])
+    let out = flatten_shape(shape, axis as usize)?;
+    Ok(vec![Some(super::elementwise::reshape_value(x, out))])
+}
+
+/// Flatten's `[prod(shape[..axis]), prod(shape[axis..])]`, checked.
+pub(crate) fn flatten_shape(shape: &[usize], axis: usize) -> Result<Vec<usize>, String> {
+    Ok(vec![
+        numel_checked(&shape[..axis], 1)?,
+        numel_checked(&shape[axis..], 1)?,
+    ])
 }
 
 /// Reshape's target: `0` copies the input's dim (unless `allowzero`), `-1` is inferred.
@@ -80,7 +87,7 @@ pub(crate) fn reshape_target(
     spec: &[i64],
     allowzero: bool,
 ) -> Result<Vec<usize>, String> {
-    let total: usize = from.iter().product();
+    let total = numel_checked(from, 1)?;
     let mut out = Vec::with_capacity(spec.len());
     let mut infer = None;
     for (i, &d) in spec.iter().enumerate() {
@@ -95,7 +102,9 @@ pub(crate) fn reshape_target(
             0 if !allowzero => out.push(*from.get(i).ok_or_else(|| {
                 format!("shape {spec:?} copies dim {i} (0) but the input {from:?} has no such dim")
             })?),
-            d if d >= 0 => out.push(d as usize),
+            d if d >= 0 => out.push(
+                usize::try_from(d).map_err(|_| format!("shape {spec:?} has a dim too large"))?,
+            ),
             d => return Err(format!("shape {spec:?} has an invalid dim {d}")),
         }
     }
@@ -139,8 +148,13 @@ pub(crate) fn transpose_t<T: Copy>(t: &Tensor<T>, perm: &[usize]) -> Tensor<T> {
 
 pub(crate) fn transpose<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
     let x = req(ins, 0, "data")?;
-    let r = x.shape().len();
-    let perm: Vec<usize> = match node.ints("perm") {
+    let perm = perm_of(node, x.shape().len())?;
+    Ok(vec![Some(each!(x, |t| transpose_t(t, &perm)))])
+}
+
+/// Transpose's permutation (the attribute, or reversed axes), checked against the rank.
+pub(crate) fn perm_of(node: &Node, r: usize) -> Result<Vec<usize>, String> {
+    Ok(match node.ints("perm") {
         Some(p) => {
             let mut seen = vec![false; r];
             let mut out = Vec::with_capacity(r);
@@ -158,11 +172,10 @@ pub(crate) fn transpose<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
             out
         }
         None => (0..r).rev().collect(),
-    };
-    Ok(vec![Some(each!(x, |t| transpose_t(t, &perm)))])
+    })
 }
 
-fn axes_from<S: Scalar>(node: &Node, ins: &Ins<S>) -> Result<Option<Vec<i64>>, String> {
+pub(crate) fn axes_from<S: Scalar>(node: &Node, ins: &Ins<S>) -> Result<Option<Vec<i64>>, String> {
     Ok(match opt(ins, 1) {
         Some(a) => Some(a.int_values("axes")?),
         None => node.ints("axes").map(<[i64]>::to_vec),
@@ -171,8 +184,15 @@ fn axes_from<S: Scalar>(node: &Node, ins: &Ins<S>) -> Result<Option<Vec<i64>>, S
 
 pub(crate) fn squeeze<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
     let x = req(ins, 0, "data")?;
-    let shape = x.shape();
-    let axes = axes_from(node, ins)?;
+    let out = squeezed_shape(x.shape(), axes_from(node, ins)?)?;
+    Ok(vec![Some(super::elementwise::reshape_value(x, out))])
+}
+
+/// Squeeze's output shape: the listed axes (which must be 1) or every 1 removed.
+pub(crate) fn squeezed_shape(
+    shape: &[usize],
+    axes: Option<Vec<i64>>,
+) -> Result<Vec<usize>, String> {
     let drop: Vec<bool> = match axes {
         None => shape.iter().map(|&d| d == 1).collect(),
         Some(a) => {
@@ -193,16 +213,20 @@ pub(crate) fn squeeze<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
         .filter(|(_, &d)| !d)
         .map(|(&s, _)| s)
         .collect();
-    Ok(vec![Some(super::elementwise::reshape_value(x, out))])
+    Ok(out)
 }
 
 pub(crate) fn unsqueeze<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
     let x = req(ins, 0, "data")?;
-    let shape = x.shape();
-    let axes = axes_from(node, ins)?.ok_or("needs axes")?;
+    let out = unsqueezed_shape(x.shape(), &axes_from(node, ins)?.ok_or("needs axes")?)?;
+    Ok(vec![Some(super::elementwise::reshape_value(x, out))])
+}
+
+/// Unsqueeze's output shape: a 1 inserted at each of `axes` (of the output's rank).
+pub(crate) fn unsqueezed_shape(shape: &[usize], axes: &[i64]) -> Result<Vec<usize>, String> {
     let r = shape.len() + axes.len();
     let mut ins_at = vec![false; r];
-    for a in &axes {
+    for a in axes {
         let k = axis_of(*a, r)?;
         if ins_at[k] {
             return Err(format!("axes {axes:?} repeat an axis"));
@@ -214,29 +238,40 @@ pub(crate) fn unsqueeze<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
         .iter()
         .map(|&new| if new { 1 } else { *it.next().unwrap_or(&1) })
         .collect();
-    Ok(vec![Some(super::elementwise::reshape_value(x, out))])
+    Ok(out)
+}
+
+/// Concat's output shape: the inputs agree except along `axis`, whose lengths add up.
+pub(crate) fn concat_shape(shapes: &[&[usize]], axis: usize) -> Result<Vec<usize>, String> {
+    let first = shapes.first().ok_or("needs at least one input")?;
+    let r = first.len();
+    if axis >= r {
+        return Err(format!("axis {axis} is out of range for rank {r}"));
+    }
+    let mut shape = first.to_vec();
+    shape[axis] = 0;
+    for s in shapes {
+        if s.len() != r || s[..axis] != first[..axis] || s[axis + 1..] != first[axis + 1..] {
+            return Err(format!(
+                "cannot concatenate {first:?} and {s:?} along axis {axis}"
+            ));
+        }
+        shape[axis] = shape[axis]
+            .checked_add(s[axis])
+            .ok_or_else(|| format!("concatenated length along axis {axis} overflows"))?;
+    }
+    Ok(shape)
 }
 
 fn concat_t<T: Copy>(ts: &[&Tensor<T>], axis: usize) -> Result<Tensor<T>, String> {
-    let first = ts[0];
-    let r = first.rank();
-    let mut shape = first.shape.clone();
-    shape[axis] = 0;
-    for t in ts {
-        if t.rank() != r
-            || t.shape[..axis] != first.shape[..axis]
-            || t.shape[axis + 1..] != first.shape[axis + 1..]
-        {
-            return Err(format!(
-                "cannot concatenate {:?} and {:?} along axis {axis}",
-                first.shape, t.shape
-            ));
-        }
-        shape[axis] += t.shape[axis];
-    }
-    let outer: usize = shape[..axis].iter().product();
+    let shapes: Vec<&[usize]> = ts.iter().map(|t| t.shape.as_slice()).collect();
+    let shape = concat_shape(&shapes, axis)?;
     let n = numel_checked(&shape, std::mem::size_of::<T>())?;
+    let outer: usize = shape[..axis].iter().product();
     let mut data = Vec::with_capacity(n);
+    if n == 0 {
+        return Ok(Tensor { shape, data });
+    }
     for o in 0..outer {
         for t in ts {
             let inner: usize = t.shape[axis..].iter().product();
@@ -298,22 +333,42 @@ pub(crate) fn split<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
     let x = req(ins, 0, "input")?;
     let shape = x.shape().to_vec();
     let axis = axis_of(node.int("axis", 0), shape.len())?;
-    let d = shape[axis];
+    let given = opt(ins, 1).map(|v| v.int_values("split")).transpose()?;
+    let sizes = split_sizes(node, shape[axis], given)?;
+    let mut outs = Vec::with_capacity(sizes.len());
+    let mut start = 0;
+    for &len in &sizes {
+        outs.push(Some(each!(x, |t| narrow(t, axis, start, len))));
+        start += len;
+    }
+    Ok(outs)
+}
+
+/// Split's part lengths along an axis of length `d`: the `split` input (`given`) or
+/// attribute, else `num_outputs` (or one per output) near-equal parts. Their sum is checked
+/// without wrapping.
+pub(crate) fn split_sizes(
+    node: &Node,
+    d: usize,
+    given: Option<Vec<i64>>,
+) -> Result<Vec<usize>, String> {
     let n_out = node.outputs.len();
-    let sizes: Vec<usize> = match opt(ins, 1)
-        .map(|v| v.int_values("split"))
-        .transpose()?
-        .or_else(|| node.ints("split").map(<[i64]>::to_vec))
-    {
-        Some(s) if !s.is_empty() => {
-            if s.iter().any(|&v| v < 0) {
-                return Err(format!("split sizes {s:?} are negative"));
-            }
-            s.iter().map(|&v| v as usize).collect()
-        }
+    let sizes: Vec<usize> = match given.or_else(|| node.ints("split").map(<[i64]>::to_vec)) {
+        Some(s) if !s.is_empty() => s
+            .iter()
+            .map(|&v| usize::try_from(v).map_err(|_| format!("split sizes {s:?} are negative")))
+            .collect::<Result<_, _>>()?,
         _ => {
             let k = if node.attr("num_outputs").is_some() {
-                node.int("num_outputs", 1).max(1) as usize
+                usize::try_from(node.int("num_outputs", 1))
+                    .ok()
+                    .filter(|&k| k > 0)
+                    .ok_or_else(|| {
+                        format!(
+                            "num_outputs {} must be positive",
+                            node.int("num_outputs", 1)
+                        )
+                    })?
             } else {
                 n_out.max(1)
             };
@@ -324,43 +379,40 @@ pub(crate) fn split<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
             }
             let chunk = d.div_ceil(k);
             (0..k)
-                .map(|i| chunk.min(d.saturating_sub(i * chunk)))
+                .map(|i| chunk.min(d.saturating_sub(i.saturating_mul(chunk))))
                 .collect()
         }
     };
-    if sizes.iter().sum::<usize>() != d {
+    let total = sizes.iter().try_fold(0usize, |a, &v| a.checked_add(v));
+    if total != Some(d) {
         return Err(format!(
             "split sizes {sizes:?} do not add up to the axis length {d}"
         ));
     }
-    let mut outs = Vec::with_capacity(sizes.len());
-    let mut start = 0;
-    for &len in &sizes {
-        outs.push(Some(each!(x, |t| narrow(t, axis, start, len))));
-        start += len;
-    }
-    Ok(outs)
+    Ok(sizes)
 }
 
 /// ONNX Slice index clamping for one axis: returns (first index, step, count).
-fn slice_range(dim: usize, start: i64, end: i64, step: i64) -> (i64, i64, usize) {
+pub(crate) fn slice_range(dim: usize, start: i64, end: i64, step: i64) -> (i64, i64, usize) {
     let d = dim as i64;
     let norm = |v: i64| if v < 0 { v.saturating_add(d) } else { v };
     let (s, e) = (norm(start), norm(end));
+    // counts as (span - 1) / |step| + 1, so that no step (even i64::MIN) can overflow
+    let count = |span: i64| -> usize {
+        if span > 0 {
+            ((span.unsigned_abs() - 1) / step.unsigned_abs() + 1) as usize
+        } else {
+            0
+        }
+    };
     if step > 0 {
         let s = s.clamp(0, d);
         let e = e.clamp(0, d);
-        let n = if e > s { (e - s + step - 1) / step } else { 0 };
-        (s, step, n as usize)
+        (s, step, count(e - s))
     } else {
         let s = s.clamp(-1, d - 1);
         let e = e.clamp(-1, d - 1);
-        let n = if s > e {
-            (s - e + (-step) - 1) / (-step)
-        } else {
-            0
-        };
-        (s, step, n as usize)
+        (s, step, count(s - e))
     }
 }
 
@@ -410,6 +462,18 @@ pub(crate) fn slice<S: Scalar>(node: &Node, ins: &Ins<S>, opset: i64) -> Outs<S>
             opt(ins, 4).map(|v| v.int_values("steps")).transpose()?,
         )
     };
+    let ranges = slice_plan(&shape, &starts, &ends, axes, steps)?;
+    Ok(vec![Some(each!(x, |t| slice_t(t, &ranges)))])
+}
+
+/// The (first index, step, count) of every axis of a Slice, checked.
+pub(crate) fn slice_plan(
+    shape: &[usize],
+    starts: &[i64],
+    ends: &[i64],
+    axes: Option<Vec<i64>>,
+    steps: Option<Vec<i64>>,
+) -> Result<Vec<(i64, i64, usize)>, String> {
     let axes = axes.unwrap_or_else(|| (0..starts.len() as i64).collect());
     let steps = steps.unwrap_or_else(|| vec![1; starts.len()]);
     if ends.len() != starts.len() || axes.len() != starts.len() || steps.len() != starts.len() {
@@ -423,19 +487,24 @@ pub(crate) fn slice<S: Scalar>(node: &Node, ins: &Ins<S>, opset: i64) -> Outs<S>
         if steps[k] == 0 {
             return Err("a slice step is 0".into());
         }
+        if i64::try_from(shape[a]).is_err() {
+            return Err(format!("axis {a} of shape {shape:?} is too long to slice"));
+        }
         ranges[a] = slice_range(shape[a], starts[k], ends[k], steps[k]);
     }
-    Ok(vec![Some(each!(x, |t| slice_t(t, &ranges)))])
+    Ok(ranges)
 }
 
 fn gather_t<T: Copy>(t: &Tensor<T>, axis: usize, idx: &[usize], ishape: &[usize]) -> Tensor<T> {
     let outer: usize = t.shape[..axis].iter().product();
     let inner: usize = t.shape[axis + 1..].iter().product();
     let d = t.shape[axis];
-    let mut shape = t.shape[..axis].to_vec();
-    shape.extend_from_slice(ishape);
-    shape.extend_from_slice(&t.shape[axis + 1..]);
-    let mut data = Vec::with_capacity(outer * idx.len() * inner);
+    let shape = gather_shape(&t.shape, axis, ishape);
+    let n: usize = shape.iter().product();
+    let mut data = Vec::with_capacity(n);
+    if n == 0 {
+        return Tensor { shape, data };
+    }
     for o in 0..outer {
         for &i in idx {
             let base = (o * d + i) * inner;
@@ -452,7 +521,8 @@ pub(crate) fn gather<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
     let indices = ind.int_values("indices")?;
     let shape = x.shape().to_vec();
     let axis = axis_of(node.int("axis", 0), shape.len())?;
-    let d = shape[axis] as i64;
+    let d =
+        i64::try_from(shape[axis]).map_err(|_| format!("axis {axis} of {shape:?} is too long"))?;
     let idx: Vec<usize> = indices
         .iter()
         .map(|&i| {
@@ -466,16 +536,21 @@ pub(crate) fn gather<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
             }
         })
         .collect::<Result<_, _>>()?;
-    let mut out_shape = shape[..axis].to_vec();
-    out_shape.extend_from_slice(&ishape);
-    out_shape.extend_from_slice(&shape[axis + 1..]);
-    numel_checked(&out_shape, 8)?;
+    numel_checked(&gather_shape(&shape, axis, &ishape), 8)?;
     Ok(vec![Some(each!(x, |t| gather_t(t, axis, &idx, &ishape)))])
+}
+
+/// Gather's output shape: the data's axes with `axis` replaced by the indices' shape.
+pub(crate) fn gather_shape(shape: &[usize], axis: usize, ishape: &[usize]) -> Vec<usize> {
+    let mut out_shape = shape[..axis].to_vec();
+    out_shape.extend_from_slice(ishape);
+    out_shape.extend_from_slice(&shape[axis + 1..]);
+    out_shape
 }
 
 pub(crate) fn shape_op<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
     let x = req(ins, 0, "data")?;
-    let s: Vec<i64> = x.shape().iter().map(|&d| d as i64).collect();
+    let s = shape_values(x.shape())?;
     let r = s.len() as i64;
     let clampi = |v: i64| {
         let v = if v < 0 { v + r } else { v };
@@ -489,6 +564,14 @@ pub(crate) fn shape_op<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
         vec![]
     };
     Ok(vec![Some(Value::int(Tensor::new(vec![v.len()], v)))])
+}
+
+/// A shape as the int64 values the Shape operator gives.
+pub(crate) fn shape_values(shape: &[usize]) -> Result<Vec<i64>, String> {
+    shape
+        .iter()
+        .map(|&d| i64::try_from(d).map_err(|_| format!("shape {shape:?} does not fit int64")))
+        .collect()
 }
 
 pub(crate) fn expand<S: Scalar>(ins: &Ins<S>) -> Outs<S> {
@@ -518,14 +601,14 @@ fn wrap_int(v: i64, to: i32) -> i64 {
 
 pub(crate) fn cast<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
     let x = req(ins, 0, "input")?;
-    let to = node.int("to", dt::FLOAT as i64) as i32;
+    let to = i32::try_from(node.int("to", i64::from(dt::FLOAT))).unwrap_or(0);
     let out = if dt::is_float(to) {
         match x {
             Value::Int(t) => Value::float(t.map(|v| v as f64)),
             // Floats stay f64 whatever the declared width: the model is evaluated in f64.
             v => v.clone(),
         }
-    } else if to == dt::STRING || to == 0 || to > 13 {
+    } else if to == dt::STRING || to <= 0 || to > 13 {
         return Err(format!("cast to {} is not supported", dt::name(to)));
     } else {
         let conv = |v: f64| -> i64 {

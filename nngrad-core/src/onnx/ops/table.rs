@@ -4,7 +4,7 @@
 //! from the single `operators!` invocation below, so adding an operator is one line here
 //! plus its implementation in its family's file.
 
-use super::{conv, elementwise, linalg, reduce, rnn, shape, Ins, Outs};
+use super::{conv, elementwise, infer, linalg, reduce, rnn, shape, Ins, Outs};
 use crate::onnx::load::Node;
 use crate::Scalar;
 
@@ -45,11 +45,9 @@ impl Family {
     }
 }
 
-/// A load-time shape rule: from the node and its inputs' shapes (`None` where unknown) to
-/// its outputs' shapes. Registered per operator by the validation pass; `None` in the table
-/// until an operator has one.
-pub(crate) type ShapeRule =
-    fn(&Node, &[Option<Vec<usize>>], i64) -> Result<Vec<Option<Vec<usize>>>, String>;
+/// A load-time shape rule (`ops/infer/`): from the node and what is known of its inputs
+/// to what is known of its outputs.
+pub(crate) use super::infer::ShapeRule;
 
 /// One row of the operator table.
 #[derive(Clone, Copy, Debug)]
@@ -64,8 +62,8 @@ pub(crate) struct OpDef {
     pub until: i64,
     /// The file implementing it.
     pub family: Family,
-    /// Its load-time shape rule, if it has one.
-    #[allow(dead_code)] // read by the load-time shape inference (issue 15) as rules arrive
+    /// Its load-time shape rule (`ops/infer/`); a model using an operator without one is
+    /// refused at load, and the table's test requires one on every row.
     pub shape: Option<ShapeRule>,
 }
 
@@ -105,69 +103,69 @@ macro_rules! operators {
 }
 
 operators! {
-    "" "Abs" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
-    "" "Add" 1 Elementwise => elementwise::run_binary;
-    "" "ArgMax" 1 Reduce => |n, i, _| reduce::argmax(n, i);
-    "" "AveragePool" 1 Conv => |n, i, _| conv::avg_pool(n, i);
-    "" "BatchNormalization" 1 Reduce => |n, i, _| reduce::batch_norm(n, i);
-    "" "Cast" 1 Shape => |n, i, _| shape::cast(n, i);
-    "" "Clip" 1 Elementwise => elementwise::run_clip;
-    "" "Concat" 1 Shape => |n, i, _| shape::concat(n, i);
-    "" "Constant" 1 Shape => |n, _, _| shape::constant(n);
-    "" "ConstantOfShape" 9 Shape => |n, i, _| shape::constant_of_shape(n, i);
-    "" "Conv" 1 Conv => |n, i, _| conv::conv(n, i);
-    "" "Div" 1 Elementwise => elementwise::run_binary;
-    "" "Dropout" 1 Shape => |n, i, _| shape::identity(n, i);
-    "" "Elu" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
-    "" "Erf" 9 Elementwise => |n, i, _| elementwise::run_unary(n, i);
-    "" "Exp" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
-    "" "Expand" 8 Shape => |_, i, _| shape::expand(i);
-    "" "Flatten" 1 Shape => |n, i, _| shape::flatten(n, i);
-    "" "GRU" 1 Rnn => |n, i, _| rnn::rnn(n, i);
-    "" "Gather" 1 Shape => |n, i, _| shape::gather(n, i);
-    "" "Gelu" 20 Elementwise => |n, i, _| elementwise::run_unary(n, i);
-    "" "Gemm" 1 Linalg => |n, i, _| linalg::gemm(n, i);
-    "" "GlobalAveragePool" 1 Conv => |n, i, _| conv::global_pool(n, i);
-    "" "GlobalMaxPool" 1 Conv => |n, i, _| conv::global_pool(n, i);
-    "" "HardSigmoid" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
-    "" "Identity" 1 Shape => |n, i, _| shape::identity(n, i);
-    "" "LSTM" 1 Rnn => |n, i, _| rnn::rnn(n, i);
-    "" "LayerNormalization" 17 Reduce => |n, i, _| reduce::layer_norm(n, i);
-    "" "LeakyRelu" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
-    "" "Log" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
-    "" "LogSoftmax" 1 Reduce => reduce::softmax;
-    "" "MatMul" 1 Linalg => |_, i, _| linalg::matmul(i);
-    "" "Max" 1 Elementwise => |n, i, _| elementwise::run_variadic(n, i);
-    "" "MaxPool" 1 Conv => |n, i, _| conv::max_pool(n, i);
-    "" "Mean" 1 Elementwise => |n, i, _| elementwise::run_variadic(n, i);
-    "" "Min" 1 Elementwise => |n, i, _| elementwise::run_variadic(n, i);
-    "" "Mul" 1 Elementwise => elementwise::run_binary;
-    "" "Neg" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
-    "" "PRelu" 1 Elementwise => |_, i, o| elementwise::run_prelu(i, o);
-    "" "Pow" 1 Elementwise => elementwise::run_binary;
-    "" "RNN" 1 Rnn => |n, i, _| rnn::rnn(n, i);
-    "" "Reciprocal" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
-    "" "ReduceMax" 1 Reduce => |n, i, _| reduce::reduce(n, i);
-    "" "ReduceMean" 1 Reduce => |n, i, _| reduce::reduce(n, i);
-    "" "ReduceSum" 1 Reduce => |n, i, _| reduce::reduce(n, i);
-    "" "Relu" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
-    "" "Reshape" 1 Shape => |n, i, _| shape::reshape(n, i);
-    "" "Selu" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
-    "" "Shape" 1 Shape => |n, i, _| shape::shape_op(n, i);
-    "" "Sigmoid" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
-    "" "Slice" 1 Shape => shape::slice;
-    "" "Softmax" 1 Reduce => reduce::softmax;
-    "" "Softplus" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
-    "" "Softsign" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
-    "" "Split" 1 Shape => |n, i, _| shape::split(n, i);
-    "" "Sqrt" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
-    "" "Squeeze" 1 Shape => |n, i, _| shape::squeeze(n, i);
-    "" "Sub" 1 Elementwise => elementwise::run_binary;
-    "" "Sum" 1 Elementwise => |n, i, _| elementwise::run_variadic(n, i);
-    "" "Tanh" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i);
-    "" "Transpose" 1 Shape => |n, i, _| shape::transpose(n, i);
-    "" "Unsqueeze" 1 Shape => |n, i, _| shape::unsqueeze(n, i);
-    "ai.onnx.ml" "Scaler" 1 Elementwise => |n, i, _| elementwise::run_scaler(n, i);
+    "" "Abs" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "Add" 1 Elementwise => elementwise::run_binary, shape = infer::elementwise::binary;
+    "" "ArgMax" 1 Reduce => |n, i, _| reduce::argmax(n, i), shape = infer::reduce::argmax;
+    "" "AveragePool" 1 Conv => |n, i, _| conv::avg_pool(n, i), shape = infer::conv::avg_pool;
+    "" "BatchNormalization" 1 Reduce => |n, i, _| reduce::batch_norm(n, i), shape = infer::reduce::batch_norm;
+    "" "Cast" 1 Shape => |n, i, _| shape::cast(n, i), shape = infer::shape::cast;
+    "" "Clip" 1 Elementwise => elementwise::run_clip, shape = infer::elementwise::clip;
+    "" "Concat" 1 Shape => |n, i, _| shape::concat(n, i), shape = infer::shape::concat;
+    "" "Constant" 1 Shape => |n, _, _| shape::constant(n), shape = infer::shape::constant;
+    "" "ConstantOfShape" 9 Shape => |n, i, _| shape::constant_of_shape(n, i), shape = infer::shape::constant_of_shape;
+    "" "Conv" 1 Conv => |n, i, _| conv::conv(n, i), shape = infer::conv::conv;
+    "" "Div" 1 Elementwise => elementwise::run_binary, shape = infer::elementwise::binary;
+    "" "Dropout" 1 Shape => |n, i, _| shape::identity(n, i), shape = infer::shape::dropout;
+    "" "Elu" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "Erf" 9 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "Exp" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "Expand" 8 Shape => |_, i, _| shape::expand(i), shape = infer::shape::expand;
+    "" "Flatten" 1 Shape => |n, i, _| shape::flatten(n, i), shape = infer::shape::flatten;
+    "" "GRU" 1 Rnn => |n, i, _| rnn::rnn(n, i), shape = infer::rnn::rnn;
+    "" "Gather" 1 Shape => |n, i, _| shape::gather(n, i), shape = infer::shape::gather;
+    "" "Gelu" 20 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "Gemm" 1 Linalg => |n, i, _| linalg::gemm(n, i), shape = infer::linalg::gemm;
+    "" "GlobalAveragePool" 1 Conv => |n, i, _| conv::global_pool(n, i), shape = infer::conv::global_pool;
+    "" "GlobalMaxPool" 1 Conv => |n, i, _| conv::global_pool(n, i), shape = infer::conv::global_pool;
+    "" "HardSigmoid" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "Identity" 1 Shape => |n, i, _| shape::identity(n, i), shape = infer::shape::identity;
+    "" "LSTM" 1 Rnn => |n, i, _| rnn::rnn(n, i), shape = infer::rnn::rnn;
+    "" "LayerNormalization" 17 Reduce => |n, i, _| reduce::layer_norm(n, i), shape = infer::reduce::layer_norm;
+    "" "LeakyRelu" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "Log" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "LogSoftmax" 1 Reduce => reduce::softmax, shape = infer::reduce::softmax;
+    "" "MatMul" 1 Linalg => |_, i, _| linalg::matmul(i), shape = infer::linalg::matmul;
+    "" "Max" 1 Elementwise => |n, i, _| elementwise::run_variadic(n, i), shape = infer::elementwise::variadic;
+    "" "MaxPool" 1 Conv => |n, i, _| conv::max_pool(n, i), shape = infer::conv::max_pool;
+    "" "Mean" 1 Elementwise => |n, i, _| elementwise::run_variadic(n, i), shape = infer::elementwise::variadic;
+    "" "Min" 1 Elementwise => |n, i, _| elementwise::run_variadic(n, i), shape = infer::elementwise::variadic;
+    "" "Mul" 1 Elementwise => elementwise::run_binary, shape = infer::elementwise::binary;
+    "" "Neg" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "PRelu" 1 Elementwise => |_, i, o| elementwise::run_prelu(i, o), shape = infer::elementwise::prelu;
+    "" "Pow" 1 Elementwise => elementwise::run_binary, shape = infer::elementwise::binary;
+    "" "RNN" 1 Rnn => |n, i, _| rnn::rnn(n, i), shape = infer::rnn::rnn;
+    "" "Reciprocal" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "ReduceMax" 1 Reduce => |n, i, _| reduce::reduce(n, i), shape = infer::reduce::reduce;
+    "" "ReduceMean" 1 Reduce => |n, i, _| reduce::reduce(n, i), shape = infer::reduce::reduce;
+    "" "ReduceSum" 1 Reduce => |n, i, _| reduce::reduce(n, i), shape = infer::reduce::reduce;
+    "" "Relu" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "Reshape" 1 Shape => |n, i, _| shape::reshape(n, i), shape = infer::shape::reshape;
+    "" "Selu" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "Shape" 1 Shape => |n, i, _| shape::shape_op(n, i), shape = infer::shape::shape_op;
+    "" "Sigmoid" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "Slice" 1 Shape => shape::slice, shape = infer::shape::slice;
+    "" "Softmax" 1 Reduce => reduce::softmax, shape = infer::reduce::softmax;
+    "" "Softplus" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "Softsign" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "Split" 1 Shape => |n, i, _| shape::split(n, i), shape = infer::shape::split;
+    "" "Sqrt" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "Squeeze" 1 Shape => |n, i, _| shape::squeeze(n, i), shape = infer::shape::squeeze;
+    "" "Sub" 1 Elementwise => elementwise::run_binary, shape = infer::elementwise::binary;
+    "" "Sum" 1 Elementwise => |n, i, _| elementwise::run_variadic(n, i), shape = infer::elementwise::variadic;
+    "" "Tanh" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "Transpose" 1 Shape => |n, i, _| shape::transpose(n, i), shape = infer::shape::transpose;
+    "" "Unsqueeze" 1 Shape => |n, i, _| shape::unsqueeze(n, i), shape = infer::shape::unsqueeze;
+    "ai.onnx.ml" "Scaler" 1 Elementwise => |n, i, _| elementwise::run_scaler(n, i), shape = infer::elementwise::scaler;
 }
 
 /// `ai.onnx` is the default domain, also written `""`.
@@ -320,6 +318,19 @@ mod tests {
         }
         assert!(!is_supported("", "NoSuchOp", 13));
         assert!(is_supported("ai.onnx", "MatMul", 13));
+    }
+
+    /// Every operator comes with its load-time shape rule, and the rule, given no inputs,
+    /// returns an error (about the inputs or attributes) instead of panicking.
+    #[test]
+    fn every_row_has_a_shape_rule() {
+        for d in OPERATORS {
+            let rule = d
+                .shape
+                .unwrap_or_else(|| panic!("{} has no shape rule (ops/infer/)", d.name));
+            let n = node(d.domain, d.name);
+            assert!(rule(&n, &[], d.since).is_err(), "{}", d.name);
+        }
         let ins: Vec<Option<&Value<f64>>> = vec![];
         let e = dispatch(&node("com.vendor", "MatMul"), &ins, 1).unwrap_err();
         assert!(e.contains("not implemented"), "{e}");

@@ -1,0 +1,603 @@
+//! Hostile model files (issue 15): each case of the issue, built by hand, gives a clean
+//! error or the correct (often zero-size) result from `from_bytes`, `forward`, `jacobian`
+//! and `jvp`; and every file of `tests/hostile/` (those cases, and every input the fuzzer
+//! of `nngrad-core/fuzz/` ever failed on) is replayed in a child process under a 1 GB
+//! address-space and 2 s CPU limit, so an abort or a hang fails the test instead of killing
+//! the test runner.
+
+mod common;
+
+use common::onnx::{
+    attr_i, attr_ints, attr_s, f32_tensor, i64_tensor, model_bytes, node, value_info,
+};
+use nngrad_core::onnx::proto::{data_type, NodeProto};
+use nngrad_core::onnx::{Error, Limit, LoadOptions, Model};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn out(name: &str) -> nngrad_core::onnx::proto::ValueInfoProto {
+    value_info(name, data_type::FLOAT, &[])
+}
+
+fn with(op: &str, ins: &[&str], attrs: Vec<nngrad_core::onnx::proto::AttributeProto>) -> NodeProto {
+    node(op, ins, &["y"], attrs)
+}
+
+/// Every issue case: a name, and the model's bytes.
+fn issue_cases() -> Vec<(&'static str, Vec<u8>)> {
+    let big = 1i64 << 40;
+    let mut v = vec![
+        (
+            "input_dim_2p30",
+            model_bytes(
+                13,
+                vec![with("Relu", &["x"], vec![])],
+                vec![],
+                &[1, 1 << 30],
+                vec![out("y")],
+            ),
+        ),
+        (
+            "input_dim_2p40",
+            model_bytes(
+                13,
+                vec![with("Relu", &["x"], vec![])],
+                vec![],
+                &[1, big],
+                vec![out("y")],
+            ),
+        ),
+        (
+            "reduce_sum_zero_size_huge",
+            model_bytes(
+                13,
+                vec![with("ReduceSum", &["x"], vec![attr_i("keepdims", 1)])],
+                vec![],
+                &[0, big],
+                vec![out("y")],
+            ),
+        ),
+        (
+            "reduce_max_zero_size_axis0",
+            model_bytes(
+                13,
+                vec![with("ReduceMax", &["x", "a"], vec![])],
+                vec![i64_tensor("a", &[1], &[0])],
+                &[0, 3],
+                vec![out("y")],
+            ),
+        ),
+        (
+            "matmul_zero_size",
+            model_bytes(
+                13,
+                vec![with("MatMul", &["x", "w"], vec![])],
+                vec![f32_tensor("w", &[3, 4], &[0.5; 12])],
+                &[0, 3],
+                vec![out("y")],
+            ),
+        ),
+        (
+            "matmul_zero_inner_huge_outer",
+            model_bytes(
+                13,
+                vec![with("MatMul", &["x", "w"], vec![])],
+                vec![f32_tensor("w", &[0, big], &[])],
+                &[1, 0],
+                vec![out("y")],
+            ),
+        ),
+        (
+            "batchnorm_wrong_lengths",
+            model_bytes(
+                13,
+                vec![with(
+                    "BatchNormalization",
+                    &["x", "s", "b", "m", "v"],
+                    vec![],
+                )],
+                vec![
+                    f32_tensor("s", &[2], &[1.0; 2]),
+                    f32_tensor("b", &[3], &[0.0; 3]),
+                    f32_tensor("m", &[3], &[0.0; 3]),
+                    f32_tensor("v", &[3], &[1.0; 3]),
+                ],
+                &[1, 3, 2],
+                vec![out("y")],
+            ),
+        ),
+        (
+            "batchnorm_rank0",
+            model_bytes(
+                13,
+                vec![with(
+                    "BatchNormalization",
+                    &["x", "s", "s", "s", "s"],
+                    vec![],
+                )],
+                vec![f32_tensor("s", &[1], &[1.0])],
+                &[],
+                vec![out("y")],
+            ),
+        ),
+        (
+            "split_sizes_wrap",
+            model_bytes(
+                13,
+                vec![node(
+                    "Split",
+                    &["x", "s"],
+                    &["y", "z", "w"],
+                    vec![attr_i("axis", 1)],
+                )],
+                vec![i64_tensor("s", &[3], &[i64::MAX, i64::MAX, 5])],
+                &[1, 3],
+                vec![out("y")],
+            ),
+        ),
+        (
+            "maxpool_storage_order_zero_size",
+            model_bytes(
+                13,
+                vec![node(
+                    "MaxPool",
+                    &["x"],
+                    &["y", "i"],
+                    vec![
+                        attr_ints("kernel_shape", &[1, 1]),
+                        attr_ints("pads", &[1, 0, 0, 0]),
+                        attr_i("storage_order", 1),
+                    ],
+                )],
+                vec![],
+                &[1, 1, 0, 3],
+                vec![out("y")],
+            ),
+        ),
+        (
+            "conv_same_zero_size_huge",
+            model_bytes(
+                13,
+                vec![with(
+                    "Conv",
+                    &["x", "w"],
+                    vec![attr_s("auto_pad", "SAME_UPPER")],
+                )],
+                vec![f32_tensor("w", &[1, 1, 3], &[1.0; 3])],
+                &[0, 1, big],
+                vec![out("y")],
+            ),
+        ),
+        (
+            "maxpool_same_zero_size_huge",
+            model_bytes(
+                13,
+                vec![with(
+                    "MaxPool",
+                    &["x"],
+                    vec![
+                        attr_ints("kernel_shape", &[3]),
+                        attr_s("auto_pad", "SAME_UPPER"),
+                    ],
+                )],
+                vec![],
+                &[0, 1, big],
+                vec![out("y")],
+            ),
+        ),
+        (
+            "declared_output_2p62",
+            model_bytes(
+                13,
+                vec![with("Relu", &["x"], vec![])],
+                vec![],
+                &[1, 3],
+                vec![value_info("y", data_type::FLOAT, &[1 << 62, 4])],
+            ),
+        ),
+        (
+            "declared_input_2p62",
+            model_bytes(
+                13,
+                vec![with("Relu", &["x"], vec![])],
+                vec![],
+                &[1 << 62, 4],
+                vec![out("y")],
+            ),
+        ),
+        (
+            "expand_to_2p40",
+            model_bytes(
+                13,
+                vec![with("Expand", &["x", "s"], vec![])],
+                vec![i64_tensor("s", &[2], &[1 << 20, 1 << 20])],
+                &[1, 1],
+                vec![out("y")],
+            ),
+        ),
+        (
+            "constant_of_shape_2p40",
+            model_bytes(
+                13,
+                vec![
+                    node("ConstantOfShape", &["s"], &["c"], vec![]),
+                    with("Add", &["x", "c"], vec![]),
+                ],
+                vec![i64_tensor("s", &[1], &[big])],
+                &[1],
+                vec![out("y")],
+            ),
+        ),
+        (
+            "slice_step_min",
+            model_bytes(
+                13,
+                vec![with("Slice", &["x", "b", "e", "a", "st"], vec![])],
+                vec![
+                    i64_tensor("b", &[1], &[-1]),
+                    i64_tensor("e", &[1], &[i64::MIN]),
+                    i64_tensor("a", &[1], &[1]),
+                    i64_tensor("st", &[1], &[i64::MIN]),
+                ],
+                &[1, 3],
+                vec![out("y")],
+            ),
+        ),
+    ];
+    for (op, name) in [
+        ("AveragePool", "avgpool_zero_size_huge"),
+        ("GlobalAveragePool", "globalavgpool_zero_size_huge"),
+        ("GlobalMaxPool", "globalmaxpool_zero_size_huge"),
+        ("LayerNormalization", "layernorm_zero_size_huge"),
+    ] {
+        let (ins, attrs, inits) = match op {
+            "AveragePool" => (vec!["x"], vec![attr_ints("kernel_shape", &[1])], vec![]),
+            "LayerNormalization" => (
+                vec!["x", "s"],
+                vec![attr_i("axis", 1)],
+                vec![f32_tensor("s", &[1], &[1.0])],
+            ),
+            _ => (vec!["x"], vec![], vec![]),
+        };
+        v.push((
+            name,
+            model_bytes(
+                17,
+                vec![with(op, &ins, attrs)],
+                inits,
+                &[0, 1, big],
+                vec![out("y")],
+            ),
+        ));
+    }
+    v
+}
+
+/// Load, forward, jacobian and jvp; the first error, or the output values.
+fn run(bytes: &[u8]) -> Result<Vec<f64>, Error> {
+    let m = Model::from_bytes(bytes)?;
+    let n = m.input_len();
+    let x: Vec<f64> = (0..n).map(|i| 0.5 - i as f64).collect();
+    let y = m.forward(&x)?;
+    assert_eq!(y.len(), m.output_len());
+    let (y2, j) = m.jacobian(&x)?;
+    assert_eq!((j.nrows(), j.ncols()), (y.len(), n));
+    let (y3, jv) = m.jvp(&x, &vec![1.0; n])?;
+    assert_eq!(jv.len(), y.len());
+    assert!(y
+        .iter()
+        .zip(&y2)
+        .chain(y.iter().zip(&y3))
+        .all(|(a, b)| a.to_bits() == b.to_bits()));
+    Ok(y)
+}
+
+#[test]
+fn each_issue_case_is_a_clean_error_or_the_right_result() {
+    for (name, bytes) in issue_cases() {
+        let t = Instant::now();
+        let r = run(&bytes);
+        assert!(
+            t.elapsed() < Duration::from_secs(2),
+            "{name}: {:?}",
+            t.elapsed()
+        );
+        match name {
+            "input_dim_2p30"
+            | "input_dim_2p40"
+            | "declared_input_2p62"
+            | "reduce_sum_zero_size_huge"
+            | "conv_same_zero_size_huge"
+            | "maxpool_same_zero_size_huge"
+            | "avgpool_zero_size_huge"
+            | "globalavgpool_zero_size_huge"
+            | "globalmaxpool_zero_size_huge"
+            | "layernorm_zero_size_huge" => {
+                let e = r.unwrap_err();
+                assert!(
+                    matches!(
+                        e,
+                        Error::Limit {
+                            limit: Limit::TensorElements,
+                            ..
+                        }
+                    ),
+                    "{name}: {e}"
+                );
+                assert!(e.to_string().contains("LoadOptions"), "{name}: {e}");
+            }
+            "expand_to_2p40" | "constant_of_shape_2p40" => {
+                let e = r.unwrap_err();
+                assert!(matches!(e, Error::Limit { .. }), "{name}: {e}");
+            }
+            // an initializer of shape [0, 2^40] is refused when decoded
+            "matmul_zero_inner_huge_outer" => {
+                let e = r.unwrap_err();
+                assert!(matches!(e, Error::Invalid { .. }), "{name}: {e}");
+            }
+            "batchnorm_wrong_lengths" => {
+                let e = r.unwrap_err();
+                assert!(e.to_string().contains("scale has shape [2]"), "{name}: {e}");
+            }
+            "batchnorm_rank0" => {
+                let e = r.unwrap_err();
+                assert!(e.to_string().contains("rank ≥ 2"), "{name}: {e}");
+            }
+            "split_sizes_wrap" => {
+                let e = r.unwrap_err();
+                assert!(e.to_string().contains("do not add up"), "{name}: {e}");
+            }
+            // ONNX's zero-size results
+            "reduce_max_zero_size_axis0" => {
+                assert_eq!(r.unwrap(), vec![f64::NEG_INFINITY; 3], "{name}");
+            }
+            "matmul_zero_size" => assert_eq!(r.unwrap(), Vec::<f64>::new(), "{name}"),
+            // all three windows lie in the padding row: −∞ (and index 0)
+            "maxpool_storage_order_zero_size" => {
+                assert_eq!(r.unwrap(), vec![f64::NEG_INFINITY; 3], "{name}")
+            }
+            // the declared [2^62, 4] is ignored: the graph gives Relu(x) of shape [1, 3]
+            "declared_output_2p62" => assert_eq!(r.unwrap(), vec![0.5, 0.0, 0.0], "{name}"),
+            // x[:, -1::i64::MIN] is the last element
+            "slice_step_min" => assert_eq!(r.unwrap(), vec![-1.5], "{name}"),
+            other => panic!("case {other} has no expectation"),
+        }
+    }
+}
+
+#[test]
+fn zero_size_inputs_within_the_limits_give_zero_size_results_quickly() {
+    let cases = [
+        ("Relu", vec![], vec![], vec![0, 1 << 20]),
+        ("GlobalMaxPool", vec![], vec![], vec![0, 3, 1 << 20]),
+        (
+            "AveragePool",
+            vec![attr_ints("kernel_shape", &[2])],
+            vec![],
+            vec![0, 3, 1 << 20],
+        ),
+        (
+            "Conv",
+            vec![],
+            vec![f32_tensor("w", &[2, 3, 1], &[1.0; 6])],
+            vec![0, 3, 1 << 20],
+        ),
+        ("Softmax", vec![], vec![], vec![1 << 20, 0]),
+        ("Flatten", vec![], vec![], vec![0, 1 << 10, 1 << 10]),
+    ];
+    for (op, attrs, inits, dims) in cases {
+        let ins: Vec<&str> = if inits.is_empty() {
+            vec!["x"]
+        } else {
+            vec!["x", "w"]
+        };
+        let bytes = model_bytes(
+            13,
+            vec![with(op, &ins, attrs)],
+            inits,
+            &dims,
+            vec![out("y")],
+        );
+        let t = Instant::now();
+        assert_eq!(run(&bytes).unwrap(), Vec::<f64>::new(), "{op}");
+        assert!(
+            t.elapsed() < Duration::from_millis(500),
+            "{op}: {:?}",
+            t.elapsed()
+        );
+    }
+}
+
+#[test]
+fn every_limit_names_itself_and_how_to_raise_it() {
+    let chain: Vec<NodeProto> = (0..50)
+        .map(|k| {
+            let i = if k == 0 {
+                "x".to_string()
+            } else {
+                format!("v{}", k - 1)
+            };
+            let o = if k == 49 {
+                "y".to_string()
+            } else {
+                format!("v{k}")
+            };
+            node("Relu", &[&i], &[&o], vec![])
+        })
+        .collect();
+    let bytes = model_bytes(13, chain, vec![], &[1, 4], vec![out("y")]);
+    assert_eq!(run(&bytes).unwrap(), vec![0.5, 0.0, 0.0, 0.0]);
+    for (opts, limit) in [
+        (
+            LoadOptions {
+                max_nodes: 10,
+                ..Default::default()
+            },
+            Limit::Nodes,
+        ),
+        (
+            LoadOptions {
+                max_depth: 10,
+                ..Default::default()
+            },
+            Limit::Depth,
+        ),
+        (
+            LoadOptions {
+                max_total_elements: 100,
+                ..Default::default()
+            },
+            Limit::TotalElements,
+        ),
+        (
+            LoadOptions {
+                max_tensor_elements: 3,
+                ..Default::default()
+            },
+            Limit::TensorElements,
+        ),
+    ] {
+        let e = Model::from_bytes_with(&bytes, &opts).unwrap_err();
+        assert!(
+            matches!(e, Error::Limit { limit: l, .. } if l == limit),
+            "{e}"
+        );
+        let s = e.to_string();
+        assert!(
+            s.contains(limit.field()) && s.contains("from_bytes_with"),
+            "{s}"
+        );
+    }
+    // raised, it loads
+    let opts = LoadOptions {
+        max_depth: 50,
+        ..Default::default()
+    };
+    assert!(Model::from_bytes_with(&bytes, &opts).is_ok());
+}
+
+fn hostile_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile")
+}
+
+/// Writes the issue cases into `tests/hostile/` (run with `NNGRAD_BLESS=1` after changing
+/// them); without the variable it checks that the files are current.
+#[test]
+fn issue_cases_are_in_the_corpus() {
+    let bless = std::env::var_os("NNGRAD_BLESS").is_some();
+    for (name, bytes) in issue_cases() {
+        let path = hostile_dir().join(format!("issue15_{name}.onnx"));
+        if bless {
+            std::fs::write(&path, &bytes).unwrap();
+        } else {
+            let on_disk = std::fs::read(&path)
+                .unwrap_or_else(|e| panic!("{}: {e} (NNGRAD_BLESS=1 writes it)", path.display()));
+            assert_eq!(
+                on_disk,
+                bytes,
+                "{} is stale (NNGRAD_BLESS=1 rewrites it)",
+                path.display()
+            );
+        }
+    }
+}
+
+/// The child half of the replay: runs the file named by `NNGRAD_HOSTILE_FILE` and prints
+/// its outcome. Only meaningful when started by `hostile_corpus_replays_cleanly`.
+#[test]
+#[ignore = "started in a child process by hostile_corpus_replays_cleanly"]
+fn replay_one_hostile_file() {
+    let path = std::env::var("NNGRAD_HOSTILE_FILE").expect("NNGRAD_HOSTILE_FILE");
+    let bytes = std::fs::read(&path).unwrap();
+    let m = match Model::from_bytes(&bytes) {
+        Ok(m) => m,
+        Err(e) => return println!("OUTCOME load error: {e}"),
+    };
+    let n = m.input_len();
+    let x: Vec<f64> = (0..n).map(|i| 0.25 + 0.5 * (i % 5) as f64).collect();
+    let f = m.forward(&x).map(|y| y.len());
+    let j = if n <= 256 && m.output_len() <= 4096 {
+        Some(m.jacobian(&x).map(|(y, _)| y.len()))
+    } else {
+        None
+    };
+    let v = m.jvp(&x, &vec![1.0; n]).map(|(y, _)| y.len());
+    println!("OUTCOME loaded: forward {f:?}, jacobian {j:?}, jvp {v:?}");
+}
+
+/// Every file of `tests/hostile/` in its own process: 1 GB of address space, 2 s of CPU.
+#[test]
+fn hostile_corpus_replays_cleanly() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(hostile_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "onnx"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= issue_cases().len(),
+        "only {} files",
+        files.len()
+    );
+    let exe = std::env::current_exe().unwrap();
+    let mut failures = Vec::new();
+    for f in &files {
+        let t = Instant::now();
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg("ulimit -v 1048576 && ulimit -t 2 && exec \"$0\" \"$@\"")
+            .arg(&exe)
+            .args([
+                "--exact",
+                "replay_one_hostile_file",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("NNGRAD_HOSTILE_FILE", f)
+            .env("RUST_BACKTRACE", "0")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // the CPU limit ends a busy child; this ends one that blocks
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break Some(s);
+            }
+            if t.elapsed() > Duration::from_secs(20) {
+                child.kill().ok();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        let output = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let outcome = stdout
+            .lines()
+            .find_map(|l| l.find("OUTCOME").map(|k| &l[k..]))
+            .unwrap_or("no outcome");
+        let name = f.file_name().unwrap().to_string_lossy();
+        match status {
+            Some(s) if s.success() && outcome != "no outcome" => {
+                eprintln!("{name}: {outcome} ({:?})", t.elapsed())
+            }
+            _ => failures.push(format!(
+                "{name}: {status:?} {outcome}\n{}",
+                String::from_utf8_lossy(&output.stderr)
+                    .lines()
+                    .take(8)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} failed:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
+}
