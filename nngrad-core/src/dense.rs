@@ -18,7 +18,7 @@
 //! `tanh` layers take a vectorised `tanh` with its slope (within 3 ulps of libm).
 
 #[path = "dense_tanh.rs"]
-mod tanh;
+pub(crate) mod tanh;
 
 use crate::kernels::{gemm_ws, GemmDims};
 use crate::{batch, BatchError, Differentiable, Scalar};
