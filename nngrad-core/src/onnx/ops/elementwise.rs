@@ -10,6 +10,9 @@ use crate::onnx::load::Node;
 use crate::onnx::tensor::{broadcast_shapes, for_each_broadcast, numel_checked, Tensor, Value};
 use crate::Scalar;
 
+/// The unary functions live in `unary.rs`; the tangent route names them from here.
+pub(crate) use super::unary::Unary;
+
 /// Broadcasting binary arithmetic.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Bin {
