@@ -143,8 +143,6 @@ mod second_order;
 pub use differentiable::{BatchError, Differentiable};
 // Every public item of `dual/` (each type, `DualNum`): a new type is re-exported in `dual/mod.rs` only.
 pub use dual::*;
-// The rule table by its short name, for the dense layers' fused activations.
-pub(crate) use dual::rules;
 pub use first_order::{
     derivative, divergence, gradient, gradient_chunk, jacobian, jacobian_chunk, jvp,
     try_derivative, try_gradient, try_gradient_chunk, try_jacobian, try_jacobian_chunk, try_jvp,
