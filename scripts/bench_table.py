@@ -38,6 +38,10 @@ METHODS = [
     ("nngrad_plain_c16", "nngrad, plain-loop network, `Chunk::<16>`"),
     ("exp_plain_outlined", "experiment: plain-loop network, `tanh` called through an `#[inline(never)]` helper"),
     ("exp_plain_split", "experiment: plain-loop network, `tanh` applied in a loop of its own after each layer"),
+    ("onnx_gemm_f64", "loaded ONNX model, `Model::jacobian`, Gemm(transB=1)+Tanh, float64 weights (tangent route)"),
+    ("onnx_matmul_f32", "loaded ONNX model, `Model::jacobian`, MatMul+Add+Tanh, float32 weights (tangent route)"),
+    ("onnx_generic", "loaded ONNX model, generic evaluator (`try_jacobian` over `Model::eval`, the path before the route)"),
+    ("matlab_genfunction", "MATLAB genFunction net, `ShallowNet::jacobian`"),
     ("nngrad_dense", "nngrad dense path, `Mlp::jacobian_with`"),
     ("nngrad_dense_generic", "nngrad dense path, `jacobian(|x| mlp.forward(x))` (DualN through the kernels)"),
     ("analytic", "hand-written analytic (forward order, matrixmultiply GEMMs)"),
@@ -62,6 +66,8 @@ print("|---|---|---|")
 a = est("mlp_s_x1000", "analytic")
 for key, label in [("nngrad_dense_batch", "nngrad dense path, `Mlp::jacobian_batch_with` (points side by side)"),
                    ("nngrad_dense_batch_parallel", "nngrad dense path, `Mlp::jacobian_batch_parallel` (all cores; here 2, shared)"),
+                   ("onnx_batch_t1", "loaded ONNX model (Gemm f64), `jacobian_batch`, 1 thread"),
+                   ("onnx_batch_t2", "loaded ONNX model (Gemm f64), `jacobian_batch`, 2 threads (shared cores)"),
                    ("nngrad_dense", "nngrad dense path, one point at a time"),
                    ("nngrad_plain", "nngrad, plain-loop network, one point at a time"),
                    ("analytic", "hand-written analytic, one point at a time"),
@@ -95,8 +101,17 @@ for key, label in [("plain_eval", "plain f64 evaluation (the plain-loop network)
                    ("nngrad_plain", "nngrad `jvp`, plain-loop network"),
                    ("exp_plain_outlined", "experiment: nngrad `jvp`, plain-loop network, `tanh` through an `#[inline(never)]` helper"),
                    ("nngrad_dense", "nngrad dense path `Mlp::jvp`"),
+                   ("onnx_forward", "loaded ONNX model (Gemm f64), `Model::forward`"),
+                   ("onnx_jvp", "loaded ONNX model (Gemm f64), `Model::jvp`"),
                    ("analytic", "hand-written analytic JVP"),
                    ("num_dual", "num-dual 0.15, `Dual64`"),
                    ("central_fd", "central finite differences")]:
     t = est("jvp_mlp_m", key)
     print(f"| {label} | {fmt(t)} | {ratio(t, pe)} | {ratio(t, aj)} |")
+
+print("\n### Digits CNN of the shared fixtures (Conv, pooling, Dense; 64 inputs)\n")
+print("| method | time | / (forward × (n+1)) |")
+print("|---|---|---|")
+f, j = est("digits_cnn", "forward"), est("digits_cnn", "jacobian")
+print(f"| `Model::forward` | {fmt(f)} | — |")
+print(f"| `Model::jacobian` | {fmt(j)} | {ratio(j, f and f * 65)} |")

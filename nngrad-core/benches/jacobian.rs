@@ -6,7 +6,10 @@ mod workloads;
 
 use criterion::{black_box, criterion_group, criterion_main, Bencher, BenchmarkId, Criterion};
 use nalgebra035::{DVector, SVector};
-use nngrad_core::{dense::Workspace, jacobian, jacobian_chunk, jvp, Chunk, Dual};
+use nngrad_core::onnx::Model;
+use nngrad_core::{
+    dense::Workspace, jacobian, jacobian_chunk, jvp, try_jacobian, Chunk, Differentiable, Dual,
+};
 use num_dual::{DualDVec64, DualNum, DualSVec64};
 use std::time::{Duration, Instant};
 use workloads::*;
@@ -126,6 +129,21 @@ fn mlp_group<const N: usize, const M: usize>(c: &mut Criterion, name: &str, size
     g.bench_function("nngrad_dense_generic", |b| {
         robust(b, || jacobian(|x| mlp.forward(x).unwrap(), black_box(&x)))
     });
+    let gemm = Model::from_bytes(&net.onnx(Form::GemmF64)).unwrap();
+    let matmul = Model::from_bytes(&net.onnx(Form::MatMulF32)).unwrap();
+    g.bench_function("onnx_gemm_f64", |b| {
+        robust(b, || gemm.jacobian(black_box(&x)).unwrap())
+    });
+    g.bench_function("onnx_matmul_f32", |b| {
+        robust(b, || matmul.jacobian(black_box(&x)).unwrap())
+    });
+    let shallow = nngrad_core::matlab::ShallowNet::from_source(&net.matlab_source()).unwrap();
+    g.bench_function("matlab_genfunction", |b| {
+        robust(b, || shallow.jacobian(black_box(&x)).unwrap())
+    });
+    g.bench_function("onnx_generic", |b| {
+        robust(b, || try_jacobian(|x| gemm.eval(x), black_box(&x)).unwrap())
+    });
     let mut an = Analytic::default();
     g.bench_function("analytic", |b| {
         robust(b, || an.jacobian(&net, black_box(&x)).1[0])
@@ -237,6 +255,18 @@ fn batch(c: &mut Criterion) {
             }
         })
     });
+    let model = Model::from_bytes(&net.onnx(Form::GemmF64)).unwrap();
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        g.bench_function(format!("onnx_batch_t{threads}"), |b| {
+            robust(b, || {
+                pool.install(|| model.jacobian_batch(black_box(&xs)).unwrap())
+            })
+        });
+    }
     g.bench_function("nngrad_plain", |b| {
         robust(b, || {
             for x in xs.chunks_exact(n) {
@@ -317,6 +347,13 @@ fn jvp_m(c: &mut Criterion) {
     g.bench_function("dense_eval", |b| {
         robust(b, || mlp.forward(black_box(&x)).unwrap())
     });
+    let model = Model::from_bytes(&net.onnx(Form::GemmF64)).unwrap();
+    g.bench_function("onnx_forward", |b| {
+        robust(b, || model.forward(black_box(&x)).unwrap())
+    });
+    g.bench_function("onnx_jvp", |b| {
+        robust(b, || model.jvp(black_box(&x), black_box(&v)).unwrap())
+    });
     let mut an = Analytic::default();
     g.bench_function("analytic_eval", |b| {
         robust(b, || an.eval(&net, black_box(&x))[0])
@@ -365,6 +402,28 @@ fn jvp_m(c: &mut Criterion) {
     g.finish();
 }
 
+/// The digits CNN of the shared fixtures (Conv, pooling, Dense): one Jacobian against one
+/// forward pass.
+fn digits_cnn(c: &mut Criterion) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/data/onnx/digits_keras_cnn_conv2d/model.onnx"
+    );
+    let model = Model::load(path).unwrap();
+    let x = inputs(model.input_len(), 4)
+        .iter()
+        .map(|v| v.abs())
+        .collect::<Vec<_>>();
+    let mut g = c.benchmark_group("digits_cnn");
+    g.bench_function("forward", |b| {
+        robust(b, || model.forward(black_box(&x)).unwrap())
+    });
+    g.bench_function("jacobian", |b| {
+        robust(b, || model.jacobian(black_box(&x)).unwrap())
+    });
+    g.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_millis(500))
@@ -376,6 +435,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = mlp_s, mlp_m, mlp_l, batch, rosen, jvp_m
+    targets = mlp_s, mlp_m, mlp_l, batch, rosen, jvp_m, digits_cnn
 }
 criterion_main!(benches);

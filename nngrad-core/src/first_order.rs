@@ -46,7 +46,7 @@ pub(crate) fn check_len(what: &str, a_name: &str, a: usize, b_name: &str, b: usi
 }
 
 /// Unwraps the result of a fallible helper run with a closure that cannot fail.
-fn infallible<R>(r: Result<R, Infallible>) -> R {
+pub(crate) fn infallible<R>(r: Result<R, Infallible>) -> R {
     match r {
         Ok(v) => v,
         Err(never) => match never {},

@@ -12,8 +12,11 @@
 //! of a layer *are* an f64 matrix with `w = 1 + lanes` columns per activation, and `W·X` is
 //! one register-blocked GEMM over value and tangent lanes at once (via `matrixmultiply`, which
 //! picks AVX2/FMA or AVX-512 kernels at run time and is already a dependency of `nalgebra`).
-//! Other scalar types (nested duals) take the plain loops. Both paths compute the same sums;
-//! only the order of the additions, hence the last bits of rounding, can differ.
+//! The same holds for every dual type built from `f64` (any lane count, nested for second
+//! order): `#[repr(C)]` makes each a run of f64 values, counted structurally where each type
+//! registers `Scalar` (`dual/impls/layout.rs`). Other scalar types take the plain loops. Both
+//! paths compute the same sums; only the order of the additions, hence the last bits of
+//! rounding, can differ.
 
 use crate::Scalar;
 use core::mem::size_of;
@@ -41,23 +44,23 @@ pub struct GemmDims {
 }
 
 impl GemmDims {
-    /// Number of elements `A` must have.
+    /// Number of elements `A` must have (`usize::MAX` if that overflows).
     ///
     /// ```
     /// use nngrad_core::kernels::GemmDims;
     /// assert_eq!(GemmDims { m: 2, k: 3, n: 4, trans_a: false, trans_b: false }.a_len(), 6);
     /// ```
     pub fn a_len(&self) -> usize {
-        self.m * self.k
+        self.m.saturating_mul(self.k)
     }
-    /// Number of elements `B` must have.
+    /// Number of elements `B` must have (`usize::MAX` if that overflows).
     ///
     /// ```
     /// use nngrad_core::kernels::GemmDims;
     /// assert_eq!(GemmDims { m: 2, k: 3, n: 4, trans_a: false, trans_b: false }.b_len(), 12);
     /// ```
     pub fn b_len(&self) -> usize {
-        self.k * self.n
+        self.k.saturating_mul(self.n)
     }
     #[inline(always)]
     fn a_idx(&self, i: usize, p: usize) -> usize {
@@ -75,28 +78,24 @@ impl GemmDims {
             p * self.n + j
         }
     }
+    /// Panics unless `a`, `b` and `out` have the element counts the dimensions need; the
+    /// counts are computed with checked arithmetic, so dimensions whose products overflow
+    /// are refused instead of wrapping to a small count that some slice happens to match.
     fn check<A, B, C>(&self, a: &[A], b: &[B], out: &[C]) {
-        assert_eq!(
-            a.len(),
-            self.a_len(),
-            "gemm: A has {} elements, {self:?} needs {}",
-            a.len(),
-            self.a_len()
-        );
-        assert_eq!(
-            b.len(),
-            self.b_len(),
-            "gemm: B has {} elements, {self:?} needs {}",
-            b.len(),
-            self.b_len()
-        );
-        assert_eq!(
-            out.len(),
-            self.m * self.n,
-            "gemm: out has {} elements, {self:?} needs {}",
-            out.len(),
-            self.m * self.n
-        );
+        let need = |x: usize, y: usize, what: &str| {
+            x.checked_mul(y)
+                .unwrap_or_else(|| panic!("gemm: {self:?}: the size of {what} overflows usize"))
+        };
+        for (len, want, what) in [
+            (a.len(), need(self.m, self.k, "A"), "A"),
+            (b.len(), need(self.k, self.n, "B"), "B"),
+            (out.len(), need(self.m, self.n, "out"), "out"),
+        ] {
+            assert_eq!(
+                len, want,
+                "gemm: {what} has {len} elements, {self:?} needs {want}"
+            );
+        }
     }
 }
 
@@ -116,7 +115,7 @@ impl GemmDims {
 pub fn gemm_sw<S: Scalar>(a: &[S], b: &[f64], dims: GemmDims, out: &mut [S]) {
     dims.check(a, b, out);
     if let Some(w) = gemm_width::<S>(dims) {
-        // SAFETY: `f64_width` only answers for types made of exactly `w` f64 fields.
+        // SAFETY: `f64_width` only answers for types that are exactly `w` f64 values in a row.
         let (af, of) = unsafe { (as_f64(a, w), as_f64_mut(out, w)) };
         return real_gemm_sw(af, b, dims, w, of);
     }
@@ -139,7 +138,7 @@ pub fn gemm_sw<S: Scalar>(a: &[S], b: &[f64], dims: GemmDims, out: &mut [S]) {
 pub fn gemm_ws<S: Scalar>(a: &[f64], b: &[S], dims: GemmDims, out: &mut [S]) {
     dims.check(a, b, out);
     if let Some(w) = gemm_width::<S>(dims) {
-        // SAFETY: `f64_width` only answers for types made of exactly `w` f64 fields.
+        // SAFETY: `f64_width` only answers for types that are exactly `w` f64 values in a row.
         let (bf, of) = unsafe { (as_f64(b, w), as_f64_mut(out, w)) };
         return real_gemm_ws(a, bf, dims, w, of);
     }
@@ -207,6 +206,105 @@ pub(crate) fn gemm_f64_assign(a: &[f64], b: &[f64], d: GemmDims, out: &mut [f64]
     }
 }
 
+/// [`gemm_ws`] for activations given as runs of `w` f64 components each (`b` is `k·n·w`,
+/// `out` `m·n·w` values): the same choice between loops and GEMM, made from the dimensions
+/// alone, hence the same roundings as `gemm_ws` over a dual type of `w` components, and the
+/// value components the same as `gemm_ws` over `f64`.
+///
+/// # Panics
+/// If a slice length does not match `dims` and `w`.
+pub(crate) fn gemm_ws_components(a: &[f64], b: &[f64], dims: GemmDims, w: usize, out: &mut [f64]) {
+    assert!(
+        a.len() == dims.a_len()
+            && Some(b.len()) == dims.b_len().checked_mul(w)
+            && Some(out.len()) == (dims.m * dims.n).checked_mul(w),
+        "gemm_ws_components: {dims:?} with {w} components: A {}, B {}, out {}",
+        a.len(),
+        b.len(),
+        out.len()
+    );
+    if dims.m.saturating_mul(dims.k).saturating_mul(dims.n) <= SMALL_PRODUCT {
+        for i in 0..dims.m {
+            for p in 0..dims.k {
+                let av = a[dims.a_idx(i, p)];
+                for j in 0..dims.n {
+                    let bj = dims.b_idx(p, j) * w;
+                    let oj = (i * dims.n + j) * w;
+                    for c in 0..w {
+                        out[oj + c] += b[bj + c] * av;
+                    }
+                }
+            }
+        }
+        return;
+    }
+    real_gemm_ws(a, b, dims, w, out)
+}
+
+/// A strided f64 matrix: its data, and the row and column strides (in elements) at which
+/// `rows × cols` entries are read or written. Out-of-range strides are refused by
+/// [`dgemm_strided`], not trusted.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Strided {
+    pub rows: usize,
+    pub cols: usize,
+    pub rs: usize,
+    pub cs: usize,
+}
+
+impl Strided {
+    /// One past the last element index the view reaches (0 for an empty view).
+    fn reach(&self) -> Option<usize> {
+        if self.rows == 0 || self.cols == 0 {
+            return Some(0);
+        }
+        let r = (self.rows - 1).checked_mul(self.rs)?;
+        let c = (self.cols - 1).checked_mul(self.cs)?;
+        r.checked_add(c)?.checked_add(1)
+    }
+}
+
+/// `C += A·B` for f64 views with arbitrary strides (the tangent route of the ONNX loader
+/// reads values and lanes out of `[value | lanes]` rows this way), through the same
+/// `matrixmultiply` kernel as every other product here, so a value computed with or without
+/// lanes beside it rounds the same.
+///
+/// # Panics
+/// If the shapes do not chain (`A` m×k, `B` k×n, `C` m×n) or a view reaches past its slice:
+/// both are the caller's bug, not the user's input.
+pub(crate) fn dgemm_strided(
+    a: &[f64],
+    av: Strided,
+    b: &[f64],
+    bv: Strided,
+    c: &mut [f64],
+    cv: Strided,
+) {
+    assert!(
+        av.cols == bv.rows && av.rows == cv.rows && bv.cols == cv.cols,
+        "dgemm_strided: {av:?} · {bv:?} into {cv:?}"
+    );
+    for (len, v, what) in [(a.len(), av, "A"), (b.len(), bv, "B"), (c.len(), cv, "C")] {
+        assert!(
+            v.reach().is_some_and(|r| r <= len),
+            "dgemm_strided: {what} {v:?} reaches past its {len} elements"
+        );
+    }
+    let s = |x: usize| x as isize;
+    // SAFETY: every index the strides reach was checked to lie inside its slice above.
+    unsafe {
+        dgemm_acc(
+            (av.rows, av.cols, bv.cols),
+            a.as_ptr(),
+            (s(av.rs), s(av.cs)),
+            b.as_ptr(),
+            (s(bv.rs), s(bv.cs)),
+            c.as_mut_ptr(),
+            (s(cv.rs), s(cv.cs)),
+        )
+    }
+}
+
 /// Products with at most this many multiply-adds (per component) take the plain loops: below
 /// it the GEMM's call overhead (packing, dispatch) outweighs the work. The choice depends on
 /// the dimensions only, never on the scalar type, so value parts stay identical across types.
@@ -215,7 +313,7 @@ const SMALL_PRODUCT: usize = 64;
 /// [`f64_width`] for products large enough to be worth a GEMM.
 #[inline]
 fn gemm_width<S: Scalar>(dims: GemmDims) -> Option<usize> {
-    if dims.m * dims.k * dims.n <= SMALL_PRODUCT {
+    if dims.m.saturating_mul(dims.k).saturating_mul(dims.n) <= SMALL_PRODUCT {
         return None;
     }
     f64_width::<S>()

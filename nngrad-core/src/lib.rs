@@ -6,8 +6,11 @@
 //!
 //! * [`Scalar`]: the bound for generic numeric code, implemented by `f64` and every dual type.
 //! * [`Dual`], [`DualN`]: one tangent, or `N` tangent lanes; nest them for higher orders.
+//!   [`Taylor2`]: `N` lanes and their summed second derivatives (Laplacians in one pass per
+//!   `N` inputs).
 //! * Helpers returning value and derivative together: [`derivative`], [`jvp`], [`gradient`],
-//!   [`jacobian`], [`hessian`], [`hvp`], [`laplacian`], [`hessian_diagonal`], [`divergence`].
+//!   [`jacobian`], [`hessian`], [`hvp`], [`laplacian`], [`weighted_laplacian`],
+//!   [`hessian_diagonal`], [`divergence`]; sparse Jacobians in [`sparse`].
 //!
 //! ```
 //! use nngrad_core::{jacobian, Scalar};
@@ -144,6 +147,7 @@ mod outputs;
 pub mod private;
 mod scalar;
 mod second_order;
+pub mod sparse;
 
 pub use differentiable::{BatchError, Differentiable};
 // Every public item of `dual/` (each type, `DualNum`): a new type is re-exported in `dual/mod.rs` only.
@@ -155,7 +159,10 @@ pub use first_order::{
 };
 pub use outputs::Outputs;
 pub use scalar::{AssignOps, BinOps, BinOpsOut, Scalar, ScalarLhs, ScalarRef, ScalarRefLhs};
-pub use second_order::{hessian, hessian_chunk, hessian_diagonal, hvp, laplacian};
+pub use second_order::{
+    hessian, hessian_chunk, hessian_diagonal, hvp, laplacian, model_laplacian, try_laplacian,
+    weighted_laplacian, weighted_laplacian as trace_hessian_times,
+};
 
 /// The nalgebra crate nngrad-core's matrices come from: name `nngrad_core::nalgebra::DMatrix`
 /// (or depend on the same nalgebra version) so your matrices and nngrad's are one type.
@@ -167,6 +174,15 @@ pub use second_order::{hessian, hessian_chunk, hessian_diagonal, hvp, laplacian}
 /// assert_eq!(j - mine, DMatrix::zeros(1, 2));
 /// ```
 pub use nalgebra;
+/// The sparse-matrix crate of the [`sparse`] Jacobians' `CscMatrix`, re-exported as `nalgebra`
+/// is, so the type can be named without a second dependency.
+///
+/// ```
+/// use nngrad_core::{nalgebra_sparse::CscMatrix, sparse::sparse_jacobian, Scalar};
+/// let (_, j): (_, CscMatrix<f64>) = sparse_jacobian(|x| vec![x[0] * 2.0], &[1.0]);
+/// assert_eq!(j.nnz(), 1);
+/// ```
+pub use nalgebra_sparse;
 
 /// The generated code's helpers, under the name the macro emits (`<core>::__private::..`).
 #[doc(hidden)]

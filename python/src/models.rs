@@ -172,6 +172,17 @@ impl Source {
     }
 }
 
+/// The `str` argument `what`, or an error saying it must be `expected`.
+fn text_arg(what: &str, expected: &str, value: &Bound<'_, PyAny>) -> PyResult<String> {
+    value.extract().map_err(|_| {
+        let got = value.get_type().name().map(|n| n.to_string());
+        error(format!(
+            "{what} must be {expected}, got {}",
+            got.unwrap_or_default()
+        ))
+    })
+}
+
 /// `['a', 'b']`: names as Python prints a list of them (for the reprs).
 fn py_list(names: &[&str]) -> String {
     let quoted: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
@@ -215,8 +226,20 @@ pub struct PyModel {
 differentiable_methods!(PyModel, {
     #[new]
     #[pyo3(signature = (source, output=None))]
-    fn new(py: Python<'_>, source: &Bound<'_, PyAny>, output: Option<String>) -> PyResult<Self> {
+    fn new(
+        py: Python<'_>,
+        source: &Bound<'_, PyAny>,
+        output: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
         let source = Source::new(source, true)?;
+        let output = match output.filter(|o| !o.is_none()) {
+            None => None,
+            Some(o) => Some(text_arg(
+                "output",
+                "None or a graph output's name (str)",
+                o,
+            )?),
+        };
         let (bytes, model) = py
             .detach(|| {
                 let (bytes, path) = source.read()?;
@@ -336,7 +359,8 @@ differentiable_methods!(PyShallowNet, {
 
     /// The network from the text of a ``genFunction`` file.
     #[classmethod]
-    fn from_source(cls: &Bound<'_, PyType>, text: String) -> PyResult<Self> {
+    fn from_source(cls: &Bound<'_, PyType>, text: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let text = text_arg("text", "the text of a genFunction file (str)", text)?;
         PyShallowNet::parse(cls.py(), text, None)
     }
 

@@ -18,7 +18,9 @@ ANCHOR_MLPS = {
 
 
 def mlp(sizes, seed=0):
-    """ONNX bytes of x -> tanh(x W1 + b1) -> ... -> x Wk + bk (linear output).
+    """ONNX bytes of x -> tanh(x W1 + b1) -> ... -> x Wk + bk (linear output), with the
+    anchors' initialisation: Glorot-uniform weights U(-a, a), a = sqrt(6 / (fan_in + fan_out)),
+    biases U(-0.1, 0.1).
 
     Returns (bytes, weights) with weights a list of float32 (W, b) pairs, W of shape
     (inputs, outputs), so other frameworks can rebuild the same network.
@@ -27,8 +29,9 @@ def mlp(sizes, seed=0):
     weights, nodes, inits = [], [], []
     prev = "x"
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-        w = (rng.standard_normal((a, b)) / np.sqrt(a)).astype(np.float32)
-        bias = (0.1 * rng.standard_normal(b)).astype(np.float32)
+        lim = np.sqrt(6.0 / (a + b))
+        w = rng.uniform(-lim, lim, size=(a, b)).astype(np.float32)
+        bias = rng.uniform(-0.1, 0.1, size=b).astype(np.float32)
         weights.append((w, bias))
         inits += [numpy_helper.from_array(w, f"W{i}"), numpy_helper.from_array(bias, f"b{i}")]
         last = i == len(sizes) - 2

@@ -61,8 +61,13 @@ def test_source_of_the_wrong_type(source):
 
 
 def test_output_of_the_wrong_type(wine_path):
-    with pytest.raises(TypeError):
+    with pytest.raises(nngrad.Error, match=r"output must be None or a graph output's name \(str\), got int"):
         nngrad.Model(wine_path, output=3)
+
+
+def test_from_source_of_the_wrong_type(shallow_path):
+    with pytest.raises(nngrad.Error, match="text must be the text of a genFunction file .*got bytes"):
+        nngrad.ShallowNet.from_source(shallow_path.read_bytes())
 
 
 def test_hostile_bytes_never_crash(wine_path):

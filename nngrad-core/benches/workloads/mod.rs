@@ -88,6 +88,200 @@ impl Net {
     }
 }
 
+/// How [`Net::onnx`] writes a network: the two forms exporters produce.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// `Gemm(transB = 1)` + `Tanh`, float64 weights (the weights exactly).
+    GemmF64,
+    /// `MatMul` + `Add` + `Tanh`, float32 weights (tf2onnx, PyTorch): the weights rounded
+    /// to f32, which [`Net::rounded_f32`] reproduces.
+    MatMulF32,
+}
+
+impl Net {
+    /// The same network with every weight and bias rounded to f32 (what a float32 ONNX file
+    /// of it holds, widened back exactly).
+    pub fn rounded_f32(&self) -> Net {
+        let r = |v: &[f64]| v.iter().map(|&x| x as f32 as f64).collect();
+        Net {
+            layers: self
+                .layers
+                .iter()
+                .map(|l| Layer {
+                    inp: l.inp,
+                    out: l.out,
+                    w: r(&l.w),
+                    b: r(&l.b),
+                })
+                .collect(),
+        }
+    }
+
+    /// The network as the bytes of an ONNX file (opset 13, input `x` of shape `[1, n]`).
+    pub fn onnx(&self, form: Form) -> Vec<u8> {
+        use nngrad_core::onnx::proto::*;
+        use prost::Message;
+        let tensor = |name: String, dims: Vec<i64>, v: &[f64]| match form {
+            Form::GemmF64 => TensorProto {
+                dims,
+                data_type: data_type::DOUBLE,
+                name,
+                double_data: v.to_vec(),
+                ..Default::default()
+            },
+            Form::MatMulF32 => TensorProto {
+                dims,
+                data_type: data_type::FLOAT,
+                name,
+                float_data: v.iter().map(|&x| x as f32).collect(),
+                ..Default::default()
+            },
+        };
+        let node =
+            |op: &str, ins: Vec<String>, out: String, attrs: Vec<AttributeProto>| NodeProto {
+                input: ins,
+                output: vec![out.clone()],
+                name: out,
+                op_type: op.into(),
+                attribute: attrs,
+                ..Default::default()
+            };
+        let elem = match form {
+            Form::GemmF64 => data_type::DOUBLE,
+            Form::MatMulF32 => data_type::FLOAT,
+        };
+        let info = |name: &str, n: usize| ValueInfoProto {
+            name: name.into(),
+            r#type: Some(TypeProto {
+                tensor_type: Some(TypeProtoTensor {
+                    elem_type: elem,
+                    shape: Some(TensorShapeProto {
+                        dim: [1, n]
+                            .iter()
+                            .map(|&d| Dimension {
+                                dim_value: Some(d as i64),
+                                dim_param: None,
+                            })
+                            .collect(),
+                    }),
+                }),
+            }),
+        };
+        let (mut nodes, mut inits) = (Vec::new(), Vec::new());
+        let mut h = "x".to_string();
+        let last = self.layers.len() - 1;
+        for (l, y) in self.layers.iter().enumerate() {
+            let (w, b) = (format!("W{l}"), format!("b{l}"));
+            let z = format!("z{l}");
+            match form {
+                Form::GemmF64 => {
+                    // Gemm(transB = 1) reads W as stored, out × inp.
+                    inits.push(tensor(w.clone(), vec![y.out as i64, y.inp as i64], &y.w));
+                    inits.push(tensor(b.clone(), vec![y.out as i64], &y.b));
+                    let trans_b = AttributeProto {
+                        name: "transB".into(),
+                        i: 1,
+                        r#type: attribute_type::INT,
+                        ..Default::default()
+                    };
+                    nodes.push(node(
+                        "Gemm",
+                        vec![h.clone(), w, b],
+                        z.clone(),
+                        vec![trans_b],
+                    ));
+                }
+                Form::MatMulF32 => {
+                    // MatMul reads W transposed, inp × out.
+                    let mut wt = vec![0.0; y.w.len()];
+                    for i in 0..y.out {
+                        for j in 0..y.inp {
+                            wt[j * y.out + i] = y.w[i * y.inp + j];
+                        }
+                    }
+                    inits.push(tensor(w.clone(), vec![y.inp as i64, y.out as i64], &wt));
+                    inits.push(tensor(b.clone(), vec![y.out as i64], &y.b));
+                    let p = format!("p{l}");
+                    nodes.push(node("MatMul", vec![h.clone(), w], p.clone(), vec![]));
+                    nodes.push(node("Add", vec![p, b], z.clone(), vec![]));
+                }
+            }
+            h = if l == last {
+                z
+            } else {
+                let a = format!("a{l}");
+                nodes.push(node("Tanh", vec![z], a.clone(), vec![]));
+                a
+            };
+        }
+        // The output under the name `y`.
+        nodes.push(node("Identity", vec![h], "y".into(), vec![]));
+        ModelProto {
+            ir_version: 8,
+            graph: Some(GraphProto {
+                node: nodes,
+                name: "mlp".into(),
+                initializer: inits,
+                input: vec![info("x", self.inputs())],
+                output: vec![info("y", self.outputs())],
+            }),
+            opset_import: vec![OperatorSetIdProto {
+                domain: String::new(),
+                version: 13,
+            }],
+            ..Default::default()
+        }
+        .encode_to_vec()
+    }
+}
+
+impl Net {
+    /// The network as MATLAB's `genFunction` writes a `feedforwardnet` (tansig hidden
+    /// layers, purelin output, no input or output processing), every weight a literal in
+    /// `%.17g` so it reads back exactly.
+    pub fn matlab_source(&self) -> String {
+        let num = |v: f64| format!("{v:.17e}");
+        let mut s =
+            String::from("function [y1] = net(x1)\n% ===== NEURAL NETWORK CONSTANTS =====\n");
+        for (l, y) in self.layers.iter().enumerate() {
+            let b: Vec<String> = y.b.iter().map(|&v| num(v)).collect();
+            s += &format!("b{} = [{}];\n", l + 1, b.join(";"));
+            let rows: Vec<String> = (0..y.out)
+                .map(|i| {
+                    let r: Vec<String> = y.w[i * y.inp..(i + 1) * y.inp]
+                        .iter()
+                        .map(|&v| num(v))
+                        .collect();
+                    r.join(" ")
+                })
+                .collect();
+            let name = if l == 0 {
+                "IW1_1".to_string()
+            } else {
+                format!("LW{}_{}", l + 1, l)
+            };
+            s += &format!("{name} = [{}];\n", rows.join(";"));
+        }
+        s += "% ===== SIMULATION ========\nQ = size(x1,2);\n";
+        let last = self.layers.len() - 1;
+        for l in 0..self.layers.len() {
+            let (name, src) = if l == 0 {
+                ("IW1_1".to_string(), "x1".to_string())
+            } else {
+                (format!("LW{}_{}", l + 1, l), format!("a{l}"))
+            };
+            let z = format!("repmat(b{},1,Q) + {name}*{src}", l + 1);
+            if l == last {
+                s += &format!("y1 = {z};\n");
+            } else {
+                s += &format!("a{} = tansig_apply({z});\n", l + 1);
+            }
+        }
+        s += "end\n\nfunction a = tansig_apply(n,~)\na = 2 ./ (1 + exp(-2*n)) - 1;\nend\n";
+        s
+    }
+}
+
 pub fn inputs(n: usize, seed: u64) -> Vec<f64> {
     let mut r = Rng(seed);
     (0..n).map(|_| r.uniform(-1.0, 1.0)).collect()

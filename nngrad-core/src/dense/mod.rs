@@ -26,7 +26,7 @@
 
 mod jacobian;
 mod layer;
-mod tanh;
+pub(crate) mod tanh;
 
 pub use layer::{Activation, Dense};
 

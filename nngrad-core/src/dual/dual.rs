@@ -110,6 +110,19 @@ impl<T: Scalar> Dual<T> {
 
 impl<T: Scalar> DualNum for Dual<T> {
     type Re = T;
+    type Point = T;
+    #[inline(always)]
+    fn point(&self) -> T {
+        self.re
+    }
+    #[inline(always)]
+    fn points(&self, other: &Self) -> (T, T) {
+        (self.re, other.re)
+    }
+    #[inline(always)]
+    fn lift(re: T) -> T {
+        re
+    }
     #[inline(always)]
     fn real(&self) -> T {
         self.re

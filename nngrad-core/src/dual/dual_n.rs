@@ -121,6 +121,19 @@ impl<T: Scalar, const N: usize> DualN<T, N> {
 
 impl<T: Scalar, const N: usize> DualNum for DualN<T, N> {
     type Re = T;
+    type Point = T;
+    #[inline(always)]
+    fn point(&self) -> T {
+        self.re
+    }
+    #[inline(always)]
+    fn points(&self, other: &Self) -> (T, T) {
+        (self.re, other.re)
+    }
+    #[inline(always)]
+    fn lift(re: T) -> T {
+        re
+    }
     #[inline(always)]
     fn real(&self) -> T {
         self.re

@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `dual.rs` | [`Dual`]: one tangent |
 //! | `dual_n.rs` | [`DualN`]: `N` tangent lanes |
+//! | `taylor2.rs` | [`Taylor2`]: `N` lanes and their summed second derivatives (collapsed Taylor mode) |
 //! | `num.rs` | [`DualNum`]: the few primitives a type provides to the shared code |
 //! | `rules.rs` | every derivative formula, `(f(x), f'(x))`, generic over the scalar so nesting gives higher orders |
 //! | `table.rs` | the `Scalar` methods that are one rule each, with their docs |
@@ -23,7 +24,9 @@ pub(crate) mod impls;
 mod num;
 pub(crate) mod rules;
 pub(crate) mod table;
+mod taylor2;
 
 pub use dual::{Dual, Dual64};
 pub use dual_n::DualN;
 pub use num::DualNum;
+pub use taylor2::Taylor2;

@@ -19,6 +19,45 @@ pub trait DualNum: Copy {
     /// The scalar type of the real part and of each tangent part.
     type Re: Scalar;
 
+    /// The scalar the rule table is evaluated in, whose `(f, f′)` the chain steps receive.
+    ///
+    /// First-order types use [`Re`](DualNum::Re) itself. A type that also carries second
+    /// derivatives ([`Taylor2`](crate::Taylor2)) uses a first-order dual over `Re`, seeded at
+    /// [`point`](DualNum::point): the rule's derivative part then carries `f″` as well, so
+    /// every order comes from the one table.
+    ///
+    /// ```
+    /// use nngrad_core::{Dual, DualNum};
+    /// let p: <Dual as DualNum>::Point = Dual::variable(2.0).point();
+    /// assert_eq!(p, 2.0);
+    /// ```
+    type Point: Scalar;
+
+    /// The real part as the point a one-argument rule is evaluated at.
+    ///
+    /// ```
+    /// use nngrad_core::{DualNum, Taylor2};
+    /// let p = Taylor2::<f64, 1>::constant(2.0).point();
+    /// assert_eq!((p.re, p.eps), (2.0, [1.0, 0.0]));
+    /// ```
+    fn point(&self) -> Self::Point;
+
+    /// The real parts of two arguments as the point a two-argument rule is evaluated at.
+    ///
+    /// ```
+    /// use nngrad_core::{Dual, DualNum};
+    /// assert_eq!(Dual::variable(2.0).points(&Dual::constant(3.0)), (2.0, 3.0));
+    /// ```
+    fn points(&self, other: &Self) -> (Self::Point, Self::Point);
+
+    /// A real part as a constant point (an argument that does not vary).
+    ///
+    /// ```
+    /// use nngrad_core::{Dual, DualNum};
+    /// assert_eq!(<Dual as DualNum>::lift(4.0), 4.0);
+    /// ```
+    fn lift(re: Self::Re) -> Self::Point;
+
     /// The real part.
     ///
     /// ```
@@ -43,13 +82,14 @@ pub trait DualNum: Copy {
     /// ```
     fn with_real(self, re: Self::Re) -> Self;
 
-    /// The chain rule: real part `f`, tangents multiplied by `df`.
+    /// The chain rule: real part `f`, tangents multiplied by `df` (both evaluated at
+    /// [`point`](DualNum::point)).
     ///
     /// ```
     /// use nngrad_core::{Dual, DualNum};
     /// assert_eq!(Dual::new(1.0, 2.0).chain(7.0, 3.0).eps(), 6.0);
     /// ```
-    fn chain(self, f: Self::Re, df: Self::Re) -> Self;
+    fn chain(self, f: Self::Point, df: Self::Point) -> Self;
 
     /// [`chain`](DualNum::chain) where a tangent part that is exactly zero stays zero even if
     /// `df` is infinite or NaN (sqrt, ln, asin, … at the edge of their domain).
@@ -58,17 +98,18 @@ pub trait DualNum: Copy {
     /// use nngrad_core::{Dual, DualNum};
     /// assert_eq!(Dual::new(0.0, 0.0).chain_safe(0.0, f64::INFINITY).eps(), 0.0);
     /// ```
-    fn chain_safe(self, f: Self::Re, df: Self::Re) -> Self;
+    fn chain_safe(self, f: Self::Point, df: Self::Point) -> Self;
 
     /// Two-argument chain rule: real part `f`, tangents `dx·self + dy·other`, where a zero
-    /// tangent part contributes exactly zero whatever its factor.
+    /// tangent part contributes exactly zero whatever its factor (`f`, `dx`, `dy` evaluated
+    /// at [`points`](DualNum::points)).
     ///
     /// ```
     /// use nngrad_core::{Dual, DualNum};
     /// let (x, y) = (Dual::new(1.0, 1.0), Dual::new(2.0, 0.0));
     /// assert_eq!(x.chain2(&y, 0.0, 3.0, f64::NAN).eps(), 3.0);
     /// ```
-    fn chain2(self, other: &Self, f: Self::Re, dx: Self::Re, dy: Self::Re) -> Self;
+    fn chain2(self, other: &Self, f: Self::Point, dx: Self::Point, dy: Self::Point) -> Self;
 
     /// Whether every tangent part is exactly zero.
     ///

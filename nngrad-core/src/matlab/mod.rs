@@ -73,13 +73,14 @@ mod graph;
 mod lexer;
 mod lower;
 mod parser;
+mod tangent;
 
 use std::fmt;
 use std::path::Path;
 
 use nalgebra::DMatrix;
 
-use crate::{try_jacobian, try_jvp, Differentiable, Scalar};
+use crate::{Differentiable, Scalar};
 pub use error::Error;
 use graph::Graph;
 
@@ -414,15 +415,21 @@ impl Differentiable for ShallowNet {
         ShallowNet::eval(self, x)
     }
 
+    /// All `n` tangent columns in one pass beside the values (`tangent.rs`); the generic
+    /// dual path (`try_jacobian` over [`ShallowNet::eval`]) gives the same numbers.
     fn jacobian(&self, x: &[f64]) -> Result<(Vec<f64>, DMatrix<f64>), Error> {
         self.check("x", x.len())?;
-        try_jacobian(|x| self.eval(x), x)
+        let (rows, w) = tangent::run(&self.graph, x, tangent::Lanes::Jacobian);
+        let m = rows.len() / w;
+        let y = (0..m).map(|i| rows[i * w]).collect();
+        Ok((y, DMatrix::from_fn(m, x.len(), |i, c| rows[i * w + 1 + c])))
     }
 
     fn jvp(&self, x: &[f64], v: &[f64]) -> Result<(Vec<f64>, Vec<f64>), Error> {
         self.check("x", x.len())?;
         self.check("v", v.len())?;
-        try_jvp(|x| self.eval(x), x, v)
+        let (rows, _) = tangent::run(&self.graph, x, tangent::Lanes::Jvp(v));
+        Ok(rows.chunks_exact(2).map(|r| (r[0], r[1])).unzip())
     }
 }
 

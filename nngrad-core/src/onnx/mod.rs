@@ -44,6 +44,7 @@ mod ops;
 mod options;
 pub mod proto;
 mod sniff;
+mod tangent;
 mod tensor;
 mod validate;
 

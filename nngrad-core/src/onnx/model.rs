@@ -5,11 +5,12 @@ use super::load::{decode_model, Const, Declared, Graph};
 use super::ops;
 use super::options::{Limit, LoadOptions};
 use super::proto::data_type as dt;
+use super::tangent::{self, Kind};
 use super::tensor::{Tensor, Value};
 use super::validate;
 use super::Error;
 use crate::differentiable::tensor_labels;
-use crate::{try_jacobian, try_jvp, Differentiable, Scalar};
+use crate::{batch, try_jacobian, try_jvp, BatchError, Differentiable, Scalar};
 use nalgebra::DMatrix;
 use std::path::Path;
 use std::sync::Arc;
@@ -63,6 +64,8 @@ pub struct Model {
     /// Read by the test that derives the default limits from the known models.
     #[cfg_attr(not(test), allow(dead_code))]
     footprint: validate::Footprint,
+    /// The tangent route (`tangent/`), when every operator on the path is covered.
+    tangent: Option<Arc<tangent::Plan>>,
 }
 
 impl std::fmt::Debug for Model {
@@ -73,6 +76,7 @@ impl std::fmt::Debug for Model {
             .field("outputs", &self.output_names())
             .field("opset", &self.opset())
             .field("nodes_evaluated", &self.plan.steps.len())
+            .field("tangent_route", &self.tangent.is_some())
             .finish()
     }
 }
@@ -223,7 +227,7 @@ impl Model {
             .into_iter()
             .map(|m| m.map(|m| m.shape))
             .collect();
-        Ok(Model {
+        let mut m = Model {
             output_shape,
             output_int,
             graph,
@@ -233,7 +237,23 @@ impl Model {
             plan: Arc::new(plan),
             options,
             footprint,
-        })
+            tangent: None,
+        };
+        // After validation, so the one evaluation at a zero input that shapes the route
+        // stays within the load limits.
+        if !m.output_int {
+            let g = &m.graph;
+            m.tangent = tangent::Plan::build(
+                g,
+                &m.plan.steps,
+                g.inputs[m.input].id,
+                &m.input_shape,
+                g.outputs[m.output].id,
+            )
+            .filter(|t| t.inputs() == m.input_len() && t.outputs() == m.output_len())
+            .map(Arc::new);
+        }
+        Ok(m)
     }
 
     /// The same model with the graph output `name` selected.
@@ -560,7 +580,16 @@ impl Model {
     /// # Ok::<(), nngrad_core::onnx::Error>(())
     /// ```
     pub fn forward(&self, x: &[f64]) -> Result<Vec<f64>, Error> {
+        if let Some(t) = &self.tangent {
+            self.check_len(x.len())?;
+            return Ok(t.forward(x));
+        }
         self.eval(x)
+    }
+
+    /// The tangent route, when it covers the model and a call with `lanes` lanes fits it.
+    fn route(&self, lanes: usize) -> Option<&tangent::Plan> {
+        self.tangent.as_deref().filter(|t| t.fits(lanes))
     }
 
     /// Outputs and the `m×n` Jacobian `∂y_i/∂x_j` (row-major flattenings of output and
@@ -635,11 +664,18 @@ impl Differentiable for Model {
         Model::eval(self, x)
     }
 
+    fn forward(&self, x: &[f64]) -> Result<Vec<f64>, Error> {
+        Model::forward(self, x)
+    }
+
     fn jacobian(&self, x: &[f64]) -> Result<(Vec<f64>, DMatrix<f64>), Error> {
         if self.output_int {
             return Err(self.not_differentiable());
         }
         self.check_len(x.len())?;
+        if let Some(t) = self.route(x.len()) {
+            return Ok(t.jacobian(x));
+        }
         // Every pass sees the same values, so the output length cannot change between
         // passes; it is checked all the same, as an error rather than the helper's panic.
         let first_len = std::cell::Cell::new(None);
@@ -671,7 +707,53 @@ impl Differentiable for Model {
                 got: v.len(),
             });
         }
+        if let Some(t) = self.route(1) {
+            return Ok(t.jvp(x, v));
+        }
         try_jvp(|xs| self.eval(xs), x, v)
+    }
+
+    fn forward_batch(&self, xs: &[f64]) -> Result<Vec<f64>, BatchError<Error>> {
+        let (n, m) = (Model::input_len(self), Model::output_len(self));
+        let k = batch::points("xs", xs.len(), n)?;
+        if let Some(t) = self.route(0) {
+            return Ok(t.batch(xs, &[], Kind::Forward).0);
+        }
+        let (ys, _) = batch::run(k, [m, 0], |p, y, _| {
+            let v = Model::forward(self, &xs[p * n..(p + 1) * n]).map_err(batch::at(p))?;
+            batch::put(p, y, &v)
+        })?;
+        Ok(ys)
+    }
+
+    fn jvp_batch(&self, xs: &[f64], vs: &[f64]) -> Result<(Vec<f64>, Vec<f64>), BatchError<Error>> {
+        let (n, m) = (Model::input_len(self), Model::output_len(self));
+        let k = batch::points("xs", xs.len(), n)?;
+        batch::same_len("vs", vs.len(), xs.len())?;
+        if let Some(t) = self.route(1) {
+            return Ok(t.batch(xs, vs, Kind::Jvp));
+        }
+        batch::run(k, [m, m], |p, y, jv| {
+            let at = p * n..(p + 1) * n;
+            let (v, d) =
+                Differentiable::jvp(self, &xs[at.clone()], &vs[at]).map_err(batch::at(p))?;
+            batch::put(p, y, &v)?;
+            batch::put(p, jv, &d)
+        })
+    }
+
+    fn jacobian_batch(&self, xs: &[f64]) -> Result<(Vec<f64>, Vec<f64>), BatchError<Error>> {
+        let (n, m) = (Model::input_len(self), Model::output_len(self));
+        let k = batch::points("xs", xs.len(), n)?;
+        if let Some(t) = self.route(n) {
+            return Ok(t.batch(xs, &[], Kind::Jacobian));
+        }
+        batch::run(k, [m, m * n], |p, y, js| {
+            let (v, j) =
+                Differentiable::jacobian(self, &xs[p * n..(p + 1) * n]).map_err(batch::at(p))?;
+            batch::put(p, y, &v)?;
+            batch::put_matrix(p, js, &j, m)
+        })
     }
 }
 

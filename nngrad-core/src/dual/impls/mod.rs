@@ -23,3 +23,9 @@ pub(crate) mod scalar;
 pub(crate) fn re_cst<D: crate::DualNum>(v: f64) -> D::Re {
     <D::Re as crate::Scalar>::cst(v)
 }
+
+/// The constant `v` in the scalar `D`'s rules are evaluated in ([`DualNum::Point`](crate::DualNum::Point)).
+#[inline(always)]
+pub(crate) fn point_cst<D: crate::DualNum>(v: f64) -> D::Point {
+    <D::Point as crate::Scalar>::cst(v)
+}

@@ -55,8 +55,8 @@ macro_rules! impl_ops {
                 type Output = Self;
                 #[inline(always)]
                 fn rem(self, o: Self) -> Self {
-                    let (x, y) = (self.real(), o.real());
-                    self.chain2(&o, x % y, $crate::dual::impls::re_cst::<$ty>(1.0), -(x / y).trunc())
+                    let (x, y) = self.points(&o);
+                    self.chain2(&o, x % y, $crate::dual::impls::point_cst::<$ty>(1.0), -(x / y).trunc())
                 }
             }
 
@@ -124,8 +124,9 @@ macro_rules! impl_ops {
                 type Output = $ty;
                 #[inline(always)]
                 fn div(self, o: $ty) -> $ty {
-                    let q = $crate::dual::impls::re_cst::<$ty>(self) / o.real();
-                    o.chain_safe(q, -(q / o.real()))
+                    let x = o.point();
+                    let q = $crate::dual::impls::point_cst::<$ty>(self) / x;
+                    o.chain_safe(q, -(q / x))
                 }
             }
             impl<$($gen)*> core::ops::Rem<$ty> for f64 {

@@ -12,7 +12,7 @@
 /// `[$($gen)*]`; `$ty` is `$parts` fields of `$inner` (its layout for the GEMM kernels, see
 /// [`layout`](super::layout)).
 macro_rules! impl_scalar {
-    ([$($gen:tt)*] $ty:ty; f64 parts: $parts:expr, of $inner:ty) => {
+    ([$($gen:tt)*] $ty:ty $(; f64 parts: $parts:expr, of $inner:ty)?) => {
         // The traits whose methods the bodies call, in scope here only (not the caller's).
         const _: () = {
             // Unused when the registering file imports them too.
@@ -33,7 +33,7 @@ macro_rules! impl_scalar {
                     self.tangent_is_zero() && self.real().is_constant()
                 }
 
-                $crate::dual::impls::layout::f64_layout_method!($parts, $inner);
+                $($crate::dual::impls::layout::f64_layout_method!($parts, $inner);)?
 
                 // The table's functions: one rule and one chain step each.
                 $crate::dual::table::unary_table!($crate::dual::impls::scalar::dual_unary);
@@ -64,54 +64,58 @@ macro_rules! impl_scalar {
                 }
                 #[inline(always)]
                 fn to_degrees(self) -> Self {
-                    self.chain(self.real().to_degrees(), $crate::dual::impls::re_cst::<$ty>(180.0 / core::f64::consts::PI))
+                    self.chain(self.point().to_degrees(), $crate::dual::impls::point_cst::<$ty>(180.0 / core::f64::consts::PI))
                 }
                 #[inline(always)]
                 fn to_radians(self) -> Self {
-                    self.chain(self.real().to_radians(), $crate::dual::impls::re_cst::<$ty>(core::f64::consts::PI / 180.0))
+                    self.chain(self.point().to_radians(), $crate::dual::impls::point_cst::<$ty>(core::f64::consts::PI / 180.0))
                 }
                 #[inline(always)]
                 fn log(self, base: impl Into<Self>) -> Self {
                     let base = base.into();
                     if base.tangent_is_zero() {
                         // Keeps f64's own `log(x, b)` value when only x varies.
-                        let lb = base.real().ln();
-                        let x = self.real();
-                        return self.chain_safe(x.log(base.real()), (x * lb).recip());
+                        let lb = Self::lift(base.real().ln());
+                        let x = self.point();
+                        return self.chain_safe(x.log(Self::lift(base.real())), (x * lb).recip());
                     }
                     self.ln() / base.ln()
                 }
                 #[inline(always)]
                 fn powi(self, n: i32) -> Self {
-                    let (f, df) = $crate::dual::rules::powi(self.real(), n);
+                    let (f, df) = $crate::dual::rules::powi(self.point(), n);
                     self.chain_safe(f, df)
                 }
                 #[inline(always)]
                 fn powf(self, n: impl Into<Self>) -> Self {
                     let n = n.into();
-                    let (x, y) = (self.real(), n.real());
-                    let (f, dx) = $crate::dual::rules::powf(x, y);
                     if n.tangent_is_zero() {
+                        // A constant exponent stays constant in the rule (its special case at 0).
+                        let (f, dx) = $crate::dual::rules::powf(self.point(), Self::lift(n.real()));
                         self.chain_safe(f, dx)
                     } else {
+                        let (x, y) = self.points(&n);
+                        let (f, dx) = $crate::dual::rules::powf(x, y);
                         self.chain2(&n, f, dx, $crate::dual::rules::powf_dy(x, f))
                     }
                 }
                 #[inline(always)]
                 fn sin_cos(self) -> (Self, Self) {
-                    let (s, c) = self.real().sin_cos();
+                    let (s, c) = self.point().sin_cos();
                     (self.chain(s, c), self.chain(c, -s))
                 }
                 #[inline(always)]
                 fn atan2(self, other: impl Into<Self>) -> Self {
                     let other = other.into();
-                    let (f, dy, dx) = $crate::dual::rules::atan2(self.real(), other.real());
+                    let (y, x) = self.points(&other);
+                    let (f, dy, dx) = $crate::dual::rules::atan2(y, x);
                     self.chain2(&other, f, dy, dx)
                 }
                 #[inline(always)]
                 fn hypot(self, other: impl Into<Self>) -> Self {
                     let other = other.into();
-                    let (f, dx, dy) = $crate::dual::rules::hypot(self.real(), other.real());
+                    let (x, y) = self.points(&other);
+                    let (f, dx, dy) = $crate::dual::rules::hypot(x, y);
                     self.chain2(&other, f, dx, dy)
                 }
                 #[inline(always)]
@@ -144,8 +148,8 @@ macro_rules! impl_scalar {
                 #[inline(always)]
                 fn rem_euclid(self, rhs: impl Into<Self>) -> Self {
                     let rhs = rhs.into();
-                    let (x, y) = (self.real(), rhs.real());
-                    self.chain2(&rhs, x.rem_euclid(y), $crate::dual::impls::re_cst::<$ty>(1.0), -x.div_euclid(y))
+                    let (x, y) = self.points(&rhs);
+                    self.chain2(&rhs, x.rem_euclid(y), $crate::dual::impls::point_cst::<$ty>(1.0), -x.div_euclid(y))
                 }
                 #[inline(always)]
                 fn div_euclid(self, rhs: impl Into<Self>) -> Self {
@@ -153,12 +157,12 @@ macro_rules! impl_scalar {
                 }
                 #[inline(always)]
                 fn leaky_relu(self, alpha: f64) -> Self {
-                    let (f, df) = $crate::dual::rules::leaky_relu(self.real(), alpha);
+                    let (f, df) = $crate::dual::rules::leaky_relu(self.point(), alpha);
                     self.chain(f, df)
                 }
                 #[inline(always)]
                 fn elu(self, alpha: f64) -> Self {
-                    let (f, df) = $crate::dual::rules::elu(self.real(), alpha);
+                    let (f, df) = $crate::dual::rules::elu(self.point(), alpha);
                     self.chain(f, df)
                 }
             }
@@ -208,14 +212,14 @@ macro_rules! dual_unary {
     (@ $name:ident $tangent:ident inline) => {
         #[inline(always)]
         fn $name(self) -> Self {
-            let (f, df) = $crate::dual::rules::$name($crate::DualNum::real(&self));
+            let (f, df) = $crate::dual::rules::$name($crate::DualNum::point(&self));
             $crate::DualNum::$tangent(self, f, df)
         }
     };
     (@ $name:ident $tangent:ident outline) => {
         #[inline(never)]
         fn $name(self) -> Self {
-            let (f, df) = $crate::dual::rules::$name($crate::DualNum::real(&self));
+            let (f, df) = $crate::dual::rules::$name($crate::DualNum::point(&self));
             $crate::DualNum::$tangent(self, f, df)
         }
     };

@@ -1,0 +1,473 @@
+//! From the graph to a [`Plan`]: each node on the path to the output becomes a [`Step`] over
+//! numbered buffers, or the whole plan is abandoned.
+//!
+//! Shapes come from running each node once through the generic operators at a zero input
+//! (the same code, hence the same shape rules and the same errors, as every call of the
+//! generic evaluator); nodes that read constants only are folded to constants that way.
+
+use super::{BinOp, Plan, Step};
+use crate::onnx::load::{Const, Graph, Node};
+use crate::onnx::ops::{self, elementwise::Unary};
+use crate::onnx::tensor::{expand_to, for_each_broadcast, Tensor, Value};
+use std::sync::Mutex;
+
+/// What is known about a value while the plan is built.
+enum Known {
+    /// An activation in buffer `buf`; `seed`: it is the runtime input, untouched (maybe
+    /// reshaped), so its Jacobian lanes are the identity; `zero`: its value at a zero input,
+    /// which gives the shapes of the nodes that read it.
+    Act {
+        buf: usize,
+        seed: bool,
+        zero: Tensor<f64>,
+    },
+    /// A constant (an initializer, or computed from constants only).
+    Const(Value<f64>),
+}
+
+fn const_value(c: &Const) -> Value<f64> {
+    match c {
+        Const::Float(t) => Value::Float(t.clone()),
+        Const::Int(t) => Value::Int(t.clone()),
+    }
+}
+
+/// Operators that pass their first input's data through unchanged (a new shape at most).
+fn is_alias(op: &str) -> bool {
+    matches!(
+        op,
+        "Identity" | "Reshape" | "Flatten" | "Squeeze" | "Unsqueeze" | "Dropout"
+    )
+}
+
+/// Operators whose outputs are constants even when an input is an activation (they read
+/// its shape only), or whose extra outputs are (Dropout's mask).
+fn shape_only(op: &str) -> bool {
+    matches!(op, "Shape" | "Size" | "Dropout")
+}
+
+/// A float constant's values, integers widened as the generic operators widen them.
+fn floats(v: &Value<f64>) -> Option<Tensor<f64>> {
+    match v {
+        Value::Float(t) => Some((**t).clone()),
+        Value::Int(t) => Some(t.map(|x| x as f64)),
+        Value::Act(_) => None,
+    }
+}
+
+pub(super) fn build(
+    g: &Graph,
+    steps: &[usize],
+    input: usize,
+    input_shape: &[usize],
+    output: usize,
+) -> Option<Plan> {
+    let n = input_shape
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))?;
+    let mut known: Vec<Option<Known>> = (0..g.names.len()).map(|_| None).collect();
+    known[input] = Some(Known::Act {
+        buf: 0,
+        seed: true,
+        zero: Tensor::new(input_shape.to_vec(), vec![0.0; n]),
+    });
+    let mut sizes = vec![n];
+    let mut plan: Vec<Step> = Vec::new();
+    for &ni in steps {
+        let node = &g.nodes[ni];
+        let opset = g.opset(&node.domain);
+        let mut vals: Vec<Option<Value<f64>>> = Vec::with_capacity(node.inputs.len());
+        let mut acts: Vec<Option<(usize, bool)>> = Vec::with_capacity(node.inputs.len());
+        for i in &node.inputs {
+            let Some(id) = *i else {
+                vals.push(None);
+                acts.push(None);
+                continue;
+            };
+            match (&g.consts[id], &known[id]) {
+                (Some(c), _) if id != input => {
+                    vals.push(Some(const_value(c)));
+                    acts.push(None);
+                }
+                (_, Some(Known::Act { buf, seed, zero })) => {
+                    vals.push(Some(Value::Act(zero.clone())));
+                    acts.push(Some((*buf, *seed)));
+                }
+                (_, Some(Known::Const(v))) => {
+                    vals.push(Some(v.clone()));
+                    acts.push(None);
+                }
+                // A value the generic evaluator would not have either: it reports the error.
+                _ => return None,
+            }
+        }
+        let ins: Vec<Option<&Value<f64>>> = vals.iter().map(Option::as_ref).collect();
+        let outs = ops::run(node, &ins, opset).ok()?;
+        if acts.iter().all(Option::is_none) {
+            for (slot, v) in node.outputs.iter().zip(outs) {
+                if let (Some(id), Some(v)) = (slot, v) {
+                    let v = match v {
+                        Value::Act(t) => Value::float(t),
+                        v => v,
+                    };
+                    known[*id] = Some(Known::Const(v));
+                }
+            }
+            continue;
+        }
+        let mut outs = outs.into_iter();
+        let first = outs.next().flatten();
+        let out0 = node.outputs.first().copied().flatten();
+        if is_alias(&node.op) {
+            let (Some((buf, seed)), Some(Value::Act(zero)), Some(id)) = (acts[0], first, out0)
+            else {
+                return None;
+            };
+            if zero.len() != sizes[buf] || acts[1..].iter().any(Option::is_some) {
+                return None;
+            }
+            known[id] = Some(Known::Act { buf, seed, zero });
+        } else if shape_only(&node.op) {
+            let (Some(id), Some(v)) = (out0, first) else {
+                return None;
+            };
+            if matches!(v, Value::Act(_)) {
+                return None;
+            }
+            known[id] = Some(Known::Const(v));
+        } else {
+            let (Some(Value::Act(zero)), Some(id)) = (first, out0) else {
+                return None;
+            };
+            let out = sizes.len();
+            sizes.push(zero.len());
+            plan.push(step(node, opset, &vals, &acts, &zero, out)?);
+            known[id] = Some(Known::Act {
+                buf: out,
+                seed: false,
+                zero,
+            });
+        }
+        // Further outputs: constants only (Dropout's mask); anything else is not covered.
+        for (slot, v) in node.outputs.iter().skip(1).zip(outs) {
+            if let (Some(id), Some(v)) = (slot, v) {
+                if matches!(v, Value::Act(_)) || !shape_only(&node.op) {
+                    return None;
+                }
+                known[*id] = Some(Known::Const(v));
+            }
+        }
+    }
+    let Some(Known::Act { buf: out_buf, .. }) = &known[output] else {
+        return None;
+    };
+    let out_buf = *out_buf;
+    let m = sizes[out_buf];
+    let (plan, sizes, out_buf) = in_place(plan, sizes, out_buf);
+    Some(Plan {
+        steps: plan,
+        sizes,
+        input: 0,
+        n,
+        output: out_buf,
+        m,
+        pool: Mutex::new(Vec::new()),
+    })
+}
+
+/// The step for a node with at least one activation input, whose output (at the zero
+/// input) is `zero`, written to buffer `out`.
+fn step(
+    node: &Node,
+    opset: i64,
+    vals: &[Option<Value<f64>>],
+    acts: &[Option<(usize, bool)>],
+    zero: &Tensor<f64>,
+    out: usize,
+) -> Option<Step> {
+    let act = |i: usize| acts.get(i).copied().flatten();
+    let val = |i: usize| vals.get(i).and_then(Option::as_ref);
+    match node.op.as_str() {
+        "Gemm" => {
+            let (a, seed) = act(0)?;
+            if act(1).is_some() || act(2).is_some() {
+                return None;
+            }
+            let b = floats(val(1)?)?;
+            let ash = val(0)?.shape();
+            let (r0, r1) = match ash.len() {
+                0 => (1, 1),
+                1 => (1, ash[0]),
+                _ => (ash[0], ash[1..].iter().product()),
+            };
+            let trans_a = node.int("transA", 0) != 0;
+            let trans_b = node.int("transB", 0) != 0;
+            let (rows, k) = if trans_a { (r1, r0) } else { (r0, r1) };
+            if b.shape.len() != 2 {
+                return None;
+            }
+            let n = if trans_b { b.shape[0] } else { b.shape[1] };
+            let alpha = node.float("alpha", 1.0);
+            let mut wt = vec![0.0; n * k];
+            for j in 0..n {
+                for p in 0..k {
+                    let v = if trans_b {
+                        b.data[j * k + p]
+                    } else {
+                        b.data[p * n + j]
+                    };
+                    wt[j * k + p] = if alpha == 1.0 { v } else { alpha * v };
+                }
+            }
+            let bias = match val(2) {
+                None => None,
+                Some(c) => {
+                    let beta = node.float("beta", 1.0);
+                    let c = floats(c)?;
+                    let c = expand_to(&c, &[rows, n]).ok()?;
+                    Some(if beta == 1.0 {
+                        c.data
+                    } else {
+                        c.data.iter().map(|v| v * beta).collect()
+                    })
+                }
+            };
+            (zero.len() == rows * n).then_some(Step::Linear {
+                a,
+                out,
+                rows,
+                k,
+                n,
+                trans_a,
+                wt,
+                bias,
+                seed,
+            })
+        }
+        "MatMul" => match (act(0), act(1)) {
+            (Some((a, seed)), None) => {
+                let b = floats(val(1)?)?;
+                let ash = val(0)?.shape();
+                let k = *ash.last()?;
+                let rows: usize = ash[..ash.len() - 1].iter().product();
+                let n = match b.shape.len() {
+                    1 => 1,
+                    2 => b.shape[1],
+                    _ => return None,
+                };
+                if b.shape[0] != k {
+                    return None;
+                }
+                let mut wt = vec![0.0; n * k];
+                for j in 0..n {
+                    for p in 0..k {
+                        wt[j * k + p] = b.data[p * n + j];
+                    }
+                }
+                (zero.len() == rows * n).then_some(Step::Linear {
+                    a,
+                    out,
+                    rows,
+                    k,
+                    n,
+                    trans_a: false,
+                    wt,
+                    bias: None,
+                    seed,
+                })
+            }
+            (None, Some((b, seed))) => {
+                let w = floats(val(0)?)?;
+                let bsh = val(1)?.shape();
+                let (m, k) = match w.shape.len() {
+                    1 => (1, w.shape[0]),
+                    2 => (w.shape[0], w.shape[1]),
+                    _ => return None,
+                };
+                let (k2, n, groups) = match bsh.len() {
+                    0 => return None,
+                    1 => (bsh[0], 1, 1),
+                    r => (bsh[r - 2], bsh[r - 1], bsh[..r - 2].iter().product()),
+                };
+                (k2 == k && zero.len() == groups * m * n).then_some(Step::LinearLeft {
+                    b,
+                    out,
+                    groups,
+                    m,
+                    k,
+                    n,
+                    w: w.data,
+                    seed,
+                })
+            }
+            _ => None,
+        },
+        "Add" | "Sub" | "Mul" | "Div" => {
+            if opset < 7 && node.int("broadcast", 0) != 0 {
+                return None;
+            }
+            match (act(0), act(1)) {
+                (Some((x, _)), None) | (None, Some((x, _))) => {
+                    let x_first = act(0).is_some();
+                    let (xv, cv) = if x_first {
+                        (val(0)?, val(1)?)
+                    } else {
+                        (val(1)?, val(0)?)
+                    };
+                    // A constant that broadcasts the activation up is not covered.
+                    if zero.shape != xv.shape() {
+                        return None;
+                    }
+                    let c = expand_to(&floats(cv)?, &zero.shape).ok()?.data;
+                    match (node.op.as_str(), x_first) {
+                        ("Add", _) => Some(Step::AddConst {
+                            x,
+                            out,
+                            c,
+                            negate: false,
+                        }),
+                        // x − c = x + (−c) exactly
+                        ("Sub", true) => Some(Step::AddConst {
+                            x,
+                            out,
+                            c: c.iter().map(|v| -v).collect(),
+                            negate: false,
+                        }),
+                        ("Sub", false) => Some(Step::AddConst {
+                            x,
+                            out,
+                            c,
+                            negate: true,
+                        }),
+                        ("Mul", _) => Some(Step::ScaleConst {
+                            x,
+                            out,
+                            c,
+                            divide: false,
+                        }),
+                        ("Div", true) => Some(Step::ScaleConst {
+                            x,
+                            out,
+                            c,
+                            divide: true,
+                        }),
+                        _ => None,
+                    }
+                }
+                (Some((a, _)), Some((b, _))) => {
+                    let op = match node.op.as_str() {
+                        "Add" => BinOp::Add,
+                        "Sub" => BinOp::Sub,
+                        "Mul" => BinOp::Mul,
+                        _ => return None,
+                    };
+                    let (ash, bsh) = (val(0)?.shape(), val(1)?.shape());
+                    let (mut ia, mut ib) = (Vec::new(), Vec::new());
+                    for_each_broadcast(ash, bsh, &zero.shape, |i, j| {
+                        ia.push(i);
+                        ib.push(j);
+                    });
+                    (ia.len() == zero.len()).then_some(Step::Binary {
+                        a,
+                        b,
+                        out,
+                        ia,
+                        ib,
+                        op,
+                    })
+                }
+                _ => None,
+            }
+        }
+        _ => {
+            let op = Unary::of(node)?;
+            let (x, _) = act(0)?;
+            Some(Step::Unary {
+                x,
+                out,
+                len: zero.len(),
+                op,
+                tanh: node.op == "Tanh",
+            })
+        }
+    }
+}
+
+/// Lets elementwise steps write over their input when nothing later reads it, so a layer's
+/// affine map, bias and activation share one buffer. Returns the steps with their buffers
+/// renumbered, the buffer sizes (0 for buffers merged away) and the output's buffer.
+fn in_place(
+    mut steps: Vec<Step>,
+    mut sizes: Vec<usize>,
+    output: usize,
+) -> (Vec<Step>, Vec<usize>, usize) {
+    let count = steps.len();
+    let mut last = vec![None::<usize>; sizes.len()];
+    for (s, st) in steps.iter().enumerate() {
+        for b in st.reads() {
+            last[b] = Some(s);
+        }
+    }
+    // The output is read after the last step.
+    last[output] = Some(count);
+    let mut rep: Vec<usize> = (0..sizes.len()).collect();
+    for (s, st) in steps.iter_mut().enumerate() {
+        st.renumber(&rep);
+        if let Some((x, out)) = st.elementwise() {
+            if x != out && last[x] == Some(s) && sizes[x] == sizes[out] {
+                rep[out] = x;
+                last[x] = last[out];
+                sizes[out] = 0;
+                st.set_out(x);
+            }
+        }
+    }
+    (steps, sizes, rep[output])
+}
+
+impl Step {
+    /// The buffers the step reads.
+    fn reads(&self) -> Vec<usize> {
+        match self {
+            Step::Linear { a, .. } => vec![*a],
+            Step::LinearLeft { b, .. } => vec![*b],
+            Step::Unary { x, .. } | Step::AddConst { x, .. } | Step::ScaleConst { x, .. } => {
+                vec![*x]
+            }
+            Step::Binary { a, b, .. } => vec![*a, *b],
+        }
+    }
+
+    /// `(input, output)` of a step that may run in place.
+    fn elementwise(&self) -> Option<(usize, usize)> {
+        match self {
+            Step::Unary { x, out, .. }
+            | Step::AddConst { x, out, .. }
+            | Step::ScaleConst { x, out, .. } => Some((*x, *out)),
+            _ => None,
+        }
+    }
+
+    fn set_out(&mut self, b: usize) {
+        if let Step::Unary { out, .. } | Step::AddConst { out, .. } | Step::ScaleConst { out, .. } =
+            self
+        {
+            *out = b;
+        }
+    }
+
+    /// Reads of merged buffers go to the buffer they were merged into.
+    fn renumber(&mut self, rep: &[usize]) {
+        match self {
+            Step::Linear { a, .. } => *a = rep[*a],
+            Step::LinearLeft { b, .. } => *b = rep[*b],
+            Step::Unary { x, .. } | Step::AddConst { x, .. } | Step::ScaleConst { x, .. } => {
+                *x = rep[*x]
+            }
+            Step::Binary { a, b, .. } => {
+                *a = rep[*a];
+                *b = rep[*b];
+            }
+        }
+    }
+}
