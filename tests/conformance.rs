@@ -1,11 +1,17 @@
-//! The ONNX project's operator conformance cases (../shared/onnx-conformance, converted to one
-//! runtime input): every output of every case against its expected values, and the
-//! derivatives of every float output against central differences of `forward`.
+//! The ONNX project's operator conformance cases (../shared/onnx-conformance, 533 cases, and
+//! ../shared/onnx-conformance-2, 365 cases, converted to one runtime input): every output of
+//! every case against its expected values, and the derivatives of every float output against
+//! central differences of `forward`.
+//!
+//! Strict rules: every case of both folders must be found (a missing or extra case fails the
+//! run); a non-finite tangent where the output is finite fails its case unless the case is in
+//! [`EXPECTED_DEVIATIONS`] with the reason; the finite-difference tolerance is capped at
+//! [`FD_TOL_CAP`] and printed.
 //!
 //! A plain binary (`harness = false`) so that its per-case lines and the closing
 //! `conformance: P passed, F failed` always print; it exits non-zero if anything failed.
-//! `CONFORMANCE_FILTER=substring` runs a subset; `NNGRAD_SHARED=dir` points at another
-//! shared folder.
+//! `CONFORMANCE_FILTER=substring` runs a subset (then the case count is not checked);
+//! `NNGRAD_SHARED=dir` points at another shared folder.
 
 mod common;
 
@@ -14,11 +20,22 @@ use serde_json::Value as Json;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 
-fn root() -> Option<PathBuf> {
-    let shared = common::shared_dir();
-    let p = shared.join("onnx-conformance");
-    p.is_dir().then_some(p)
-}
+/// The case folders and how many cases each must hold.
+const FOLDERS: &[(&str, usize)] = &[("onnx-conformance", 533), ("onnx-conformance-2", 365)];
+
+/// The relative tolerance of J·v against Richardson-extrapolated central differences:
+/// `FD_TOL + 2·(the differences' own error estimate)`, never more than `FD_TOL_CAP`.
+const FD_TOL: f64 = 1e-5;
+/// The cap on the finite-difference tolerance (relative to max |J·v|).
+const FD_TOL_CAP: f64 = 1e-4;
+
+/// Cases whose derivative may be non-finite where the output is finite, and why: the
+/// ONNX case name (folder name) and the justification.
+const EXPECTED_DEVIATIONS: &[(&str, &str)] = &[(
+    "onnx-node__test_acosh_example",
+    "acosh(1) = 0 is finite but acosh'(x) = 1/sqrt(x²−1) is infinite at x = 1: the infinite \
+     tangent is the true one-sided derivative at the end of the domain",
+)];
 
 fn num(v: &Json) -> f64 {
     match v {
@@ -90,8 +107,9 @@ fn direction(n: usize, seed: u64) -> Vec<f64> {
 /// J·v against Richardson-extrapolated central differences of forward along v. The step
 /// shrinks (1e-4, then 1e-6, relative to max |x|) until differences at h and h/2 agree; if
 /// they never do, or one-sided differences disagree (a kink exactly at x), the input is not
-/// a smooth point and the check is skipped with that reason. The tolerance is 1e-5 relative
-/// plus the differences' own error estimate |D(h) − D(h/2)|.
+/// a smooth point and the check is skipped with that reason. The tolerance is `FD_TOL`
+/// relative plus twice the differences' own error estimate |D(h) − D(h/2)|, capped at
+/// `FD_TOL_CAP`. A non-finite tangent of a finite output fails.
 fn check_derivative(model: &Model, x: &[f64]) -> Deriv {
     if model.output_is_integer() {
         return match model.jacobian(x) {
@@ -141,8 +159,14 @@ fn check_derivative(model: &Model, x: &[f64]) -> Deriv {
                 ));
             }
         }
-        if y.iter().chain(&jv).any(|v| !v.is_finite()) {
-            return Deriv::Skipped("output or derivative not finite at this input".into());
+        if let Some(i) = (0..y.len()).find(|&i| y[i].is_finite() && !jv[i].is_finite()) {
+            return Deriv::Failed(format!(
+                "output {i} is finite ({}) but its tangent is {}",
+                y[i], jv[i]
+            ));
+        }
+        if y.iter().any(|v| !v.is_finite()) {
+            return Deriv::Skipped("the output is not finite at this input".into());
         }
         let at = |t: f64| -> Vec<f64> {
             let xt: Vec<f64> = x.iter().zip(&v).map(|(a, b)| a + t * b).collect();
@@ -186,7 +210,7 @@ fn check_derivative(model: &Model, x: &[f64]) -> Deriv {
                 .map(|(a, b)| (4.0 * b - a) / 3.0)
                 .collect();
             let err = maxdiff(&rich, &jv) / mag;
-            if err > 1e-5 + 2.0 * fd_err {
+            if err > (FD_TOL + 2.0 * fd_err).min(FD_TOL_CAP) {
                 return Deriv::Failed(format!(
                     "J·v differs from central differences by {err:.2e} (relative to max |J·v|; differences' own error {fd_err:.1e})"
                 ));
@@ -229,20 +253,38 @@ fn run_case(dir: &std::path::Path) -> Result<Vec<(String, Deriv)>, String> {
 }
 
 fn main() {
-    let Some(root) = root() else {
-        eprintln!(
-            "\n!!!! SKIPPED: ../shared/onnx-conformance is absent; the ONNX conformance cases did not run !!!!\n"
-        );
-        return;
-    };
+    let shared = common::shared_dir();
     let filter = std::env::var("CONFORMANCE_FILTER").unwrap_or_default();
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("case.json").exists())
-        .filter(|p| p.to_string_lossy().contains(&filter))
-        .collect();
-    dirs.sort();
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    let mut missing = Vec::new();
+    for &(folder, expected) in FOLDERS {
+        let root = shared.join(folder);
+        let Ok(entries) = std::fs::read_dir(&root) else {
+            missing.push(format!("{} is absent", root.display()));
+            continue;
+        };
+        let mut found: Vec<PathBuf> = entries
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.join("case.json").exists())
+            .collect();
+        if found.len() != expected {
+            missing.push(format!(
+                "{} holds {} cases, expected {expected}",
+                root.display(),
+                found.len()
+            ));
+        }
+        found.retain(|p| p.to_string_lossy().contains(&filter));
+        found.sort();
+        println!("{folder}: {} cases", found.len());
+        dirs.extend(found);
+    }
+    println!(
+        "finite-difference tolerance: {FD_TOL:.0e} relative + 2 × the differences' own error, capped at {FD_TOL_CAP:.0e}"
+    );
+    for (case, why) in EXPECTED_DEVIATIONS {
+        println!("expected deviation {case}: {why}");
+    }
     let (mut passed, mut failed) = (0, 0);
     let (mut d_checked, mut d_skipped, mut d_failed) = (0, Vec::new(), Vec::new());
     for dir in &dirs {
@@ -250,13 +292,26 @@ fn main() {
         let r = catch_unwind(AssertUnwindSafe(|| run_case(dir)));
         match r {
             Ok(Ok(derivs)) => {
-                passed += 1;
+                let deviates = EXPECTED_DEVIATIONS.iter().any(|(c, _)| *c == name);
+                let mut bad = Vec::new();
                 for (out, d) in derivs {
                     match d {
                         Deriv::Checked => d_checked += 1,
                         Deriv::Skipped(why) => d_skipped.push(format!("{name} [{out}]: {why}")),
-                        Deriv::Failed(why) => d_failed.push(format!("{name} [{out}]: {why}")),
+                        Deriv::Failed(why) if deviates => {
+                            d_skipped.push(format!("{name} [{out}]: expected deviation: {why}"))
+                        }
+                        Deriv::Failed(why) => bad.push(format!("{name} [{out}]: {why}")),
                     }
+                }
+                if bad.is_empty() {
+                    passed += 1;
+                } else {
+                    failed += 1;
+                    for b in &bad {
+                        println!("FAIL {b}");
+                    }
+                    d_failed.extend(bad);
                 }
             }
             Ok(Err(msg)) => {
@@ -285,11 +340,10 @@ fn main() {
         d_skipped.len(),
         d_failed.len()
     );
+    for m in &missing {
+        println!("MISSING CASES: {m}");
+    }
     println!("conformance: {passed} passed, {failed} failed");
+    assert!(missing.is_empty(), "case folders incomplete: {missing:?}");
     assert_eq!(failed, 0, "{failed} conformance cases failed");
-    assert!(
-        d_failed.is_empty(),
-        "{} derivative checks failed",
-        d_failed.len()
-    );
 }

@@ -125,7 +125,9 @@
 //! assert!((j - hand).abs().max() < 1e-13);
 //! ```
 //!
-//! A scalar on the *left* of an `f64` matrix (`k * &self.w`) is not routed: write `&self.w * k`.
+//! Not routed: a scalar on the *left* of an `f64` matrix (`k * &self.w`: write `&self.w * k`)
+//! and compound assignment into an `S` matrix from `f64` data (`h += &self.b`: write
+//! `h = h + &self.b`).
 //!
 //! ## Your own structs with `f64` fields
 //!

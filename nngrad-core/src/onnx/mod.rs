@@ -23,6 +23,14 @@
 //!   at 0 is 0); `Relu(NaN)` is NaN; `MaxPool`, `ReduceMax`, `Max` and `Min` give the
 //!   derivative to the first extreme element (row-major within a window), as JAX and
 //!   TensorFlow do; `Clip` keeps the input's derivative at the bounds.
+//! * Piecewise and discrete operators: comparisons, logic, `IsNaN`/`IsInf`, `ArgMin`/`ArgMax`
+//!   and `Size` give integer (bool) tensors without derivative; `Where` passes the derivative
+//!   of the branch it selects and never blends branches (a `-inf` not selected cannot turn
+//!   into NaN); `Floor`, `Ceil`, `Round`, `Sign` and `Hardmax` have derivative 0; `Mod` has
+//!   derivative 1 with respect to the dividend and `−q` with respect to the divisor between
+//!   jumps; `TopK`, gathers and scatters follow the elements they select (ties to the lower
+//!   index, as ONNX); `Resize` and `Pad` differentiate through their interpolation weights
+//!   and copies; `Einsum` as the contraction it names.
 //! * Opset-6–9 exports (MATLAB): legacy attributes are ignored, `Gemm` flattens an N-D
 //!   input from axis 1, initializers listed as graph inputs are constants.
 //! * Loading infers every value's shape from the runtime input's declared shape with each

@@ -558,6 +558,33 @@ fn avg_pool_t<T: Scalar>(
     Ok(Tensor::new(shape, out))
 }
 
+/// `(Σ |x|^p)^(1/p)` over each window (padding contributes 0).
+fn lp_pool_t<T: Scalar>(t: &Tensor<T>, g: &Geometry, p: f64) -> Result<Tensor<T>, String> {
+    let (n, c, in_sp) = split_nc(&t.shape, "X")?;
+    let plane: usize = in_sp.iter().product();
+    let ln: usize = g.out.iter().product();
+    let mut out = Vec::with_capacity(n * c * ln);
+    for nc in 0..n * c {
+        let x = &t.data[nc * plane..(nc + 1) * plane];
+        for_each_window(g, &in_sp, |_, taps| {
+            let mut s = T::cst(0.0);
+            for &(off, _) in taps {
+                if let Some(o) = off {
+                    s += if p == 2.0 {
+                        x[o] * x[o]
+                    } else {
+                        x[o].abs().powf(p)
+                    };
+                }
+            }
+            out.push(if p == 2.0 { s.sqrt() } else { s.powf(1.0 / p) });
+        });
+    }
+    let mut shape = vec![n, c];
+    shape.extend_from_slice(&g.out);
+    Ok(Tensor::new(shape, out))
+}
+
 fn pool_kernel(node: &Node) -> Result<Vec<usize>, String> {
     node.ints("kernel_shape")
         .ok_or("needs kernel_shape")?
@@ -644,6 +671,26 @@ pub(crate) fn global_pool_shape(xs: &[usize]) -> Result<Vec<usize>, String> {
     let mut shape = vec![n, c];
     shape.extend(std::iter::repeat_n(1, in_sp.len()));
     Ok(shape)
+}
+
+/// LpPool: the p-norm (attribute `p`, default 2) of each window.
+pub(crate) fn lp_pool<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
+    let x = req(ins, 0, "X")?;
+    if x.is_int() {
+        return Err("expects a float tensor, got an integer one".into());
+    }
+    let g = pool_geometry(node, x)?;
+    let p = match node.attr("p") {
+        // opset ≥ 11 stores p as an int, older opsets as a float
+        Some(a) if a.i != 0 => a.i as f64,
+        Some(a) if a.f != 0.0 => a.f,
+        _ => 2.0,
+    };
+    if !(p > 0.0 && p.is_finite()) {
+        return Err(format!("p must be positive, got {p}"));
+    }
+    let y = super::reduce::float_each!(x, |t| lp_pool_t(t, &g, p)?);
+    Ok(vec![Some(y)])
 }
 
 /// GlobalAveragePool / GlobalMaxPool: one value per (image, channel).

@@ -1,5 +1,6 @@
-//! Element-wise operators: activations and math functions, broadcasting binary arithmetic,
-//! the variadic Sum/Mean/Max/Min, Clip, PRelu and the `ai.onnx.ml` Scaler.
+//! Element-wise operators with more than one operand: broadcasting binary arithmetic, Mod,
+//! the variadic Sum/Mean/Max/Min, Clip, PRelu and the `ai.onnx.ml` Scaler (the unary
+//! functions are in `unary.rs`).
 //!
 //! A constant operand stays f64 and meets an activation through the mixed `S op f64`
 //! arithmetic; only integer tensors take the integer paths.
@@ -8,146 +9,6 @@ use super::{opt, req, Ins, Outs, NOT_THIS_FAMILY};
 use crate::onnx::load::Node;
 use crate::onnx::tensor::{broadcast_shapes, for_each_broadcast, numel_checked, Tensor, Value};
 use crate::Scalar;
-
-/// A unary float function with its attributes.
-pub(crate) struct Unary {
-    op: UnaryOp,
-    alpha: f64,
-    beta: f64,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum UnaryOp {
-    Neg,
-    Abs,
-    Sqrt,
-    Exp,
-    Log,
-    Reciprocal,
-    Relu,
-    LeakyRelu,
-    Elu,
-    Selu,
-    Sigmoid,
-    HardSigmoid,
-    Tanh,
-    Softplus,
-    Softsign,
-    Erf,
-    Gelu,
-    GeluTanh,
-}
-
-impl Unary {
-    pub fn sqrt() -> Unary {
-        Unary {
-            op: UnaryOp::Sqrt,
-            alpha: 0.0,
-            beta: 0.0,
-        }
-    }
-
-    /// The unary operator of `node`, if it is one.
-    pub fn of(node: &Node) -> Option<Unary> {
-        use UnaryOp::*;
-        let (op, alpha, beta) = match node.op.as_str() {
-            "Neg" => (Neg, 0.0, 0.0),
-            "Abs" => (Abs, 0.0, 0.0),
-            "Sqrt" => (Sqrt, 0.0, 0.0),
-            "Exp" => (Exp, 0.0, 0.0),
-            "Log" => (Log, 0.0, 0.0),
-            "Reciprocal" => (Reciprocal, 0.0, 0.0),
-            "Relu" => (Relu, 0.0, 0.0),
-            "LeakyRelu" => (LeakyRelu, node.float("alpha", 0.01), 0.0),
-            "Elu" => (Elu, node.float("alpha", 1.0), 0.0),
-            // ONNX's defaults are the float32 roundings of SELU's constants.
-            "Selu" => (
-                Selu,
-                node.float("alpha", 1.673_263_192_176_818_8),
-                node.float("gamma", 1.050_701_022_148_132_3),
-            ),
-            "Sigmoid" => (Sigmoid, 0.0, 0.0),
-            "HardSigmoid" => (
-                HardSigmoid,
-                node.float("alpha", 0.2),
-                node.float("beta", 0.5),
-            ),
-            "Tanh" => (Tanh, 0.0, 0.0),
-            "Softplus" => (Softplus, 0.0, 0.0),
-            "Softsign" => (Softsign, 0.0, 0.0),
-            "Erf" => (Erf, 0.0, 0.0),
-            "Gelu" => {
-                if node.string("approximate", "none") == "tanh" {
-                    (GeluTanh, 0.0, 0.0)
-                } else {
-                    (Gelu, 0.0, 0.0)
-                }
-            }
-            _ => return None,
-        };
-        Some(Unary { op, alpha, beta })
-    }
-
-    pub fn apply<T: Scalar>(&self, x: T) -> T {
-        use UnaryOp::*;
-        match self.op {
-            Neg => -x,
-            Abs => x.abs(),
-            Sqrt => x.sqrt(),
-            Exp => x.exp(),
-            Log => x.ln(),
-            Reciprocal => x.recip(),
-            Relu => x.relu(),
-            LeakyRelu => x.leaky_relu(self.alpha),
-            Elu => x.elu(self.alpha),
-            Selu => x.elu(self.alpha) * self.beta,
-            Sigmoid => x.sigmoid(),
-            HardSigmoid => hard_sigmoid(x, self.alpha, self.beta),
-            Tanh => x.tanh(),
-            Softplus => x.softplus(),
-            Softsign => x.softsign(),
-            Erf => x.erf(),
-            Gelu => x.gelu(),
-            GeluTanh => x.gelu_tanh(),
-        }
-    }
-
-    fn apply_int(&self, x: i64) -> Result<i64, String> {
-        match self.op {
-            UnaryOp::Neg => Ok(x.wrapping_neg()),
-            UnaryOp::Abs => Ok(x.wrapping_abs()),
-            UnaryOp::Relu => Ok(x.max(0)),
-            _ => Err("expects a float tensor, got an integer one".into()),
-        }
-    }
-
-    pub fn run<S: Scalar>(&self, v: &Value<S>) -> Result<Value<S>, String> {
-        Ok(match v {
-            Value::Act(t) => Value::Act(t.map(|x| self.apply(x))),
-            Value::Float(t) => Value::float(t.map(|x| self.apply(x))),
-            Value::Int(t) => {
-                let data = t
-                    .data
-                    .iter()
-                    .map(|&x| self.apply_int(x))
-                    .collect::<Result<Vec<_>, _>>()?;
-                Value::int(Tensor::new(t.shape.clone(), data))
-            }
-        })
-    }
-}
-
-/// `max(0, min(1, αx + β))`: the derivative is α inside, 0 where clipped.
-pub(crate) fn hard_sigmoid<T: Scalar>(x: T, alpha: f64, beta: f64) -> T {
-    let y = x * alpha + beta;
-    if y < 0.0 {
-        T::cst(0.0)
-    } else if y > 1.0 {
-        T::cst(1.0)
-    } else {
-        y
-    }
-}
 
 /// Broadcasting binary arithmetic.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -277,7 +138,7 @@ fn int_pow(a: i64, b: i64) -> i64 {
     a.wrapping_pow(u32::try_from(b).unwrap_or(u32::MAX))
 }
 
-fn zip_broadcast<A: Copy, B: Copy, C>(
+pub(crate) fn zip_broadcast<A: Copy, B: Copy, C>(
     a: &Tensor<A>,
     b: &Tensor<B>,
     mut f: impl FnMut(A, B) -> Result<C, String>,
@@ -371,12 +232,6 @@ pub(crate) fn reshape_value<S: Scalar>(v: &Value<S>, shape: Vec<usize>) -> Value
     }
 }
 
-/// The unary float functions (`Unary::of`).
-pub(crate) fn run_unary<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
-    let u = Unary::of(node).ok_or_else(|| format!("{} {NOT_THIS_FAMILY}", node.op))?;
-    Ok(vec![Some(u.run(req(ins, 0, "X")?)?)])
-}
-
 /// Add, Sub, Mul, Div, Pow.
 pub(crate) fn run_binary<S: Scalar>(node: &Node, ins: &Ins<S>, opset: i64) -> Outs<S> {
     let op = Bin::of(&node.op).ok_or_else(|| format!("{} {NOT_THIS_FAMILY}", node.op))?;
@@ -387,6 +242,66 @@ pub(crate) fn run_binary<S: Scalar>(node: &Node, ins: &Ins<S>, opset: i64) -> Ou
         None => binary(op, a, b)?,
     };
     Ok(vec![Some(out)])
+}
+
+/// `a mod b` of the values: `fmod` as C's (sign of the dividend), else as Python's (sign of
+/// the divisor, NumPy's `mod` including its infinities).
+fn mod_value(a: f64, b: f64, fmod: bool) -> f64 {
+    let r = a % b;
+    if fmod || r.is_nan() {
+        r
+    } else if r == 0.0 {
+        0f64.copysign(b)
+    } else if (r < 0.0) != (b < 0.0) {
+        r + b
+    } else {
+        r
+    }
+}
+
+/// `a − q·b` with the quotient `q` constant: derivative 1 with respect to the dividend and
+/// `−q` with respect to the divisor between the jumps; the value is `mod_value`'s.
+fn mod_scalar<T: Scalar>(a: T, b: T, fmod: bool) -> T {
+    let (av, bv) = (a.value(), b.value());
+    let r = mod_value(av, bv, fmod);
+    if !r.is_finite() {
+        return T::cst(r);
+    }
+    let q = ((av - r) / bv).round();
+    let y = if q == 0.0 || !bv.is_finite() {
+        a
+    } else {
+        a - b * q
+    };
+    let fix = r - y.value();
+    y + fix
+}
+
+/// Mod (`fmod` 0: sign of the divisor; 1: sign of the dividend), broadcasting.
+pub(crate) fn run_mod<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
+    let a = req(ins, 0, "A")?;
+    let b = req(ins, 1, "B")?;
+    let fmod = node.int("fmod", 0) != 0;
+    use Value::*;
+    Ok(vec![Some(match (a, b) {
+        (Int(x), Int(y)) => Value::int(zip_broadcast(x, y, |p, q| {
+            if q == 0 {
+                return Err("integer Mod by zero".into());
+            }
+            let r = p.wrapping_rem(q);
+            Ok(if !fmod && r != 0 && ((r < 0) != (q < 0)) {
+                r + q
+            } else {
+                r
+            })
+        })?),
+        (Float(x), Float(y)) => {
+            Value::float(zip_broadcast(x, y, |p, q| Ok(mod_value(p, q, fmod)))?)
+        }
+        _ => Act(zip_broadcast(&a.to_act("A")?, &b.to_act("B")?, |p, q| {
+            Ok(mod_scalar(p, q, fmod))
+        })?),
+    })])
 }
 
 /// Sum, Mean, Max, Min over any number of broadcast inputs.

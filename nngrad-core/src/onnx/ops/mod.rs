@@ -4,14 +4,24 @@
 //! returns one optional value per output; errors are plain messages that the evaluator
 //! wraps with the node's name, type and opset.
 
+mod arrange;
+mod compare;
 pub(crate) mod conv;
+mod conv_transpose;
+mod einsum;
 pub(crate) mod elementwise;
+mod gather;
 pub(crate) mod infer;
 pub(crate) mod linalg;
+mod norm;
+mod pad;
 pub(crate) mod reduce;
+mod resize;
 pub(crate) mod rnn;
+mod select;
 pub(crate) mod shape;
 mod table;
+pub(crate) mod unary;
 
 use super::tensor::Value;
 

@@ -3,7 +3,7 @@
 
 use super::elementwise::{binary, reshape_value, Bin};
 use super::shape::axis_of;
-use super::{opt, req, Ins, Outs};
+use super::{opt, req, Ins, Outs, NOT_THIS_FAMILY};
 use crate::onnx::load::Node;
 use crate::onnx::tensor::{for_each_offset, numel_checked, strides, Tensor, Value};
 use crate::Scalar;
@@ -69,11 +69,58 @@ fn reduced_count(shape: &[usize], reduced: &[bool]) -> usize {
         .product()
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Red {
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub(crate) enum Red {
     Sum,
     Mean,
     Max,
+    Min,
+    Prod,
+    L1,
+    L2,
+    LogSum,
+    LogSumExp,
+    SumSquare,
+}
+
+impl Red {
+    fn of(op: &str) -> Option<Red> {
+        Some(match op {
+            "ReduceSum" => Red::Sum,
+            "ReduceMean" => Red::Mean,
+            "ReduceMax" => Red::Max,
+            "ReduceMin" => Red::Min,
+            "ReduceProd" => Red::Prod,
+            "ReduceL1" => Red::L1,
+            "ReduceL2" => Red::L2,
+            "ReduceLogSum" => Red::LogSum,
+            "ReduceLogSumExp" => Red::LogSumExp,
+            "ReduceSumSquare" => Red::SumSquare,
+            _ => return None,
+        })
+    }
+
+    /// The result of reducing no elements (ONNX's empty-set values).
+    fn empty(self) -> f64 {
+        match self {
+            Red::Sum | Red::L1 | Red::L2 | Red::SumSquare => 0.0,
+            Red::Mean => f64::NAN,
+            Red::Max | Red::LogSum | Red::LogSumExp => f64::NEG_INFINITY,
+            Red::Min => f64::INFINITY,
+            Red::Prod => 1.0,
+        }
+    }
+}
+
+/// The first extreme of `a` (the kept one) and `v`: NaN propagates, ties keep `a` (whose
+/// derivative is then taken, as for MaxPool).
+fn extreme<T: Scalar>(a: T, v: T, max: bool) -> T {
+    let better = if max { v > a } else { v < a };
+    if a.is_nan() || !(better || v.is_nan()) {
+        a
+    } else {
+        v
+    }
 }
 
 fn reduce_float<T: Scalar>(
@@ -85,30 +132,46 @@ fn reduce_float<T: Scalar>(
     let shape = reduced_shape(&t.shape, reduced, keepdims);
     let m = numel_checked(&shape, std::mem::size_of::<Option<T>>())?;
     let count = reduced_count(&t.shape, reduced);
+    // LogSumExp subtracts each output's primal maximum (a constant, so no derivative
+    // changes) to keep exp in range
+    let mut shift = vec![f64::NEG_INFINITY; m];
+    if red == Red::LogSumExp {
+        for_each_reduced(&t.shape, reduced, |i, o| {
+            shift[o] = shift[o].max(t.data[i].value())
+        });
+        for s in &mut shift {
+            if !s.is_finite() {
+                *s = 0.0;
+            }
+        }
+    }
     let mut out: Vec<Option<T>> = vec![None; m];
     for_each_reduced(&t.shape, reduced, |i, o| {
         let v = t.data[i];
+        let pre = match red {
+            Red::L1 => v.abs(),
+            Red::L2 | Red::SumSquare => v * v,
+            Red::LogSumExp => (v - shift[o]).exp(),
+            _ => v,
+        };
         out[o] = Some(match (out[o], red) {
-            (None, _) => v,
-            (Some(a), Red::Max) => {
-                // first maximum wins (its derivative is taken); NaN propagates
-                if a.is_nan() || !(v > a || v.is_nan()) {
-                    a
-                } else {
-                    v
-                }
-            }
-            (Some(a), _) => a + v,
+            (None, _) => pre,
+            (Some(a), Red::Max) => extreme(a, v, true),
+            (Some(a), Red::Min) => extreme(a, v, false),
+            (Some(a), Red::Prod) => a * v,
+            (Some(a), _) => a + pre,
         });
     });
     let data = out
         .into_iter()
-        .map(|v| match (v, red) {
+        .zip(&shift)
+        .map(|(v, &s)| match (v, red) {
             (Some(v), Red::Mean) => v / count as f64,
+            (Some(v), Red::L2) => v.sqrt(),
+            (Some(v), Red::LogSum) => v.ln(),
+            (Some(v), Red::LogSumExp) => v.ln() + s,
             (Some(v), _) => v,
-            (None, Red::Sum) => T::cst(0.0),
-            (None, Red::Mean) => T::cst(f64::NAN),
-            (None, Red::Max) => T::cst(f64::NEG_INFINITY),
+            (None, _) => T::cst(red.empty()),
         })
         .collect();
     Ok(Tensor { shape, data })
@@ -123,14 +186,22 @@ fn reduce_int(
     let shape = reduced_shape(&t.shape, reduced, keepdims);
     let m = numel_checked(&shape, 8)?;
     let count = reduced_count(&t.shape, reduced);
-    let init = if red == Red::Max { i64::MIN } else { 0 };
+    let init = match red {
+        Red::Max => i64::MIN,
+        Red::Min => i64::MAX,
+        Red::Prod => 1,
+        _ => 0,
+    };
     let mut out = vec![init; m];
     for_each_reduced(&t.shape, reduced, |i, o| {
         let v = t.data[i];
-        out[o] = if red == Red::Max {
-            out[o].max(v)
-        } else {
-            out[o].wrapping_add(v)
+        out[o] = match red {
+            Red::Max => out[o].max(v),
+            Red::Min => out[o].min(v),
+            Red::Prod => out[o].wrapping_mul(v),
+            Red::L1 => out[o].wrapping_add(v.wrapping_abs()),
+            Red::SumSquare => out[o].wrapping_add(v.wrapping_mul(v)),
+            _ => out[o].wrapping_add(v),
         };
     });
     if red == Red::Mean && count > 0 {
@@ -141,14 +212,10 @@ fn reduce_int(
     Ok(Tensor { shape, data: out })
 }
 
-/// ReduceSum, ReduceMean, ReduceMax: axes from the input (newer opsets) or the attribute.
+/// ReduceSum, Mean, Max, Min, Prod, L1, L2, LogSum, LogSumExp, SumSquare: axes from the input (newer opsets) or the attribute.
 pub(crate) fn reduce<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
     let x = req(ins, 0, "data")?;
-    let red = match node.op.as_str() {
-        "ReduceSum" => Red::Sum,
-        "ReduceMean" => Red::Mean,
-        _ => Red::Max,
-    };
+    let red = Red::of(&node.op).ok_or_else(|| format!("{} {NOT_THIS_FAMILY}", node.op))?;
     let keepdims = node.int("keepdims", 1) != 0;
     let axes = match opt(ins, 1) {
         Some(a) => a.int_values("axes")?,
@@ -157,11 +224,25 @@ pub(crate) fn reduce<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
     let Some(reduced) = reduced_axes(node, x.shape().len(), &axes)? else {
         return Ok(vec![Some(x.clone())]);
     };
-    let out = match x {
-        Value::Int(t) => Value::int(reduce_int(t, &reduced, keepdims, red)?),
-        v => float_each!(v, |t| reduce_float(t, &reduced, keepdims, red)?),
-    };
-    Ok(vec![Some(out)])
+    Ok(vec![Some(reduce_axes(x, &reduced, keepdims, red)?)])
+}
+
+/// `x` reduced over the axes marked in `reduced`.
+pub(crate) fn reduce_axes<S: Scalar>(
+    x: &Value<S>,
+    reduced: &[bool],
+    keepdims: bool,
+    red: Red,
+) -> Result<Value<S>, String> {
+    Ok(match x {
+        // the roots and logarithms of integers: in f64, truncated back
+        Value::Int(t) if matches!(red, Red::L2 | Red::LogSum | Red::LogSumExp) => {
+            let f = reduce_float(&t.map(|v| v as f64), reduced, keepdims, red)?;
+            Value::int(f.map(|v| v as i64))
+        }
+        Value::Int(t) => Value::int(reduce_int(t, reduced, keepdims, red)?),
+        v => float_each!(v, |t| reduce_float(t, reduced, keepdims, red)?),
+    })
 }
 
 /// Which of `r` axes a reduction folds (`None`: `noop_with_empty_axes` with no axes).
@@ -180,6 +261,8 @@ pub(crate) fn reduced_axes(
     Ok(Some(reduced))
 }
 
+/// ArgMax and ArgMin along `axis` (`keepdims`, `select_last_index`); ties give the first
+/// (or, with `select_last_index`, the last) extreme index, as ONNX defines.
 pub(crate) fn argmax<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
     let x = req(ins, 0, "data")?;
     let vals: Vec<f64> = match x {
@@ -191,9 +274,10 @@ pub(crate) fn argmax<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
     let axis = axis_of(node.int("axis", 0), shape.len())?;
     let keep = node.int("keepdims", 1) != 0;
     let last = node.int("select_last_index", 0) != 0;
+    let min = node.op == "ArgMin";
     let d = shape[axis];
     if d == 0 {
-        return Err("ArgMax over an empty axis".into());
+        return Err(format!("{} over an empty axis", node.op));
     }
     let outer = numel_checked(&shape[..axis], 8)?;
     let inner = numel_checked(&shape[axis + 1..], 8)?;
@@ -204,7 +288,8 @@ pub(crate) fn argmax<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
             for k in 1..d {
                 let v = vals[(o * d + k) * inner + i];
                 let b = vals[(o * d + best) * inner + i];
-                if v > b || (last && v == b) {
+                let better = if min { v < b } else { v > b };
+                if better || (last && v == b) {
                     best = k;
                 }
             }
@@ -346,7 +431,7 @@ pub(crate) fn batch_norm<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
     };
     let (scale, bias, mean, var) = (p(1, "scale")?, p(2, "B")?, p(3, "mean")?, p(4, "var")?);
     let eps_v = Value::float(Tensor::scalar(eps));
-    let denom = super::elementwise::Unary::sqrt().run(&binary(Bin::Add, &var, &eps_v)?)?;
+    let denom = super::unary::Unary::sqrt().run(&binary(Bin::Add, &var, &eps_v)?)?;
     let a = binary(Bin::Div, &scale, &denom)?;
     let y = binary(
         Bin::Add,
@@ -361,7 +446,7 @@ pub(crate) fn batch_norm<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
     Ok(outs)
 }
 
-fn layer_norm_t<T: Scalar>(
+pub(crate) fn layer_norm_t<T: Scalar>(
     t: &Tensor<T>,
     axis: usize,
     eps: f64,

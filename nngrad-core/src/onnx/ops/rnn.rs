@@ -54,7 +54,7 @@ impl Act {
                 }
             }
             ActFn::ScaledTanh => (x * self.beta).tanh() * self.alpha,
-            ActFn::HardSigmoid => super::elementwise::hard_sigmoid(x, self.alpha, self.beta),
+            ActFn::HardSigmoid => super::unary::hard_sigmoid(x, self.alpha, self.beta),
             ActFn::Elu => x.elu(self.alpha),
             ActFn::Softsign => x.softsign(),
             ActFn::Softplus => x.softplus(),

@@ -4,7 +4,10 @@
 //! from the single `operators!` invocation below, so adding an operator is one line here
 //! plus its implementation in its family's file.
 
-use super::{conv, elementwise, infer, linalg, reduce, rnn, shape, Ins, Outs};
+use super::{
+    arrange, compare, conv, conv_transpose, einsum, elementwise, gather, infer, linalg, norm, pad,
+    reduce, resize, rnn, select, shape, unary, Ins, Outs,
+};
 use crate::onnx::load::Node;
 use crate::Scalar;
 
@@ -18,10 +21,30 @@ const LATEST_ML_OPSET: i64 = 5;
 /// Which file of `ops/` implements an operator (and the heading it is listed under).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Family {
-    /// `elementwise.rs`: activations, math functions, broadcasting arithmetic.
+    /// `unary.rs`: activations, math, trigonometric, rounding functions.
+    Unary,
+    /// `elementwise.rs`: broadcasting arithmetic, Clip, PRelu, Scaler.
     Elementwise,
+    /// `compare.rs`: comparisons, logic, Where.
+    Compare,
+    /// `arrange.rs`: Size, Range, Tile, CumSum, OneHot, Depth/SpaceToDepth.
+    Arrange,
+    /// `gather.rs`: GatherElements/ND, ScatterElements/ND.
+    Gather,
+    /// `conv_transpose.rs`: ConvTranspose.
+    ConvTranspose,
+    /// `einsum.rs`: Einsum.
+    Einsum,
+    /// `norm.rs`: Instance/Group/Lp/MeanVariance normalisation.
+    Norm,
+    /// `pad.rs`: Pad.
+    Pad,
+    /// `resize.rs`: Resize.
+    Resize,
     /// `reduce.rs`: reductions, arg-extrema, softmax, normalisations.
     Reduce,
+    /// `select.rs`: Hardmax, TopK.
+    Select,
     /// `shape.rs`: data movement, shapes, casts, constants.
     Shape,
     /// `conv.rs`: convolution and pooling.
@@ -35,8 +58,18 @@ pub(crate) enum Family {
 impl Family {
     fn file(self) -> &'static str {
         match self {
+            Family::Unary => "unary.rs",
             Family::Elementwise => "elementwise.rs",
+            Family::Compare => "compare.rs",
+            Family::Arrange => "arrange.rs",
+            Family::Gather => "gather.rs",
+            Family::ConvTranspose => "conv_transpose.rs",
+            Family::Einsum => "einsum.rs",
+            Family::Norm => "norm.rs",
+            Family::Pad => "pad.rs",
+            Family::Resize => "resize.rs",
             Family::Reduce => "reduce.rs",
+            Family::Select => "select.rs",
             Family::Shape => "shape.rs",
             Family::Conv => "conv.rs",
             Family::Linalg => "linalg.rs",
@@ -103,7 +136,7 @@ macro_rules! operators {
 }
 
 operators! {
-    "" "Abs" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "Abs" 1 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::elementwise::unary;
     "" "Add" 1 Elementwise => elementwise::run_binary, shape = infer::elementwise::binary;
     "" "ArgMax" 1 Reduce => |n, i, _| reduce::argmax(n, i), shape = infer::reduce::argmax;
     "" "AveragePool" 1 Conv => |n, i, _| conv::avg_pool(n, i), shape = infer::conv::avg_pool;
@@ -116,23 +149,23 @@ operators! {
     "" "Conv" 1 Conv => |n, i, _| conv::conv(n, i), shape = infer::conv::conv;
     "" "Div" 1 Elementwise => elementwise::run_binary, shape = infer::elementwise::binary;
     "" "Dropout" 1 Shape => |n, i, _| shape::identity(n, i), shape = infer::shape::dropout;
-    "" "Elu" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
-    "" "Erf" 9 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
-    "" "Exp" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "Elu" 1 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "Erf" 9 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "Exp" 1 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::elementwise::unary;
     "" "Expand" 8 Shape => |_, i, _| shape::expand(i), shape = infer::shape::expand;
     "" "Flatten" 1 Shape => |n, i, _| shape::flatten(n, i), shape = infer::shape::flatten;
     "" "GRU" 1 Rnn => |n, i, _| rnn::rnn(n, i), shape = infer::rnn::rnn;
     "" "Gather" 1 Shape => |n, i, _| shape::gather(n, i), shape = infer::shape::gather;
-    "" "Gelu" 20 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "Gelu" 20 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::elementwise::unary;
     "" "Gemm" 1 Linalg => |n, i, _| linalg::gemm(n, i), shape = infer::linalg::gemm;
     "" "GlobalAveragePool" 1 Conv => |n, i, _| conv::global_pool(n, i), shape = infer::conv::global_pool;
     "" "GlobalMaxPool" 1 Conv => |n, i, _| conv::global_pool(n, i), shape = infer::conv::global_pool;
-    "" "HardSigmoid" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "HardSigmoid" 1 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::elementwise::unary;
     "" "Identity" 1 Shape => |n, i, _| shape::identity(n, i), shape = infer::shape::identity;
     "" "LSTM" 1 Rnn => |n, i, _| rnn::rnn(n, i), shape = infer::rnn::rnn;
     "" "LayerNormalization" 17 Reduce => |n, i, _| reduce::layer_norm(n, i), shape = infer::reduce::layer_norm;
-    "" "LeakyRelu" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
-    "" "Log" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "LeakyRelu" 1 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "Log" 1 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::elementwise::unary;
     "" "LogSoftmax" 1 Reduce => reduce::softmax, shape = infer::reduce::softmax;
     "" "MatMul" 1 Linalg => |_, i, _| linalg::matmul(i), shape = infer::linalg::matmul;
     "" "Max" 1 Elementwise => |n, i, _| elementwise::run_variadic(n, i), shape = infer::elementwise::variadic;
@@ -140,31 +173,94 @@ operators! {
     "" "Mean" 1 Elementwise => |n, i, _| elementwise::run_variadic(n, i), shape = infer::elementwise::variadic;
     "" "Min" 1 Elementwise => |n, i, _| elementwise::run_variadic(n, i), shape = infer::elementwise::variadic;
     "" "Mul" 1 Elementwise => elementwise::run_binary, shape = infer::elementwise::binary;
-    "" "Neg" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "Neg" 1 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::elementwise::unary;
     "" "PRelu" 1 Elementwise => |_, i, o| elementwise::run_prelu(i, o), shape = infer::elementwise::prelu;
     "" "Pow" 1 Elementwise => elementwise::run_binary, shape = infer::elementwise::binary;
     "" "RNN" 1 Rnn => |n, i, _| rnn::rnn(n, i), shape = infer::rnn::rnn;
-    "" "Reciprocal" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "Reciprocal" 1 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::elementwise::unary;
     "" "ReduceMax" 1 Reduce => |n, i, _| reduce::reduce(n, i), shape = infer::reduce::reduce;
     "" "ReduceMean" 1 Reduce => |n, i, _| reduce::reduce(n, i), shape = infer::reduce::reduce;
     "" "ReduceSum" 1 Reduce => |n, i, _| reduce::reduce(n, i), shape = infer::reduce::reduce;
-    "" "Relu" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "Relu" 1 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::elementwise::unary;
     "" "Reshape" 1 Shape => |n, i, _| shape::reshape(n, i), shape = infer::shape::reshape;
-    "" "Selu" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "Selu" 1 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::elementwise::unary;
     "" "Shape" 1 Shape => |n, i, _| shape::shape_op(n, i), shape = infer::shape::shape_op;
-    "" "Sigmoid" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "Sigmoid" 1 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::elementwise::unary;
     "" "Slice" 1 Shape => shape::slice, shape = infer::shape::slice;
     "" "Softmax" 1 Reduce => reduce::softmax, shape = infer::reduce::softmax;
-    "" "Softplus" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
-    "" "Softsign" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "Softplus" 1 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "Softsign" 1 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::elementwise::unary;
     "" "Split" 1 Shape => |n, i, _| shape::split(n, i), shape = infer::shape::split;
-    "" "Sqrt" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "Sqrt" 1 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::elementwise::unary;
     "" "Squeeze" 1 Shape => |n, i, _| shape::squeeze(n, i), shape = infer::shape::squeeze;
     "" "Sub" 1 Elementwise => elementwise::run_binary, shape = infer::elementwise::binary;
     "" "Sum" 1 Elementwise => |n, i, _| elementwise::run_variadic(n, i), shape = infer::elementwise::variadic;
-    "" "Tanh" 1 Elementwise => |n, i, _| elementwise::run_unary(n, i), shape = infer::elementwise::unary;
+    "" "Tanh" 1 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::elementwise::unary;
     "" "Transpose" 1 Shape => |n, i, _| shape::transpose(n, i), shape = infer::shape::transpose;
     "" "Unsqueeze" 1 Shape => |n, i, _| shape::unsqueeze(n, i), shape = infer::shape::unsqueeze;
+    "" "Sin" 7 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::evaluated::evaluated;
+    "" "Cos" 7 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::evaluated::evaluated;
+    "" "Tan" 7 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::evaluated::evaluated;
+    "" "Asin" 7 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::evaluated::evaluated;
+    "" "Acos" 7 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::evaluated::evaluated;
+    "" "Atan" 7 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::evaluated::evaluated;
+    "" "Sinh" 9 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::evaluated::evaluated;
+    "" "Cosh" 9 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::evaluated::evaluated;
+    "" "Asinh" 9 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::evaluated::evaluated;
+    "" "Acosh" 9 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::evaluated::evaluated;
+    "" "Atanh" 9 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::evaluated::evaluated;
+    "" "Sign" 9 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::evaluated::evaluated;
+    "" "Floor" 1 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::evaluated::evaluated;
+    "" "Ceil" 1 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::evaluated::evaluated;
+    "" "Round" 11 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::evaluated::evaluated;
+    "" "HardSwish" 14 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::evaluated::evaluated;
+    "" "Mish" 18 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::evaluated::evaluated;
+    "" "Celu" 12 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::evaluated::evaluated;
+    "" "ThresholdedRelu" 10 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::evaluated::evaluated;
+    "" "Shrink" 9 Unary => |n, i, _| unary::run_unary(n, i), shape = infer::evaluated::evaluated;
+    "" "Equal" 1 Compare => |n, i, _| compare::compare(n, i), shape = infer::evaluated::evaluated;
+    "" "Less" 1 Compare => |n, i, _| compare::compare(n, i), shape = infer::evaluated::evaluated;
+    "" "LessOrEqual" 12 Compare => |n, i, _| compare::compare(n, i), shape = infer::evaluated::evaluated;
+    "" "Greater" 1 Compare => |n, i, _| compare::compare(n, i), shape = infer::evaluated::evaluated;
+    "" "GreaterOrEqual" 12 Compare => |n, i, _| compare::compare(n, i), shape = infer::evaluated::evaluated;
+    "" "And" 1 Compare => |n, i, _| compare::compare(n, i), shape = infer::evaluated::evaluated;
+    "" "Or" 1 Compare => |n, i, _| compare::compare(n, i), shape = infer::evaluated::evaluated;
+    "" "Xor" 1 Compare => |n, i, _| compare::compare(n, i), shape = infer::evaluated::evaluated;
+    "" "Not" 1 Compare => |n, i, _| compare::predicate(n, i), shape = infer::evaluated::evaluated;
+    "" "IsNaN" 9 Compare => |n, i, _| compare::predicate(n, i), shape = infer::evaluated::evaluated;
+    "" "IsInf" 10 Compare => |n, i, _| compare::predicate(n, i), shape = infer::evaluated::evaluated;
+    "" "Where" 9 Compare => |_, i, _| compare::where_op(i), shape = infer::evaluated::evaluated;
+    "" "Mod" 10 Elementwise => |n, i, _| elementwise::run_mod(n, i), shape = infer::evaluated::evaluated;
+    "" "Size" 1 Arrange => |_, i, _| arrange::size(i), shape = infer::evaluated::evaluated;
+    "" "Range" 11 Arrange => |_, i, _| arrange::range(i), shape = infer::evaluated::evaluated;
+    "" "Tile" 1 Arrange => |_, i, _| arrange::tile(i), shape = infer::evaluated::evaluated;
+    "" "CumSum" 11 Arrange => |n, i, _| arrange::cumsum(n, i), shape = infer::evaluated::evaluated;
+    "" "OneHot" 9 Arrange => |n, i, _| arrange::one_hot(n, i), shape = infer::evaluated::evaluated;
+    "" "DepthToSpace" 1 Arrange => |n, i, _| arrange::depth_space(n, i), shape = infer::evaluated::evaluated;
+    "" "SpaceToDepth" 1 Arrange => |n, i, _| arrange::depth_space(n, i), shape = infer::evaluated::evaluated;
+    "" "ReduceMin" 1 Reduce => |n, i, _| reduce::reduce(n, i), shape = infer::evaluated::evaluated;
+    "" "ReduceProd" 1 Reduce => |n, i, _| reduce::reduce(n, i), shape = infer::evaluated::evaluated;
+    "" "ReduceL1" 1 Reduce => |n, i, _| reduce::reduce(n, i), shape = infer::evaluated::evaluated;
+    "" "ReduceL2" 1 Reduce => |n, i, _| reduce::reduce(n, i), shape = infer::evaluated::evaluated;
+    "" "ReduceLogSum" 1 Reduce => |n, i, _| reduce::reduce(n, i), shape = infer::evaluated::evaluated;
+    "" "ReduceLogSumExp" 1 Reduce => |n, i, _| reduce::reduce(n, i), shape = infer::evaluated::evaluated;
+    "" "ReduceSumSquare" 1 Reduce => |n, i, _| reduce::reduce(n, i), shape = infer::evaluated::evaluated;
+    "" "ArgMin" 1 Reduce => |n, i, _| reduce::argmax(n, i), shape = infer::evaluated::evaluated;
+    "" "GatherElements" 11 Gather => |n, i, _| gather::gather_elements(n, i), shape = infer::evaluated::evaluated;
+    "" "GatherND" 11 Gather => |n, i, _| gather::gather_nd(n, i), shape = infer::evaluated::evaluated;
+    "" "ScatterElements" 11 Gather => |n, i, _| gather::scatter_elements(n, i), shape = infer::evaluated::evaluated;
+    "" "ScatterND" 11 Gather => |n, i, _| gather::scatter_nd(n, i), shape = infer::evaluated::evaluated;
+    "" "Hardmax" 1 Select => select::hardmax, shape = infer::evaluated::evaluated;
+    "" "TopK" 1 Select => select::top_k, shape = infer::evaluated::evaluated;
+    "" "ConvTranspose" 1 ConvTranspose => |n, i, _| conv_transpose::conv_transpose(n, i), shape = infer::evaluated::evaluated;
+    "" "LpPool" 1 Conv => |n, i, _| conv::lp_pool(n, i), shape = infer::evaluated::evaluated;
+    "" "Einsum" 12 Einsum => |n, i, _| einsum::einsum(n, i), shape = infer::evaluated::evaluated;
+    "" "InstanceNormalization" 1 Norm => |n, i, _| norm::instance_norm(n, i), shape = infer::evaluated::evaluated;
+    "" "GroupNormalization" 18 Norm => norm::group_norm, shape = infer::evaluated::evaluated;
+    "" "LpNormalization" 1 Norm => |n, i, _| norm::lp_norm(n, i), shape = infer::evaluated::evaluated;
+    "" "MeanVarianceNormalization" 9 Norm => |n, i, _| norm::mvn(n, i), shape = infer::evaluated::evaluated;
+    "" "Pad" 1 Pad => pad::pad, shape = infer::evaluated::evaluated;
+    "" "Resize" 10 Resize => resize::resize, shape = infer::evaluated::evaluated;
     "ai.onnx.ml" "Scaler" 1 Elementwise => |n, i, _| elementwise::run_scaler(n, i), shape = infer::elementwise::scaler;
 }
 

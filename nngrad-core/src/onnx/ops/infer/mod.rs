@@ -10,6 +10,7 @@
 
 pub(crate) mod conv;
 pub(crate) mod elementwise;
+pub(crate) mod evaluated;
 pub(crate) mod linalg;
 pub(crate) mod reduce;
 pub(crate) mod rnn;
