@@ -234,3 +234,55 @@ fn constant_of_shape_builds_from_an_integer_shape_subgraph() {
     assert_eq!(y, vec![2.5, 5.0, 7.5, 10.0]);
     assert_eq!(j, nalgebra::DMatrix::from_diagonal_element(4, 4, 2.5));
 }
+
+/// PRelu takes the slope branch at 0 (`x > 0 ? x : slope·x`): `∂/∂x = slope` there, as
+/// LeakyRelu's `alpha`, so a zero slope is Relu with `Relu'(0) = 0`; the slope's own
+/// derivative is `x`, 0 at the kink.
+#[test]
+fn prelu_at_zero_takes_the_slope() {
+    let constant_slope = build(
+        13,
+        vec![node("PRelu", &["x", "s"], &["y"], vec![])],
+        vec![f32_tensor("s", &[3], &[0.25, 0.25, 0.0])],
+        vec![value_info("x", data_type::FLOAT, &[3])],
+        value_info("y", data_type::FLOAT, &[3]),
+    );
+    let (y, j) = constant_slope.jacobian(&[-2.0, 0.0, 0.0]).unwrap();
+    assert_eq!(y, vec![-0.5, 0.0, 0.0]);
+    assert_eq!(
+        j,
+        nalgebra::DMatrix::from_diagonal(&nalgebra::dvector![0.25, 0.25, 0.0])
+    );
+    let (_, j) = constant_slope.jacobian(&[1.0, 2.0, 3.0]).unwrap();
+    assert_eq!(j, nalgebra::DMatrix::identity(3, 3));
+
+    // The slope varying too (the model's one input split into x and slope): at x = 0,
+    // ∂y/∂x = slope and ∂y/∂slope = x = 0.
+    let both = build(
+        11,
+        vec![
+            node(
+                "Split",
+                &["xs"],
+                &["x", "s"],
+                vec![
+                    attr_i("axis", 0),
+                    AttributeProto {
+                        name: "split".into(),
+                        ints: vec![1, 1],
+                        r#type: 7,
+                        ..Default::default()
+                    },
+                ],
+            ),
+            node("PRelu", &["x", "s"], &["y"], vec![]),
+        ],
+        vec![],
+        vec![value_info("xs", data_type::FLOAT, &[2])],
+        value_info("y", data_type::FLOAT, &[1]),
+    );
+    let (_, j) = both.jacobian(&[0.0, 0.3]).unwrap();
+    assert_eq!((j[(0, 0)], j[(0, 1)]), (0.3, 0.0));
+    let (_, j) = both.jacobian(&[-2.0, 0.3]).unwrap();
+    assert_eq!((j[(0, 0)], j[(0, 1)]), (0.3, -2.0));
+}

@@ -61,13 +61,18 @@
 //! Where a function has a kink, the derivative is that of the branch the primal computation
 //! takes: `relu'(0) = 0`, `abs'(0) = 0`, `max`/`min` keep the receiver's derivative on a tie
 //! (so the first of equal values wins, as in JAX and TensorFlow), `clamp` keeps `x`'s
-//! derivative on the interval's closed ends. `leaky_relu` and `elu` have slope `alpha` at 0;
-//! `hypot` at the origin has both partials 0 (as `abs`, which `hypot(x, 0)` is).
+//! derivative on the interval's closed ends. `leaky_relu` and `elu` have slope `alpha` at 0,
+//! and so has ONNX `PRelu` (slope `slope` at 0, as `x > 0 ? x : slope·x`), so that all three
+//! agree with `relu'(0) = 0` when the slope is 0. `hypot` and `atan2` at the origin have both
+//! partials 0 (as `abs`, which `hypot(x, 0)` is). `relu(NaN)` is NaN with derivative 0 (as in
+//! PyTorch and JAX), not `f64::max`'s 0.
 //!
 //! ## Infinite local derivatives
 //! A tangent that is exactly zero stays exactly zero through a point where the local
 //! derivative is infinite (`sqrt`, `cbrt`, `powf`, `ln`, `asin`, `acos`, `atanh`, … at the
 //! edge of their domain, `exp` past overflow): `d/dx [x + sqrt(y²)]` at `y = 0` is 1, not NaN.
+//! The product of two duals keeps the same promise where a factor's value is infinite (its
+//! local derivative for the other factor): `d/dy [2·y]` at `y = ∞` is 2, not `0·∞ = NaN`.
 //!
 //! ## num-traits and nalgebra
 //! Every dual type, nested ones included, implements num-traits' `Float`, `FloatConst`,
@@ -147,8 +152,6 @@ pub mod sparse;
 pub use differentiable::{BatchError, Differentiable};
 // Every public item of `dual/` (each type, `DualNum`): a new type is re-exported in `dual/mod.rs` only.
 pub use dual::*;
-// The rule table by its short name, for the dense layers' fused activations.
-pub(crate) use dual::rules;
 pub use first_order::{
     derivative, divergence, gradient, gradient_chunk, jacobian, jacobian_chunk, jvp,
     try_derivative, try_gradient, try_gradient_chunk, try_jacobian, try_jacobian_chunk, try_jvp,

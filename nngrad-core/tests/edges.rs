@@ -267,3 +267,53 @@ fn comparisons_compare_values() {
     assert!(DualN::new(2.0, [1.0, 2.0]) > DualN::new(1.0, [5.0, 5.0]));
     assert_eq!(a.partial_cmp(&Dual::constant(f64::NAN)), None);
 }
+
+/// The kinks issue 15 left open: `atan2` at the origin, `relu(NaN)`, and `0·∞` in a product
+/// of duals (crate docs, *Kinks* and *Infinite local derivatives*).
+#[test]
+fn atan2_at_the_origin_relu_of_nan_and_zero_times_infinity() {
+    // atan2 at the origin: both partials 0 (hypot's rule there), not 0/0 = NaN; the value is
+    // f64's, signed zeros included.
+    for (y, x) in [(0.0, 0.0), (-0.0, 0.0), (0.0, -0.0), (-0.0, -0.0)] {
+        let (v, g) = gradient(|v| v[0].atan2(v[1]), &[y, x]);
+        assert_eq!(v.to_bits(), f64::atan2(y, x).to_bits(), "atan2({y}, {x})");
+        assert_eq!(g, vec![0.0, 0.0], "partials of atan2 at ({y}, {x})");
+    }
+    // Off the origin, however close, the closed form x/h², −y/h².
+    // At (y, x) = (1e-300, 2e-300), x² + y² = 5e-600 underflows but the partials are
+    // x/(x² + y²) = 4e299 and −y/(x² + y²) = −2e299.
+    let (_, g) = gradient(|v| v[0].atan2(v[1]), &[1e-300, 2e-300]);
+    assert!(
+        (g[0] / 4e299 - 1.0).abs() < 1e-15 && (g[1] / -2e299 - 1.0).abs() < 1e-15,
+        "{g:?}"
+    );
+    let (y, x) = (3.0, -4.0);
+    let (_, g) = gradient(|v| v[0].atan2(v[1]), &[y, x]);
+    assert!((g[0] - x / 25.0).abs() < 1e-16 && (g[1] + y / 25.0).abs() < 1e-16);
+
+    // relu(NaN): NaN with derivative 0, as leaky_relu keeps NaN (and as PyTorch and JAX do).
+    let r = Dual::new(f64::NAN, 1.0).relu();
+    assert!(r.re().is_nan());
+    assert_eq!(r.eps(), 0.0);
+    assert!(Scalar::relu(f64::NAN).is_nan());
+    assert!(Dual::new(f64::NAN, 1.0).leaky_relu(0.1).re().is_nan());
+
+    // 0·∞ in Dual × Dual: a zero tangent times an infinite value contributes 0, so
+    // d/dy [2·y] at y = ∞ is 2 and d/dx [x·∞] is ∞ (not NaN from the other term).
+    let two = Dual::constant(2.0);
+    let inf = Dual::variable(f64::INFINITY);
+    assert_eq!((two * inf).eps(), 2.0);
+    assert_eq!((inf * two).eps(), 2.0);
+    let p = Dual::variable(3.0) * Dual::constant(f64::INFINITY);
+    assert_eq!((p.re(), p.eps()), (f64::INFINITY, f64::INFINITY));
+    // The lanes of DualN take the same rule, lane by lane.
+    let x = DualN::<f64, 2>::new(f64::INFINITY, [1.0, 0.0]);
+    let c = DualN::<f64, 2>::new(2.0, [0.0, 1.0]);
+    assert_eq!((x * c).eps(), [2.0, f64::INFINITY]);
+    // Finite products are unchanged: the product rule to the bit.
+    let (a, b) = (Dual::new(1.5, 0.25), Dual::new(-2.0, 3.0));
+    assert_eq!(
+        (a * b).eps().to_bits(),
+        (0.25f64 * -2.0 + 3.0 * 1.5).to_bits()
+    );
+}

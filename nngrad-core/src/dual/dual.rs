@@ -162,10 +162,6 @@ impl<T: Scalar> DualNum for Dual<T> {
     fn unscale(self, k: T) -> Self {
         Dual::new(self.re / k, self.eps / k)
     }
-    #[inline(always)]
-    fn shift(self, k: T) -> Self {
-        Dual::new(self.re + k, self.eps)
-    }
 }
 
 impl<T: Scalar> Add for Dual<T> {
@@ -190,7 +186,16 @@ impl<T: Scalar> Mul for Dual<T> {
     type Output = Self;
     #[inline(always)]
     fn mul(self, o: Self) -> Self {
-        Dual::new(self.re * o.re, self.eps * o.re + o.eps * self.re)
+        let (a, b) = (self.re, o.re);
+        // A zero tangent times an infinite value contributes 0, not `0·∞ = NaN` (crate docs,
+        // *Infinite local derivatives*). Tested on the values, once per product, so the
+        // finite case stays two multiply-adds.
+        let eps = if a.is_finite() && b.is_finite() {
+            self.eps * b + o.eps * a
+        } else {
+            mul_zero_safe(self.eps, b) + mul_zero_safe(o.eps, a)
+        };
+        Dual::new(a * b, eps)
     }
 }
 

@@ -175,10 +175,6 @@ impl<T: Scalar, const N: usize> DualNum for DualN<T, N> {
     fn unscale(self, k: T) -> Self {
         DualN::new(self.re / k, Self::lanes(self.eps, |e| e / k))
     }
-    #[inline(always)]
-    fn shift(self, k: T) -> Self {
-        DualN::new(self.re + k, self.eps)
-    }
 }
 
 impl<T: Scalar, const N: usize> Add for DualN<T, N> {
@@ -204,7 +200,15 @@ impl<T: Scalar, const N: usize> Mul for DualN<T, N> {
     #[inline(always)]
     fn mul(self, o: Self) -> Self {
         let (a, b) = (self.re, o.re);
-        DualN::new(a * b, Self::lanes2(self.eps, o.eps, |x, y| x * b + y * a))
+        // `0·∞` as in `Dual`'s product: a zero lane times an infinite value contributes 0.
+        let eps = if a.is_finite() && b.is_finite() {
+            Self::lanes2(self.eps, o.eps, |x, y| x * b + y * a)
+        } else {
+            Self::lanes2(self.eps, o.eps, |x, y| {
+                mul_zero_safe(x, b) + mul_zero_safe(y, a)
+            })
+        };
+        DualN::new(a * b, eps)
     }
 }
 

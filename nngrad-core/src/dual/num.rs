@@ -142,7 +142,11 @@ pub trait DualNum: Copy {
     /// use nngrad_core::{Dual, DualNum};
     /// assert_eq!(Dual::new(1.0, 2.0).shift(3.0), Dual::new(4.0, 2.0));
     /// ```
-    fn shift(self, k: Self::Re) -> Self;
+    #[inline(always)]
+    fn shift(self, k: Self::Re) -> Self {
+        let re = self.real() + k;
+        self.with_real(re)
+    }
 }
 
 /// `0 · anything = 0`, for the tangents that must stay zero through an infinite local

@@ -206,9 +206,14 @@ pub(crate) fn softplus<T: Scalar>(x: T) -> (T, T) {
 }
 
 #[inline(always)]
+/// `max(x, 0)`, slope 0 at the kink; NaN stays NaN with slope 0, as PyTorch's and JAX's relu
+/// give (and as `leaky_relu` and `elu` keep NaN), rather than the 0 of `f64::max(NaN, 0)`,
+/// which would hide a NaN input.
 pub(crate) fn relu<T: Scalar>(x: T) -> (T, T) {
     if x > 0.0 {
         (x, c(1.0))
+    } else if x.is_nan() {
+        (x, c(0.0))
     } else {
         (c(0.0), c(0.0))
     }
@@ -323,10 +328,15 @@ pub(crate) fn powf_dy<T: Scalar>(x: T, value: T) -> T {
 }
 
 /// `(atan2(y, x), ∂/∂y, ∂/∂x)` = `(…, x/h², −y/h²)` with `h = hypot(y, x)`, divided by `h`
-/// twice so that `h²` cannot overflow or underflow.
+/// twice so that `h²` cannot overflow or underflow. At the origin, where the angle is
+/// undefined and `0/0` would give NaN partials, both partials are 0: the rule `hypot` has
+/// there (a kink takes a finite slope, here that of no direction preferred).
 #[inline(always)]
 pub(crate) fn atan2<T: Scalar>(y: T, x: T) -> (T, T, T) {
     let h = y.hypot(x);
+    if h == 0.0 {
+        return (y.atan2(x), c(0.0), c(0.0));
+    }
     (y.atan2(x), x / h / h, -y / h / h)
 }
 

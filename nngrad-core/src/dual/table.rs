@@ -214,7 +214,8 @@ macro_rules! unary_table {
             /// assert_eq!(Dual::variable(1e3).softplus().re(), 1e3);
             /// ```
             softplus: chain, outline, rule;
-            /// `max(x, 0)`; derivative 0 at `x = 0`.
+            /// `max(x, 0)`; derivative 0 at `x = 0`. NaN stays NaN (derivative 0), as in
+            /// PyTorch and JAX and as `leaky_relu` keeps it, not `f64::max(NaN, 0) = 0`.
             ///
             /// ```
             /// use nngrad_core::{Dual, Scalar};

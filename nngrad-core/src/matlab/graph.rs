@@ -96,15 +96,37 @@ impl Transfer {
             Transfer::Softmax => {
                 // Shift by the largest value (a constant: softmax is shift-invariant, so the
                 // derivative is unchanged) to keep exp from overflowing.
-                let m = n
+                let top = n
                     .iter()
                     .map(|v| v.value())
                     .filter(|v| !v.is_nan())
                     .fold(f64::NEG_INFINITY, f64::max);
-                let m = if m.is_finite() { m } else { 0.0 };
+                // The dominant class (the first at the maximum) as 1/(1 + Σ_{j≠k} e^{n_j − n_k}):
+                // its tangent y·Σ_j y_j (dn_k − dn_j) then comes without the cancellation of
+                // e_k/s − e_k·ds/s², which loses the digits of 1 − y when y ≈ 1. The ONNX
+                // Softmax does the same.
+                let dominant = top
+                    .is_finite()
+                    .then(|| n.iter().position(|v| v.value() == top))
+                    .flatten()
+                    .filter(|_| n.len() > 1)
+                    .map(|k| {
+                        let zk = n[k];
+                        let rest: S = n
+                            .iter()
+                            .enumerate()
+                            .filter(|&(j, _)| j != k)
+                            .map(|(_, &v)| (v - zk).exp())
+                            .sum();
+                        (k, (rest + 1.0).recip())
+                    });
+                let m = if top.is_finite() { top } else { 0.0 };
                 n.iter_mut().for_each(|v| *v = (*v - m).exp());
                 let sum: S = n.iter().sum();
                 n.iter_mut().for_each(|v| *v /= sum);
+                if let Some((k, y)) = dominant {
+                    n[k] = y;
+                }
             }
         }
     }
@@ -346,6 +368,17 @@ mod tests {
         }
     }
 
+    /// Softmax of `n` with the tangent seeded along input `j`: column `j` of its Jacobian.
+    fn softmax_along(n: &[f64], j: usize) -> Vec<Dual> {
+        let mut v: Vec<Dual> = n
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| Dual::new(x, (i == j) as u8 as f64))
+            .collect();
+        Transfer::Softmax.apply(&mut v);
+        v
+    }
+
     #[test]
     fn softmax_jacobian_is_diag_minus_outer_product() {
         let n = [0.3, -1.2, 2.0];
@@ -353,12 +386,7 @@ mod tests {
         let s: f64 = e.iter().sum();
         let a: Vec<f64> = e.iter().map(|v| v / s).collect();
         for j in 0..3 {
-            let mut v: Vec<Dual> = n
-                .iter()
-                .enumerate()
-                .map(|(i, &x)| Dual::new(x, (i == j) as u8 as f64))
-                .collect();
-            Transfer::Softmax.apply(&mut v);
+            let v = softmax_along(&n, j);
             for i in 0..3 {
                 let want = if i == j {
                     a[i] * (1.0 - a[i])
@@ -373,5 +401,32 @@ mod tests {
         let mut big = [1000.0, 999.0];
         Transfer::Softmax.apply(&mut big);
         assert!((big[0] - 1.0 / (1.0 + (-1f64).exp())).abs() < 1e-15);
+    }
+
+    /// Near a dominant class (`y₀ = 1 − 2e-9`) against the derivative evaluated without any
+    /// cancellation: with `e_j = exp(n_j − n₀)` and `r = Σ_{j>0} e_j`, `y₀ = 1/(1 + r)`,
+    /// `1 − y₀ = r/(1 + r)`, `y_j = e_j/(1 + r)`, so `∂y₀/∂n₀ = y₀(1 − y₀)` and
+    /// `∂y₀/∂n_j = −y₀ y_j` come to a few ulps. The quotient form loses ~1e-7 relative here.
+    #[test]
+    fn softmax_derivative_near_a_dominant_class_keeps_its_digits() {
+        let n = [20.0, -3.0, 0.5];
+        let e: Vec<f64> = n.iter().map(|v| (v - n[0]).exp()).collect();
+        let r = e[1] + e[2];
+        let y0 = 1.0 / (1.0 + r);
+        let want = [
+            y0 * (r / (1.0 + r)),
+            -y0 * e[1] / (1.0 + r),
+            -y0 * e[2] / (1.0 + r),
+        ];
+        for (j, want) in want.into_iter().enumerate() {
+            let v = softmax_along(&n, j);
+            let rel = (v[0].eps() - want).abs() / want.abs();
+            assert!(
+                rel < 1e-14,
+                "d y0 / d n{j}: {} vs {want} (rel {rel:e})",
+                v[0].eps()
+            );
+            assert!((v[0].re() - y0).abs() < 1e-16);
+        }
     }
 }

@@ -18,7 +18,9 @@
 //! ## Semantics
 //! * Evaluation is in f64 (float32 weights are widened exactly; `Cast` between float types
 //!   keeps f64). Integer tensors (shapes, indices) stay integers and carry no derivative.
-//! * Kinks: `Relu`'s derivative at 0 is 0; `MaxPool`, `ReduceMax`, `Max` and `Min` give the
+//! * Kinks: `Relu`'s derivative at 0 is 0, `LeakyRelu`'s is `alpha` and `PRelu`'s is its
+//!   `slope` (`x > 0 ? x : slope·x`, so a zero slope is `Relu`, and the slope's own derivative
+//!   at 0 is 0); `Relu(NaN)` is NaN; `MaxPool`, `ReduceMax`, `Max` and `Min` give the
 //!   derivative to the first extreme element (row-major within a window), as JAX and
 //!   TensorFlow do; `Clip` keeps the input's derivative at the bounds.
 //! * Piecewise and discrete operators: comparisons, logic, `IsNaN`/`IsInf`, `ArgMin`/`ArgMax`

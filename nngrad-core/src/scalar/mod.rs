@@ -135,7 +135,8 @@ pub trait Scalar:
     /// assert_eq!((s.eps(), c.eps()), (1.0, 0.0));
     /// ```
     fn sin_cos(self) -> (Self, Self);
-    /// Four-quadrant arctangent of `self / other` (`self` is y).
+    /// Four-quadrant arctangent of `self / other` (`self` is y). At the origin both partials
+    /// are 0 (the angle has no derivative there; `hypot` takes the same rule).
     ///
     /// ```
     /// use nngrad_core::{Dual, Scalar};

@@ -374,15 +374,18 @@ pub(crate) fn run_clip<S: Scalar>(node: &Node, ins: &Ins<S>, opset: i64) -> Outs
     Ok(vec![Some(out)])
 }
 
+/// `x > 0 ? x : slope·x`: at 0 the slope branch, so `∂/∂x = slope` there as `LeakyRelu'(0) =
+/// alpha`, and a slope of 0 is `Relu` with `Relu'(0) = 0` (crate docs, *Kinks*).
 fn prelu_one<T: Scalar>(x: T, slope: T) -> T {
-    if x < 0.0 {
-        x * slope
-    } else {
+    if x > 0.0 {
         x
+    } else {
+        x * slope
     }
 }
 
-/// PRelu: `x < 0 ? slope·x : x`. Opset 6's slope of shape `[C]` is per channel (axis 1).
+/// PRelu: `x > 0 ? x : slope·x` (slope `slope` at 0, see `prelu_one`). Opset 6's slope of
+/// shape `[C]` is per channel (axis 1).
 pub(crate) fn run_prelu<S: Scalar>(ins: &Ins<S>, opset: i64) -> Outs<S> {
     let x = req(ins, 0, "X")?;
     let slope = req(ins, 1, "slope")?;
@@ -392,11 +395,11 @@ pub(crate) fn run_prelu<S: Scalar>(ins: &Ins<S>, opset: i64) -> Outs<S> {
     let out = match (x, &slope) {
         (Act(a), Act(s)) => Act(zip_broadcast(a, s, |p, q| Ok(prelu_one(p, q)))?),
         (Act(a), Float(s)) => Act(zip_broadcast(a, s, |p, q| {
-            Ok(if p < 0.0 { p * q } else { p })
+            Ok(if p > 0.0 { p } else { p * q })
         })?),
         (Float(a), Float(s)) => Value::float(zip_broadcast(a, s, |p, q| Ok(prelu_one(p, q)))?),
         (Float(a), Act(s)) => Act(zip_broadcast(a, s, |p, q| {
-            Ok(if p < 0.0 { q * p } else { S::cst(p) })
+            Ok(if p > 0.0 { S::cst(p) } else { q * p })
         })?),
         _ => return Err("PRelu expects float tensors".into()),
     };
