@@ -124,3 +124,87 @@ fn batches_match_points_and_are_identical_for_any_thread_count() {
     assert!(model.jvp_batch(&xs, &vs[..n]).is_err());
     assert_eq!(model.jacobian_batch(&[]).unwrap().0.len(), 0);
 }
+
+fn on_dense_chain(model: &Model) -> bool {
+    format!("{model:?}").contains("dense_chain: true")
+}
+
+/// The MLP-S export with its hidden activations replaced by `op`.
+fn with_activation(net: &Net, form: Form, op: &str) -> Model {
+    use nngrad_core::onnx::proto::ModelProto;
+    use prost::Message;
+    let mut p = ModelProto::decode(&net.onnx(form)[..]).unwrap();
+    for node in &mut p.graph.as_mut().unwrap().node {
+        if node.op_type == "Tanh" {
+            node.op_type = op.into();
+        }
+    }
+    Model::from_bytes(&p.encode_to_vec()).unwrap()
+}
+
+#[test]
+fn mlp_chains_take_the_dense_path_and_match_the_step_route_and_generic_path() {
+    // MLP-S has fewer outputs than inputs (the output-side association), the reversed net
+    // more (the input side); both forms; activations the dense path has, and one it has not
+    // (Softsign: the plan's own steps, no chain).
+    let rev = [4usize, 32, 32, 8];
+    for (sizes, seed) in [(&MLP_S[..], 31u64), (&rev[..], 32), (&MLP_M[..], 33)] {
+        let net = Net::glorot(sizes, seed);
+        for form in [Form::GemmF64, Form::MatMulF32] {
+            for op in ["Tanh", "Relu", "Sigmoid", "Softsign"] {
+                let what = format!("{sizes:?} {form:?} {op}");
+                let model = with_activation(&net, form, op);
+                assert!(on_route(&model), "{what}");
+                assert_eq!(
+                    on_dense_chain(&model),
+                    op != "Softsign",
+                    "{what}: {model:?}"
+                );
+                let x = inputs(net.inputs(), seed + 1);
+                let (y, j) = model.jacobian(&x).unwrap();
+                let (yg, jg) = try_jacobian(|x| model.eval(x), &x).unwrap();
+                assert_close(&y, &yg, 1e-13, &format!("{what}: values vs generic"));
+                let jr = row_major(&j);
+                assert_close(
+                    &jr,
+                    &row_major(&jg),
+                    1e-13,
+                    &format!("{what}: J vs generic"),
+                );
+                // The plan's own steps (the JVP keeps them): each column e_c of J.
+                let n = net.inputs();
+                for c in 0..n {
+                    let mut e = vec![0.0; n];
+                    e[c] = 1.0;
+                    let (yv, jv) = model.jvp(&x, &e).unwrap();
+                    assert_close(&yv, &y, 1e-13, &format!("{what}: jvp values"));
+                    let col: Vec<f64> = (0..j.nrows()).map(|i| j[(i, c)]).collect();
+                    assert_close(&col, &jv, 1e-13, &format!("{what}: J e_{c} vs steps"));
+                }
+                // a batch: every point as the single-point call, any thread count the same
+                let xs = inputs(37 * n, seed + 2);
+                let pool = |t| {
+                    rayon::ThreadPoolBuilder::new()
+                        .num_threads(t)
+                        .build()
+                        .unwrap()
+                };
+                let one = pool(1).install(|| model.jacobian_batch(&xs).unwrap());
+                let two = pool(2).install(|| model.jacobian_batch(&xs).unwrap());
+                assert_eq!(bits(&one.1), bits(&two.1), "{what}: threads");
+                assert_eq!(bits(&one.0), bits(&two.0), "{what}: threads");
+                let m = net.outputs();
+                for p in [0, 17, 36] {
+                    let (y1, j1) = model.jacobian(&xs[p * n..(p + 1) * n]).unwrap();
+                    assert_close(&one.0[p * m..(p + 1) * m], &y1, 1e-13, &what);
+                    assert_close(
+                        &one.1[p * m * n..(p + 1) * m * n],
+                        &row_major(&j1),
+                        1e-13,
+                        &what,
+                    );
+                }
+            }
+        }
+    }
+}

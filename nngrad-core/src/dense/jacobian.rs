@@ -3,7 +3,7 @@
 //! multiply-adds.
 
 use super::{check, Activation, Dense, DenseError, Mlp, Workspace};
-use crate::kernels::{gemm_ws, GemmDims};
+use crate::kernels::{dgemm_unpacked, gemm_ws, unpacked_pays, GemmDims};
 use nalgebra::DMatrix;
 use rayon::prelude::*;
 
@@ -148,7 +148,7 @@ impl Mlp {
     /// [`jacobian_batch`](Mlp::jacobian_batch) with its blocks of points spread over the
     /// current rayon pool. The blocks are those the single-threaded call makes, whatever the
     /// thread count, so the results are the same bit for bit.
-    pub(super) fn jacobian_batch_pooled(
+    pub(crate) fn jacobian_batch_pooled(
         &self,
         xs: &[f64],
     ) -> Result<(Vec<f64>, Vec<f64>), DenseError> {
@@ -196,8 +196,9 @@ impl Mlp {
 
     /// Whether `J = D_L W_L ⋯ D_1 W_1` for `points` points costs less associated from the
     /// output side (`m` rows carried down, after one values-only pass) than from the input
-    /// side (`n` tangent columns carried up), counting multiply-adds plus a fixed cost per
-    /// product call. Both orders give the same exact product; only the rounding of the sums
+    /// side (`n` tangent columns carried up), counting multiply-adds. (Per-call costs no
+    /// longer tip it: small products and few-row `R` take [`dgemm_unpacked`], which packs
+    /// nothing.) Both orders give the same exact product; only the rounding of the sums
     /// differs.
     fn outputs_first_is_cheaper(&self, points: usize) -> bool {
         let (n, m, layers) = (self.inputs(), self.outputs(), self.layers.len());
@@ -205,8 +206,8 @@ impl Mlp {
         let values: usize = self.layers.iter().map(size).sum();
         let later: usize = self.layers[1..].iter().map(size).sum();
         let earlier: usize = self.layers[..layers - 1].iter().map(size).sum();
-        let outputs_side = points * (values + m * earlier) + GEMM_CALL_COST * 2 * layers;
-        let inputs_side = points * (n + 1) * later + GEMM_CALL_COST * (layers - 1);
+        let outputs_side = points * (values + m * earlier);
+        let inputs_side = points * (n + 1) * later;
         outputs_side < inputs_side
     }
 
@@ -247,9 +248,19 @@ impl Mlp {
                 trans_b: li == 0,
             };
             if li == 0 {
-                gemm_ws(&l.w, xs, dims, z);
+                // One point: `xs` is the column itself, whichever way it is read.
+                product(
+                    &l.w,
+                    xs,
+                    GemmDims {
+                        trans_b: points > 1,
+                        ..dims
+                    },
+                    z,
+                    true,
+                );
             } else {
-                gemm_ws(&l.w, &ws.cur[..k * points], dims, z);
+                product(&l.w, &ws.cur[..k * points], dims, z, true);
             }
             l.activation.values_slopes(
                 &ws.z[..h * points],
@@ -307,7 +318,7 @@ impl Mlp {
                 trans_a: false,
                 trans_b: false,
             };
-            crate::kernels::gemm_f64_assign(&ws.a[..points * m * h], &l.w, dims, out);
+            product(&ws.a[..points * m * h], &l.w, dims, out, false);
             core::mem::swap(&mut ws.a, &mut ws.next);
         }
         ws.jacs[first * m * n..(first + points) * m * n].copy_from_slice(&ws.a[..points * m * n]);
@@ -359,7 +370,7 @@ impl Mlp {
                     blk[1..].fill(0.0);
                 }
             }
-            gemm_ws(&l.w, &ws.cur[..l.inputs * cols], l.dims(cols), out);
+            product(&l.w, &ws.cur[..l.inputs * cols], l.dims(cols), out, true);
             if l.activation != Activation::Identity {
                 let k = l.outputs * points;
                 for (z, blk) in ws.z[..k].iter_mut().zip(out.chunks_exact(w)) {
@@ -391,10 +402,18 @@ impl Mlp {
 /// 32 Ki f64 (256 KiB), so the two state buffers stay within a typical L2 cache.
 const BLOCK_ELEMS: usize = 32 * 1024;
 
-/// What one GEMM call costs beyond its multiply-adds (packing, dispatch), in multiply-adds:
-/// on MLP-S at one point the output-side order, with twice the calls, measured slower than
-/// the input side although it does 40 % fewer multiply-adds.
-const GEMM_CALL_COST: usize = 4096;
+/// `out = A·B` (`+=` when `accumulate`) for f64 operands: small products and few rows of `A`
+/// without packing ([`dgemm_unpacked`]), the rest through `matrixmultiply`. The choice
+/// depends on the dimensions only.
+fn product(a: &[f64], b: &[f64], d: GemmDims, out: &mut [f64], accumulate: bool) {
+    if !d.trans_a && !d.trans_b && unpacked_pays(d.m, d.k, d.n) {
+        dgemm_unpacked(a, b, (d.m, d.k, d.n), out, accumulate);
+    } else if accumulate {
+        gemm_ws(a, b, d, out);
+    } else {
+        crate::kernels::gemm_f64_assign(a, b, d, out);
+    }
+}
 
 #[inline]
 fn dot(a: &[f64], b: &[f64]) -> f64 {

@@ -77,6 +77,10 @@ impl std::fmt::Debug for Model {
             .field("opset", &self.opset())
             .field("nodes_evaluated", &self.plan.steps.len())
             .field("tangent_route", &self.tangent.is_some())
+            .field(
+                "dense_chain",
+                &self.tangent.as_ref().is_some_and(|t| t.is_chain()),
+            )
             .finish()
     }
 }

@@ -69,6 +69,18 @@ impl Unary {
         }
     }
 
+    /// The dense path's activation that computes this function (`tanh`, the logistic
+    /// sigmoid, `relu`), for the tangent route's MLP chains; `None` for every other one.
+    pub(crate) fn dense_activation(&self) -> Option<crate::dense::Activation> {
+        use crate::dense::Activation;
+        match self.op {
+            UnaryOp::Tanh => Some(Activation::Tanh),
+            UnaryOp::Sigmoid => Some(Activation::Sigmoid),
+            UnaryOp::Relu => Some(Activation::Relu),
+            _ => None,
+        }
+    }
+
     /// The unary operator of `node`, if it is one.
     pub fn of(node: &Node) -> Option<Unary> {
         use UnaryOp::*;

@@ -164,6 +164,7 @@ pub(super) fn build(
     let out_buf = *out_buf;
     let m = sizes[out_buf];
     let (plan, sizes, out_buf) = in_place(plan, sizes, out_buf);
+    let mlp = super::chain::mlp(&plan, 0, n, out_buf);
     Some(Plan {
         steps: plan,
         sizes,
@@ -172,6 +173,8 @@ pub(super) fn build(
         output: out_buf,
         m,
         pool: Mutex::new(Vec::new()),
+        mlp,
+        dense_pool: Mutex::new(Vec::new()),
     })
 }
 

@@ -16,6 +16,7 @@
 //! what the route does not know can only make it slower, never different.
 
 mod build;
+mod chain;
 mod exec;
 
 use super::load::Graph;
@@ -36,6 +37,11 @@ pub(crate) struct Plan {
     m: usize,
     /// Buffers of finished calls, for the next ones (one per concurrent caller).
     pool: Mutex<Vec<exec::Work>>,
+    /// The plan as a chain of dense layers, when it is one (`chain.rs`): Jacobians then take
+    /// the dense path.
+    mlp: Option<crate::dense::Mlp>,
+    /// Workspaces of finished [`Plan::jacobian`] calls on `mlp`.
+    dense_pool: Mutex<Vec<crate::dense::Workspace>>,
 }
 
 impl std::fmt::Debug for Plan {
@@ -43,6 +49,7 @@ impl std::fmt::Debug for Plan {
         f.debug_struct("Plan")
             .field("steps", &self.steps.len())
             .field("buffers", &self.sizes)
+            .field("dense_chain", &self.mlp.is_some())
             .finish()
     }
 }
@@ -143,6 +150,11 @@ impl Plan {
     pub(crate) fn outputs(&self) -> usize {
         self.m
     }
+
+    /// Whether the plan is a chain of dense layers whose Jacobians take the dense path.
+    pub(crate) fn is_chain(&self) -> bool {
+        self.mlp.is_some()
+    }
 }
 
 /// Most f64 components the buffers of one call may hold on the route (256 MB): a Jacobian
@@ -190,6 +202,28 @@ impl Plan {
     /// The outputs and the `m×n` Jacobian at `x`, all `n` columns in one pass.
     pub(crate) fn jacobian(&self, x: &[f64]) -> (Vec<f64>, nalgebra::DMatrix<f64>) {
         let (m, n) = (self.m, self.n);
+        if let Some(mlp) = &self.mlp {
+            let mut ws = self
+                .dense_pool
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .pop()
+                .unwrap_or_default();
+            // The caller checked the length, the only way the dense path can fail.
+            if mlp.jacobian_with(x, &mut ws).is_ok() {
+                // The values from the plan's own steps, so that they are `forward`'s and
+                // `jvp`'s bit for bit (the dense path rounds its sums in another order).
+                let r = (
+                    self.forward(x),
+                    nalgebra::DMatrix::from_row_slice(m, n, ws.jacobian()),
+                );
+                self.dense_pool
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(ws);
+                return r;
+            }
+        }
         self.run(x, 1, Mode::Jacobian, |o, cols| {
             let y = (0..m).map(|i| o[i * cols]).collect();
             let j = nalgebra::DMatrix::from_fn(m, n, |i, c| o[i * cols + 1 + c]);
@@ -210,6 +244,13 @@ impl Plan {
     pub(crate) fn batch(&self, xs: &[f64], vs: &[f64], kind: Kind) -> (Vec<f64>, Vec<f64>) {
         use rayon::prelude::*;
         let (n, m) = (self.n, self.m);
+        if let (Some(mlp), Kind::Jacobian) = (&self.mlp, kind) {
+            // Whole points (checked by the caller), so the dense path cannot fail; its blocks
+            // depend on the point count only, so any thread count gives the same bits.
+            if let Ok(r) = mlp.jacobian_batch_pooled(xs) {
+                return r;
+            }
+        }
         let lanes = match kind {
             Kind::Forward => 0,
             Kind::Jvp => 1,
