@@ -511,6 +511,187 @@ pub(crate) mod loops {
     }
 }
 
+/// Whether [`dgemm_unpacked`] is the better kernel for a row-major `m×k · k×n` product: few
+/// rows of `A` (a single point's matrix-vector products and output-side `R`) or a small
+/// product, where `matrixmultiply`'s packing of `B` (every call, with an allocation) costs
+/// more than the multiply-adds. Depends on the dimensions only, so the same product
+/// is always computed the same way, whatever the thread count.
+pub(crate) fn unpacked_pays(m: usize, k: usize, n: usize) -> bool {
+    m <= 16 || m.saturating_mul(k).saturating_mul(n) <= 1 << 16
+}
+
+/// `out = A·B` (or `out += A·B` when `accumulate`) for row-major f64 `A` (`m×k`), `B`
+/// (`k×n`) and `out` (`m×n`), without packing: blocks of 4 rows × 8 columns of `out` in
+/// registers, each entry summed over `p` in order (fused multiply-adds where the CPU has
+/// them, chosen once at run time like `matrixmultiply`'s kernels), then added to `out`.
+/// Matrix-vector products (`n = 1`) keep 8 partial sums per row instead, so the sum is not
+/// one serial chain. Every entry's arithmetic depends on the dimensions only.
+///
+/// # Panics
+/// If a slice length does not match the dimensions.
+pub(crate) fn dgemm_unpacked(
+    a: &[f64],
+    b: &[f64],
+    (m, k, n): (usize, usize, usize),
+    out: &mut [f64],
+    accumulate: bool,
+) {
+    assert!(
+        Some(a.len()) == m.checked_mul(k)
+            && Some(b.len()) == k.checked_mul(n)
+            && Some(out.len()) == m.checked_mul(n),
+        "dgemm_unpacked: {m}×{k}·{k}×{n} with A {}, B {}, out {}",
+        a.len(),
+        b.len(),
+        out.len()
+    );
+    #[cfg(target_arch = "x86_64")]
+    {
+        if fma_available() {
+            // SAFETY: the CPU has AVX2 and FMA, checked just above.
+            return unsafe { unpacked_fma(a, b, (m, k, n), out, accumulate) };
+        }
+    }
+    unpacked::<{ cfg!(target_arch = "aarch64") }>(a, b, (m, k, n), out, accumulate)
+}
+
+#[cfg(target_arch = "x86_64")]
+fn fma_available() -> bool {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    // 0 unknown, 1 no, 2 yes: detected once, not per product.
+    static HAS: AtomicU8 = AtomicU8::new(0);
+    match HAS.load(Ordering::Relaxed) {
+        0 => {
+            let yes = std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
+            HAS.store(if yes { 2 } else { 1 }, Ordering::Relaxed);
+            yes
+        }
+        v => v == 2,
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn unpacked_fma(
+    a: &[f64],
+    b: &[f64],
+    dims: (usize, usize, usize),
+    out: &mut [f64],
+    accumulate: bool,
+) {
+    unpacked::<true>(a, b, dims, out, accumulate)
+}
+
+/// `acc + x·y`, fused when `FMA`.
+#[inline(always)]
+fn madd<const FMA: bool>(x: f64, y: f64, acc: f64) -> f64 {
+    if FMA {
+        x.mul_add(y, acc)
+    } else {
+        acc + x * y
+    }
+}
+
+#[inline(always)]
+fn unpacked<const FMA: bool>(
+    a: &[f64],
+    b: &[f64],
+    (m, k, n): (usize, usize, usize),
+    out: &mut [f64],
+    accumulate: bool,
+) {
+    const R: usize = 4;
+    const C: usize = 8;
+    let put = |o: &mut f64, v: f64| *o = if accumulate { *o + v } else { v };
+    if n == 1 {
+        for (i, o) in out.iter_mut().enumerate() {
+            let row = &a[i * k..(i + 1) * k];
+            let mut acc = [0.0; C];
+            let mut chunks = row.chunks_exact(C);
+            let mut bc = b.chunks_exact(C);
+            for (x, y) in (&mut chunks).zip(&mut bc) {
+                for c in 0..C {
+                    acc[c] = madd::<FMA>(x[c], y[c], acc[c]);
+                }
+            }
+            for (c, (&x, &y)) in chunks.remainder().iter().zip(bc.remainder()).enumerate() {
+                acc[c] = madd::<FMA>(x, y, acc[c]);
+            }
+            let s =
+                ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+            put(o, s);
+        }
+        return;
+    }
+    let mut i0 = 0;
+    while i0 < m {
+        let rows = R.min(m - i0);
+        let mut j0 = 0;
+        while j0 < n {
+            let cols = C.min(n - j0);
+            let mut acc = [[0.0; C]; R];
+            if rows == R && cols == C {
+                block(a, b, (i0, j0), (k, n), &mut acc, |x, y, z| {
+                    madd::<FMA>(x, y, z)
+                });
+            } else {
+                for (p, brow) in b.chunks_exact(n).enumerate() {
+                    let bp = &brow[j0..j0 + cols];
+                    for (r, acc) in acc.iter_mut().enumerate().take(rows) {
+                        let x = a[(i0 + r) * k + p];
+                        for (acc, &y) in acc.iter_mut().zip(bp) {
+                            *acc = madd::<FMA>(x, y, *acc);
+                        }
+                    }
+                }
+            }
+            for (r, acc) in acc.iter().enumerate().take(rows) {
+                let o = &mut out[(i0 + r) * n + j0..(i0 + r) * n + j0 + cols];
+                for (o, &v) in o.iter_mut().zip(acc) {
+                    put(o, v);
+                }
+            }
+            j0 += C;
+        }
+        i0 += R;
+    }
+}
+
+/// One full 4×8 block of [`dgemm_unpacked`]: rows `i0..i0 + 4`, columns `j0..j0 + 8`, the
+/// sums over `p` in order. Written over pre-cut rows so that no index is checked inside the
+/// loop and the accumulators stay in registers.
+#[inline(always)]
+fn block(
+    a: &[f64],
+    b: &[f64],
+    (i0, j0): (usize, usize),
+    (k, n): (usize, usize),
+    acc: &mut [[f64; 8]; 4],
+    madd: impl Fn(f64, f64, f64) -> f64,
+) {
+    let (a0, a1, a2, a3) = (
+        &a[i0 * k..(i0 + 1) * k],
+        &a[(i0 + 1) * k..(i0 + 2) * k],
+        &a[(i0 + 2) * k..(i0 + 3) * k],
+        &a[(i0 + 3) * k..(i0 + 4) * k],
+    );
+    let (mut c0, mut c1, mut c2, mut c3) = (acc[0], acc[1], acc[2], acc[3]);
+    let rows = b.chunks_exact(n).zip(a0).zip(a1).zip(a2).zip(a3);
+    for ((((brow, &x0), &x1), &x2), &x3) in rows {
+        let bp: &[f64; 8] = match brow[j0..].first_chunk() {
+            Some(c) => c,
+            None => return,
+        };
+        for c in 0..8 {
+            c0[c] = madd(x0, bp[c], c0[c]);
+            c1[c] = madd(x1, bp[c], c1[c]);
+            c2[c] = madd(x2, bp[c], c2[c]);
+            c3[c] = madd(x3, bp[c], c3[c]);
+        }
+    }
+    *acc = [c0, c1, c2, c3];
+}
+
 #[cfg(test)]
 mod tests {
     //! The GEMM paths against the plain loops, for every storage order and scalar type.
@@ -808,185 +989,4 @@ mod tests {
             }
         }
     }
-}
-
-/// Whether [`dgemm_unpacked`] is the better kernel for a row-major `m×k · k×n` product: few
-/// rows of `A` (a single point's matrix-vector products and output-side `R`) or a small
-/// product, where `matrixmultiply`'s packing of `B` (every call, with an allocation) costs
-/// more than the multiply-adds. Depends on the dimensions only, so the same product
-/// is always computed the same way, whatever the thread count.
-pub(crate) fn unpacked_pays(m: usize, k: usize, n: usize) -> bool {
-    m <= 16 || m.saturating_mul(k).saturating_mul(n) <= 1 << 16
-}
-
-/// `out = A·B` (or `out += A·B` when `accumulate`) for row-major f64 `A` (`m×k`), `B`
-/// (`k×n`) and `out` (`m×n`), without packing: blocks of 4 rows × 8 columns of `out` in
-/// registers, each entry summed over `p` in order (fused multiply-adds where the CPU has
-/// them, chosen once at run time like `matrixmultiply`'s kernels), then added to `out`.
-/// Matrix-vector products (`n = 1`) keep 8 partial sums per row instead, so the sum is not
-/// one serial chain. Every entry's arithmetic depends on the dimensions only.
-///
-/// # Panics
-/// If a slice length does not match the dimensions.
-pub(crate) fn dgemm_unpacked(
-    a: &[f64],
-    b: &[f64],
-    (m, k, n): (usize, usize, usize),
-    out: &mut [f64],
-    accumulate: bool,
-) {
-    assert!(
-        Some(a.len()) == m.checked_mul(k)
-            && Some(b.len()) == k.checked_mul(n)
-            && Some(out.len()) == m.checked_mul(n),
-        "dgemm_unpacked: {m}×{k}·{k}×{n} with A {}, B {}, out {}",
-        a.len(),
-        b.len(),
-        out.len()
-    );
-    #[cfg(target_arch = "x86_64")]
-    {
-        if fma_available() {
-            // SAFETY: the CPU has AVX2 and FMA, checked just above.
-            return unsafe { unpacked_fma(a, b, (m, k, n), out, accumulate) };
-        }
-    }
-    unpacked::<{ cfg!(target_arch = "aarch64") }>(a, b, (m, k, n), out, accumulate)
-}
-
-#[cfg(target_arch = "x86_64")]
-fn fma_available() -> bool {
-    use std::sync::atomic::{AtomicU8, Ordering};
-    // 0 unknown, 1 no, 2 yes: detected once, not per product.
-    static HAS: AtomicU8 = AtomicU8::new(0);
-    match HAS.load(Ordering::Relaxed) {
-        0 => {
-            let yes = std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
-            HAS.store(if yes { 2 } else { 1 }, Ordering::Relaxed);
-            yes
-        }
-        v => v == 2,
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn unpacked_fma(
-    a: &[f64],
-    b: &[f64],
-    dims: (usize, usize, usize),
-    out: &mut [f64],
-    accumulate: bool,
-) {
-    unpacked::<true>(a, b, dims, out, accumulate)
-}
-
-/// `acc + x·y`, fused when `FMA`.
-#[inline(always)]
-fn madd<const FMA: bool>(x: f64, y: f64, acc: f64) -> f64 {
-    if FMA {
-        x.mul_add(y, acc)
-    } else {
-        acc + x * y
-    }
-}
-
-#[inline(always)]
-fn unpacked<const FMA: bool>(
-    a: &[f64],
-    b: &[f64],
-    (m, k, n): (usize, usize, usize),
-    out: &mut [f64],
-    accumulate: bool,
-) {
-    const R: usize = 4;
-    const C: usize = 8;
-    let put = |o: &mut f64, v: f64| *o = if accumulate { *o + v } else { v };
-    if n == 1 {
-        for (i, o) in out.iter_mut().enumerate() {
-            let row = &a[i * k..(i + 1) * k];
-            let mut acc = [0.0; C];
-            let mut chunks = row.chunks_exact(C);
-            let mut bc = b.chunks_exact(C);
-            for (x, y) in (&mut chunks).zip(&mut bc) {
-                for c in 0..C {
-                    acc[c] = madd::<FMA>(x[c], y[c], acc[c]);
-                }
-            }
-            for (c, (&x, &y)) in chunks.remainder().iter().zip(bc.remainder()).enumerate() {
-                acc[c] = madd::<FMA>(x, y, acc[c]);
-            }
-            let s =
-                ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-            put(o, s);
-        }
-        return;
-    }
-    let mut i0 = 0;
-    while i0 < m {
-        let rows = R.min(m - i0);
-        let mut j0 = 0;
-        while j0 < n {
-            let cols = C.min(n - j0);
-            let mut acc = [[0.0; C]; R];
-            if rows == R && cols == C {
-                block(a, b, (i0, j0), (k, n), &mut acc, |x, y, z| {
-                    madd::<FMA>(x, y, z)
-                });
-            } else {
-                for (p, brow) in b.chunks_exact(n).enumerate() {
-                    let bp = &brow[j0..j0 + cols];
-                    for (r, acc) in acc.iter_mut().enumerate().take(rows) {
-                        let x = a[(i0 + r) * k + p];
-                        for (acc, &y) in acc.iter_mut().zip(bp) {
-                            *acc = madd::<FMA>(x, y, *acc);
-                        }
-                    }
-                }
-            }
-            for (r, acc) in acc.iter().enumerate().take(rows) {
-                let o = &mut out[(i0 + r) * n + j0..(i0 + r) * n + j0 + cols];
-                for (o, &v) in o.iter_mut().zip(acc) {
-                    put(o, v);
-                }
-            }
-            j0 += C;
-        }
-        i0 += R;
-    }
-}
-
-/// One full 4×8 block of [`dgemm_unpacked`]: rows `i0..i0 + 4`, columns `j0..j0 + 8`, the
-/// sums over `p` in order. Written over pre-cut rows so that no index is checked inside the
-/// loop and the accumulators stay in registers.
-#[inline(always)]
-fn block(
-    a: &[f64],
-    b: &[f64],
-    (i0, j0): (usize, usize),
-    (k, n): (usize, usize),
-    acc: &mut [[f64; 8]; 4],
-    madd: impl Fn(f64, f64, f64) -> f64,
-) {
-    let (a0, a1, a2, a3) = (
-        &a[i0 * k..(i0 + 1) * k],
-        &a[(i0 + 1) * k..(i0 + 2) * k],
-        &a[(i0 + 2) * k..(i0 + 3) * k],
-        &a[(i0 + 3) * k..(i0 + 4) * k],
-    );
-    let (mut c0, mut c1, mut c2, mut c3) = (acc[0], acc[1], acc[2], acc[3]);
-    let rows = b.chunks_exact(n).zip(a0).zip(a1).zip(a2).zip(a3);
-    for ((((brow, &x0), &x1), &x2), &x3) in rows {
-        let bp: &[f64; 8] = match brow[j0..].first_chunk() {
-            Some(c) => c,
-            None => return,
-        };
-        for c in 0..8 {
-            c0[c] = madd(x0, bp[c], c0[c]);
-            c1[c] = madd(x1, bp[c], c1[c]);
-            c2[c] = madd(x2, bp[c], c2[c]);
-            c3[c] = madd(x3, bp[c], c3[c]);
-        }
-    }
-    *acc = [c0, c1, c2, c3];
 }
