@@ -58,6 +58,16 @@ use nalgebra_sparse::CscMatrix;
 
 /// The scalar [`sparse_jacobian`]'s closure receives: tangent lanes over [`Tracer`]s, so that
 /// the one closure serves detection (the lanes' sets) and evaluation (the lanes' values).
+///
+/// ```
+/// use nngrad_core::sparse::{sparse_jacobian, TracedLanes};
+/// use nngrad_core::Scalar;
+/// // A closure written for this type directly (a generic function serves as well).
+/// let f = |x: &[TracedLanes]| vec![x[0] * x[1], x[1].sin()];
+/// let (_, j) = sparse_jacobian(f, &[2.0, 0.5]);
+/// assert_eq!(j.nnz(), 3);
+/// assert_eq!(j.get_entry(0, 1).unwrap().into_value(), 2.0);
+/// ```
 pub type TracedLanes = DualN<Tracer, DEFAULT_CHUNK>;
 
 /// Outputs and sparse Jacobian of `f` at `x`: the pattern detected at `x`, coloured, and
