@@ -113,7 +113,9 @@ fn brusselator_2d(c: &mut Criterion) {
         robust(b, || sj.jacobian(|x| brusselator(x, N), black_box(&x)))
     });
     g.bench_function("detect_pattern", |b| {
-        robust(b, || SparsityPattern::detect(|x| brusselator(x, N), black_box(&x)))
+        robust(b, || {
+            SparsityPattern::detect(|x| brusselator(x, N), black_box(&x))
+        })
     });
     g.finish();
 }

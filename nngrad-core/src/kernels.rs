@@ -869,7 +869,10 @@ mod tests {
                 .map(|d| {
                     bits = bits.rotate_left(7) ^ 0x5555;
                     let tr = |v: f64, k: u32| Tracer::new(v, bits.rotate_left(k) & 0xff);
-                    DualN::new(tr(d.re, 0), [tr(d.eps[0], 1), tr(d.eps[1], 2), tr(d.eps[2], 3)])
+                    DualN::new(
+                        tr(d.re, 0),
+                        [tr(d.eps[0], 1), tr(d.eps[1], 2), tr(d.eps[2], 3)],
+                    )
                 })
                 .collect();
             (t, f)
@@ -885,10 +888,24 @@ mod tests {
                 }
             }
         };
-        for &(m, k, n) in &[(3, 5, 2), (9, 17, 1), (1, 70, 2), (5, 13, 7), (12, 9, 3), (0, 9, 9), (4, 0, 30)] {
+        for &(m, k, n) in &[
+            (3, 5, 2),
+            (9, 17, 1),
+            (1, 70, 2),
+            (5, 13, 7),
+            (12, 9, 3),
+            (0, 9, 9),
+            (4, 0, 30),
+        ] {
             for ta in [false, true] {
                 for tb in [false, true] {
-                    let d = GemmDims { m, k, n, trans_a: ta, trans_b: tb };
+                    let d = GemmDims {
+                        m,
+                        k,
+                        n,
+                        trans_a: ta,
+                        trans_b: tb,
+                    };
                     let (o_t, o_f) = rand_t(&mut r, m * n);
                     let (a_t, a_f) = rand_t(&mut r, m * k);
                     let wb: Vec<f64> = (0..k * n).map(|_| r.next()).collect();
@@ -908,15 +925,28 @@ mod tests {
             }
         }
         // Plain tracers, as `SparsityPattern::detect` meets them in a dense layer.
-        let d = GemmDims { m: 6, k: 40, n: 1, trans_a: false, trans_b: false };
+        let d = GemmDims {
+            m: 6,
+            k: 40,
+            n: 1,
+            trans_a: false,
+            trans_b: false,
+        };
         let w: Vec<f64> = (0..240).map(|_| r.next()).collect();
         let x: Vec<f64> = (0..40).map(|_| r.next()).collect();
-        let xt: Vec<Tracer> = x.iter().enumerate().map(|(j, &v)| Tracer::new(v, 1 << j)).collect();
+        let xt: Vec<Tracer> = x
+            .iter()
+            .enumerate()
+            .map(|(j, &v)| Tracer::new(v, 1 << j))
+            .collect();
         let (mut yt, mut yf) = (vec![Tracer::new(0.5, 0); 6], vec![0.5; 6]);
         gemm_ws(&w, &xt, d, &mut yt);
         gemm_ws(&w, &x, d, &mut yf);
         for (t, f) in yt.iter().zip(&yf) {
-            assert_eq!((t.value().to_bits(), t.deps()), (f.to_bits(), (1 << 40) - 1));
+            assert_eq!(
+                (t.value().to_bits(), t.deps()),
+                (f.to_bits(), (1 << 40) - 1)
+            );
         }
     }
 

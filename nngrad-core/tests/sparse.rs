@@ -300,7 +300,10 @@ fn loaded_onnx_models_sparse_equals_dense() {
         assert_eq!(js.pattern(), p.as_csc(), "{name}");
         let (_, jt) = model.jacobian(&x).unwrap();
         let d = (DMatrix::from(&js) - &jt).amax();
-        assert!(d <= 1e-13 * jt.amax(), "{name}: {d:e} from the tangent route");
+        assert!(
+            d <= 1e-13 * jt.amax(),
+            "{name}: {d:e} from the tangent route"
+        );
         let sj = SparseJacobian::new(&p);
         let (_, jr) = sj.try_jacobian(|x| model.eval(x), &x).unwrap();
         assert_eq!(jr, js, "{name}");
@@ -310,7 +313,10 @@ fn loaded_onnx_models_sparse_equals_dense() {
 /// A genFunction network through `sparse_jacobian`, alone and as a block-diagonal batch.
 #[test]
 fn a_matlab_net_through_sparse_jacobian() {
-    for dir in ["matlab/shallow_tansig_struct", "matlab/deep_logsig_flat_mapstd"] {
+    for dir in [
+        "matlab/shallow_tansig_struct",
+        "matlab/deep_logsig_flat_mapstd",
+    ] {
         let src = std::fs::read_dir(data(dir))
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -370,9 +376,16 @@ fn nested_derivatives_give_the_closed_form_second_derivatives() {
     for i in 0..n {
         let l = if i > 0 { x[i - 1] } else { 0.3 };
         let r = if i + 1 < n { x[i + 1] } else { -0.7 };
-        assert!(close(h[(i, i)], 2.0 * l.sin() + 6.0 * x[i] * r), "({i}, {i})");
+        assert!(
+            close(h[(i, i)], 2.0 * l.sin() + 6.0 * x[i] * r),
+            "({i}, {i})"
+        );
         if i > 0 {
-            assert!(close(h[(i, i - 1)], 2.0 * x[i] * l.cos()), "({i}, {})", i - 1);
+            assert!(
+                close(h[(i, i - 1)], 2.0 * x[i] * l.cos()),
+                "({i}, {})",
+                i - 1
+            );
         }
         if i + 1 < n {
             assert!(close(h[(i, i + 1)], 3.0 * x[i] * x[i]), "({i}, {})", i + 1);
@@ -398,7 +411,11 @@ fn stencil_sparse_jacobian_has_the_closed_form() {
                 _ => 0.0,
             };
             let d = (h[(r, c)] - want).abs();
-            assert!(d <= 4e-16 * want.abs(), "({r}, {c}): {} vs {want}", h[(r, c)]);
+            assert!(
+                d <= 4e-16 * want.abs(),
+                "({r}, {c}): {} vs {want}",
+                h[(r, c)]
+            );
         }
     }
     assert_eq!(js.nnz(), 5 * k * k - 4 * k);

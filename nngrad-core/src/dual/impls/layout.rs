@@ -142,11 +142,22 @@ mod tests {
         use crate::sparse::Tracer;
         type L = DualN<Tracer, 8>;
         let l = L::__f64_layout().unwrap();
-        assert_eq!((l.traced_width_of::<L>(), l.width_of::<L>()), (Some(9), None));
+        assert_eq!(
+            (l.traced_width_of::<L>(), l.width_of::<L>()),
+            (Some(9), None)
+        );
         let t = Tracer::__f64_layout().unwrap();
-        assert_eq!((t.traced_width_of::<Tracer>(), t.width_of::<Tracer>()), (Some(1), None));
+        assert_eq!(
+            (t.traced_width_of::<Tracer>(), t.width_of::<Tracer>()),
+            (Some(1), None)
+        );
         let d = Dual::<DualN<Tracer, 2>>::__f64_layout().unwrap();
         assert_eq!(d.traced_width_of::<Dual<DualN<Tracer, 2>>>(), Some(6));
-        assert_eq!(DualN::<f64, 8>::__f64_layout().unwrap().traced_width_of::<DualN<f64, 8>>(), None);
+        assert_eq!(
+            DualN::<f64, 8>::__f64_layout()
+                .unwrap()
+                .traced_width_of::<DualN<f64, 8>>(),
+            None
+        );
     }
 }
