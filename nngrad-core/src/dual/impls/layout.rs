@@ -64,15 +64,14 @@ impl F64Layout {
     /// `S` must be `#[repr(C)]` with exactly `parts` fields of type `Inner` and nothing else.
     #[inline(always)]
     pub(crate) unsafe fn nest<Inner: 'static, S: 'static>(self, parts: usize) -> Option<Self> {
-        let words = core::mem::size_of::<Inner>() / core::mem::size_of::<u64>();
         (self.type_id == TypeId::of::<Inner>()
-            && core::mem::size_of::<Inner>() % core::mem::size_of::<u64>() == 0
-            && words == self.width * self.stride)
-            .then(|| F64Layout {
-                type_id: TypeId::of::<S>(),
-                width: self.width * parts,
-                stride: self.stride,
-            })
+            && core::mem::size_of::<Inner>()
+                == self.width * self.stride * core::mem::size_of::<u64>())
+        .then(|| F64Layout {
+            type_id: TypeId::of::<S>(),
+            width: self.width * parts,
+            stride: self.stride,
+        })
     }
 
     /// `f64` itself: one component.
