@@ -174,7 +174,6 @@ pub(super) fn build(
         m,
         pool: Mutex::new(Vec::new()),
         mlp,
-        dense_pool: Mutex::new(Vec::new()),
     })
 }
 

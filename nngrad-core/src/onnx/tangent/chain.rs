@@ -1,9 +1,9 @@
 //! Plans that are a multilayer perceptron: one path from the input through affine maps and
 //! activations to the output, the form every MLP export takes (Gemm + Tanh, MatMul + Add +
-//! Relu, …). Such a plan's Jacobians go to the dense path ([`crate::dense::Mlp`]), which
-//! picks the cheaper association (from the output side when there are fewer outputs than
-//! inputs) and stacks the points of a batch so each layer is one large GEMM; forward passes
-//! and JVPs keep the plan's own steps.
+//! Relu, …). Such a plan's batches of Jacobians go to the dense path
+//! ([`crate::dense::Mlp`]), which picks the cheaper association (from the output side when
+//! there are fewer outputs than inputs) and stacks the points of a block so each layer is
+//! one large GEMM; single points, forward passes and JVPs keep the plan's own steps.
 
 use super::Step;
 use crate::dense::{Activation, Dense, Mlp};

@@ -37,11 +37,11 @@ pub(crate) struct Plan {
     m: usize,
     /// Buffers of finished calls, for the next ones (one per concurrent caller).
     pool: Mutex<Vec<exec::Work>>,
-    /// The plan as a chain of dense layers, when it is one (`chain.rs`): Jacobians then take
-    /// the dense path.
+    /// The plan as a chain of dense layers, when it is one (`chain.rs`): batches of Jacobians
+    /// then take the dense path. (A single point keeps the steps: its values must be
+    /// `forward`'s and `jvp`'s bit for bit, and recomputing them through the steps costs
+    /// more than the dense path saves; measured.)
     mlp: Option<crate::dense::Mlp>,
-    /// Workspaces of finished [`Plan::jacobian`] calls on `mlp`.
-    dense_pool: Mutex<Vec<crate::dense::Workspace>>,
 }
 
 impl std::fmt::Debug for Plan {
@@ -202,28 +202,6 @@ impl Plan {
     /// The outputs and the `m×n` Jacobian at `x`, all `n` columns in one pass.
     pub(crate) fn jacobian(&self, x: &[f64]) -> (Vec<f64>, nalgebra::DMatrix<f64>) {
         let (m, n) = (self.m, self.n);
-        if let Some(mlp) = &self.mlp {
-            let mut ws = self
-                .dense_pool
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .pop()
-                .unwrap_or_default();
-            // The caller checked the length, the only way the dense path can fail.
-            if mlp.jacobian_with(x, &mut ws).is_ok() {
-                // The values from the plan's own steps, so that they are `forward`'s and
-                // `jvp`'s bit for bit (the dense path rounds its sums in another order).
-                let r = (
-                    self.forward(x),
-                    nalgebra::DMatrix::from_row_slice(m, n, ws.jacobian()),
-                );
-                self.dense_pool
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(ws);
-                return r;
-            }
-        }
         self.run(x, 1, Mode::Jacobian, |o, cols| {
             let y = (0..m).map(|i| o[i * cols]).collect();
             let j = nalgebra::DMatrix::from_fn(m, n, |i, c| o[i * cols + 1 + c]);
