@@ -656,3 +656,94 @@ fn hostile_models_at_the_limits() {
         failures.join("\n")
     );
 }
+
+/// The budget counts the scalar: the same model evaluates with f64 and `Dual` but not with
+/// the Jacobian's 72-byte `DualN<f64, 8>`, and the error says which field to raise.
+#[test]
+fn the_evaluation_budget_counts_the_scalars_size() {
+    use nngrad_core::onnx::{Error, Limit, LoadOptions, Model};
+    use nngrad_core::{Dual, DualN};
+    let n = 1usize << 21;
+    let bytes = model_bytes(13, chain("Relu", 1), vec![], &[n as i64], vec![out("y")]);
+    let m = Model::from_bytes(&bytes).unwrap();
+    let x = input(n);
+    assert_eq!(m.eval(&x).unwrap().len(), n);
+    let xd: Vec<Dual<f64>> = x.iter().map(|&v| Dual::variable(v)).collect();
+    assert_eq!(m.eval(&xd).unwrap().len(), n);
+    drop(xd);
+    let xn: Vec<DualN<f64, 8>> = x.iter().map(|&v| DualN::constant(v)).collect();
+    let e = m.eval(&xn).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Limit {
+                limit: Limit::EvalBytes,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let s = e.to_string();
+    assert!(
+        s.contains("72 bytes an element") && s.contains("max_eval_bytes"),
+        "{s}"
+    );
+    // raised as the message says, it runs
+    let Error::Limit { needed, .. } = e else {
+        unreachable!()
+    };
+    let roomy = LoadOptions {
+        max_eval_bytes: needed,
+        ..LoadOptions::default()
+    };
+    let m = Model::from_bytes_with(&bytes, &roomy).unwrap();
+    assert_eq!(m.eval(&xn).unwrap().len(), n);
+}
+
+/// `jacobian_batch` checks one point's Jacobian and the batch's results together before it
+/// starts, and reports the limit as the first point's error.
+#[test]
+fn jacobian_batch_checks_the_budget_before_it_starts() {
+    use nngrad_core::onnx::{Error, Limit, LoadOptions, Model};
+    use nngrad_core::{BatchError, Differentiable};
+    let bytes = model_bytes(13, chain("Relu", 1), vec![], &[1, 4], vec![out("y")]);
+    let tight = LoadOptions {
+        max_eval_bytes: 4096,
+        ..LoadOptions::default()
+    };
+    let m = Model::from_bytes_with(&bytes, &tight).unwrap();
+    let xs = input(4 * 100);
+    let (ys, js) = m.jacobian_batch(&xs[..4 * 10]).unwrap();
+    assert_eq!((ys.len(), js.len()), (40, 160));
+    // 100 points of 4 outputs and 16 entries: 16 000 bytes of results
+    match m.jacobian_batch(&xs) {
+        Err(BatchError::Point {
+            index: 0,
+            source:
+                Error::Limit {
+                    limit: Limit::EvalBytes,
+                    needed: 16_000,
+                    ..
+                },
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+    // one Jacobian over the operations budget
+    let slow = LoadOptions {
+        max_work: 20,
+        ..LoadOptions::default()
+    };
+    let m = Model::from_bytes_with(&bytes, &slow).unwrap();
+    let e = m.jacobian(&xs[..4]).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Limit {
+                limit: Limit::Work,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert!(m.forward(&xs[..4]).is_ok());
+}
