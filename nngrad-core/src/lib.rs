@@ -75,10 +75,11 @@
 //! local derivative for the other factor): `d/dy [2·y]` at `y = ∞` is 2, not `0·∞ = NaN`.
 //!
 //! ## num-traits and nalgebra
-//! nngrad-core is built on nalgebra 0.35 (re-exported as [`nalgebra`]). Every dual type, nested ones included, implements num-traits' `Float`, `FloatConst`,
-//! `Signed`, `Num`, `NumCast`, `ToPrimitive`, `FromPrimitive`, and nalgebra's `ComplexField`
-//! and `RealField`, so generic numeric code and `DMatrix<Dual<..>>` (determinant, inverse, LU,
-//! norms, …) differentiate exactly. These traits share method names with [`Scalar`] (`sin`,
+//! nngrad-core is built on nalgebra 0.35 (re-exported as [`nalgebra`]). Every dual type,
+//! nested ones included, implements num-traits' `Float`, `FloatConst`, `Signed`, `Num`,
+//! `NumCast`, `ToPrimitive`, `FromPrimitive`, and nalgebra's `ComplexField` and `RealField`,
+//! so generic numeric code and `DMatrix<Dual<..>>` (determinant, inverse, LU, norms, …)
+//! differentiate exactly. These traits share method names with [`Scalar`] (`sin`,
 //! `max`, …): generic code with one bound is unambiguous; concrete code should import only
 //! one of the traits.
 //!
