@@ -2,6 +2,7 @@
 //! graph carries (activations of `S`, f64 constants, integers).
 
 use crate::Scalar;
+use std::cell::Cell;
 use std::sync::Arc;
 
 /// The most bytes one tensor may take. Shapes computed from a model's integers (Reshape,
@@ -24,6 +25,12 @@ pub(crate) struct Tensor<T> {
 /// partial products would wrap), so it is refused like a full one.
 pub(crate) fn numel_checked(shape: &[usize], elem_bytes: usize) -> Result<usize, String> {
     let span = span_checked(shape).ok_or_else(|| format!("shape {shape:?} overflows"))?;
+    if let Some(max) = run_limit_hit(span) {
+        return Err(format!(
+            "shape {shape:?} spans {span} elements, more than the {max} the load options leave \
+             for this value"
+        ));
+    }
     if span.saturating_mul(elem_bytes.max(1)) > MAX_TENSOR_BYTES {
         return Err(format!(
             "shape {shape:?} spans {span} elements, more than this loader allows ({} bytes)",
@@ -31,6 +38,54 @@ pub(crate) fn numel_checked(shape: &[usize], elem_bytes: usize) -> Result<usize,
         ));
     }
     Ok(if shape.contains(&0) { 0 } else { span })
+}
+
+thread_local! {
+    /// The element budget of the node being evaluated, while one is set ([`with_run_limit`]).
+    static RUN_LIMIT: Cell<Option<RunLimit>> = const { Cell::new(None) };
+}
+
+#[derive(Clone, Copy)]
+struct RunLimit {
+    max: usize,
+    /// The largest size asked for beyond `max`, if any.
+    needed: Option<usize>,
+}
+
+/// Runs `f` (one node's operator) with every size [`numel_checked`] meets bounded by `max`
+/// elements; returns `f`'s result and, if a size exceeded `max`, the largest one.
+///
+/// The validation pass knows every size at load except those that depend on the runtime
+/// input's values (a `Range` bound, a `OneHot` depth, fed by the input): the evaluator runs
+/// the nodes shaped at run time under the limits of [`LoadOptions`](super::LoadOptions)
+/// this way. The operators check each size with [`numel_checked`] before allocating it, so
+/// the bound holds before the memory is taken; a thread-local keeps the limit out of every
+/// operator's signature (each evaluation runs on one thread).
+pub(crate) fn with_run_limit<R>(max: usize, f: impl FnOnce() -> R) -> (R, Option<usize>) {
+    struct Restore(Option<RunLimit>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            RUN_LIMIT.with(|l| l.set(self.0));
+        }
+    }
+    let _restore = Restore(RUN_LIMIT.with(|l| l.replace(Some(RunLimit { max, needed: None }))));
+    let r = f();
+    let needed = RUN_LIMIT.with(|l| l.get().and_then(|l| l.needed));
+    (r, needed)
+}
+
+/// `Some(max)` when a run-time limit is set and `span` exceeds it (recorded for
+/// [`with_run_limit`]).
+fn run_limit_hit(span: usize) -> Option<usize> {
+    RUN_LIMIT.with(|l| {
+        let mut lim = l.get()?;
+        if span <= lim.max {
+            return None;
+        }
+        lim.needed = Some(lim.needed.map_or(span, |n| n.max(span)));
+        l.set(Some(lim));
+        Some(lim.max)
+    })
 }
 
 /// The product of the shape's dimensions with zeros counted as 1 (the largest partial
