@@ -5,7 +5,7 @@
 mod workloads;
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
-use nalgebra035::{DVector, SVector};
+use nalgebra::{DVector, SVector};
 use nngrad_core::onnx::Model;
 use nngrad_core::{
     dense::Workspace, jacobian, jacobian_chunk, jvp, try_jacobian, Chunk, Differentiable, Dual,

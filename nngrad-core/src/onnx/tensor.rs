@@ -17,18 +17,44 @@ pub(crate) struct Tensor<T> {
     pub data: Vec<T>,
 }
 
-/// Product of a shape, or an error when it overflows or exceeds [`MAX_TENSOR_BYTES`] for
-/// elements of `elem_bytes` bytes.
+thread_local! {
+    /// The most elements one tensor may have on this thread while a model is loaded or
+    /// evaluated ([`with_element_cap`]): its `LoadOptions::max_tensor_elements`.
+    static ELEMENT_CAP: std::cell::Cell<usize> = const { std::cell::Cell::new(usize::MAX) };
+    /// The largest size [`numel_checked`] refused under the cap, for [`with_run_limit`].
+    static CAP_HIT: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+/// Runs `f` with every size-checked allocation of the operators ([`numel_checked`]) capped
+/// at `max` elements on this thread, so a node evaluated at load (to learn its shape) or at
+/// run time cannot allocate past `LoadOptions::max_tensor_elements` before the limit is
+/// checked. The previous cap is restored afterwards, also on panic.
+pub(crate) fn with_element_cap<R>(max: usize, f: impl FnOnce() -> R) -> R {
+    struct Restore(usize);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            ELEMENT_CAP.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(ELEMENT_CAP.with(|c| c.replace(max.min(c.get()))));
+    f()
+}
+
+/// Product of a shape, or an error when it overflows, exceeds [`MAX_TENSOR_BYTES`] for
+/// elements of `elem_bytes` bytes, or exceeds the element cap of [`with_element_cap`].
 ///
 /// The bound applies to the product of the non-zero dimensions too: an empty tensor of shape
 /// `[0, 2^40]` holds nothing, but the loops over its other axes would not end (and their
 /// partial products would wrap), so it is refused like a full one.
 pub(crate) fn numel_checked(shape: &[usize], elem_bytes: usize) -> Result<usize, String> {
     let span = span_checked(shape).ok_or_else(|| format!("shape {shape:?} overflows"))?;
-    if let Some(max) = run_limit_hit(span) {
+    let cap = ELEMENT_CAP.with(|c| c.get());
+    if span > cap {
+        CAP_HIT.with(|h| h.set(Some(h.get().map_or(span, |n: usize| n.max(span)))));
         return Err(format!(
-            "shape {shape:?} spans {span} elements, more than the {max} the load options leave \
-             for this value"
+            "shape {shape:?} spans {span} elements, over the load limit max_tensor_elements = \
+             {cap}; if the model is genuine, raise it: Model::from_bytes_with(bytes, \
+             &LoadOptions {{ max_tensor_elements: {span}, ..LoadOptions::default() }})"
         ));
     }
     if span.saturating_mul(elem_bytes.max(1)) > MAX_TENSOR_BYTES {
@@ -40,52 +66,20 @@ pub(crate) fn numel_checked(shape: &[usize], elem_bytes: usize) -> Result<usize,
     Ok(if shape.contains(&0) { 0 } else { span })
 }
 
-thread_local! {
-    /// The element budget of the node being evaluated, while one is set ([`with_run_limit`]).
-    static RUN_LIMIT: Cell<Option<RunLimit>> = const { Cell::new(None) };
-}
-
-#[derive(Clone, Copy)]
-struct RunLimit {
-    max: usize,
-    /// The largest size asked for beyond `max`, if any.
-    needed: Option<usize>,
-}
-
-/// Runs `f` (one node's operator) with every size [`numel_checked`] meets bounded by `max`
-/// elements; returns `f`'s result and, if a size exceeded `max`, the largest one.
+/// Runs `f` (one node's operator) under [`with_element_cap`] at `max` elements and returns
+/// `f`'s result with, if a size exceeded the cap, the largest one asked for.
 ///
 /// The validation pass knows every size at load except those that depend on the runtime
 /// input's values (a `Range` bound, a `OneHot` depth, fed by the input): the evaluator runs
-/// the nodes shaped at run time under the limits of [`LoadOptions`](super::LoadOptions)
-/// this way. The operators check each size with [`numel_checked`] before allocating it, so
-/// the bound holds before the memory is taken; a thread-local keeps the limit out of every
-/// operator's signature (each evaluation runs on one thread).
+/// the nodes shaped at run time this way, under what the limits of
+/// [`LoadOptions`](super::LoadOptions) leave, and reports the size refused as an
+/// `Error::Limit` (the operators check each size with [`numel_checked`] before allocating
+/// it, so the bound holds before the memory is taken).
 pub(crate) fn with_run_limit<R>(max: usize, f: impl FnOnce() -> R) -> (R, Option<usize>) {
-    struct Restore(Option<RunLimit>);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            RUN_LIMIT.with(|l| l.set(self.0));
-        }
-    }
-    let _restore = Restore(RUN_LIMIT.with(|l| l.replace(Some(RunLimit { max, needed: None }))));
-    let r = f();
-    let needed = RUN_LIMIT.with(|l| l.get().and_then(|l| l.needed));
+    let outer = CAP_HIT.with(|h| h.take());
+    let r = with_element_cap(max, f);
+    let needed = CAP_HIT.with(|h| h.replace(outer));
     (r, needed)
-}
-
-/// `Some(max)` when a run-time limit is set and `span` exceeds it (recorded for
-/// [`with_run_limit`]).
-fn run_limit_hit(span: usize) -> Option<usize> {
-    RUN_LIMIT.with(|l| {
-        let mut lim = l.get()?;
-        if span <= lim.max {
-            return None;
-        }
-        lim.needed = Some(lim.needed.map_or(span, |n| n.max(span)));
-        l.set(Some(lim));
-        Some(lim.max)
-    })
 }
 
 /// The product of the shape's dimensions with zeros counted as 1 (the largest partial
