@@ -7,6 +7,9 @@
 //! too. In `encoder_mask_input.onnx` the mask is computed from the input (all-zero tokens are
 //! padding), so its `Equal` cannot be folded at load.
 
+mod common;
+
+use common::json::floats;
 use nngrad_core::onnx::Model;
 use serde_json::Value as Json;
 use std::path::Path;
@@ -16,14 +19,6 @@ fn dir() -> &'static Path {
         env!("CARGO_MANIFEST_DIR"),
         "/tests/data/onnx/transformer"
     ))
-}
-
-fn floats(v: &Json) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
 }
 
 fn reference() -> Json {
