@@ -220,3 +220,61 @@ fn static_matrices() {
     let e0 = Vector2::new(1.0, 0.0);
     assert_eq!(y.map(|v| v.eps()), w * (r * e0) + w.transpose() * e0);
 }
+
+/// MATLAB's `mapminmax` written with its settings as `f64` fields: `ymin` reaches
+/// `add_scalar`, `add_scalar_mut` and `fill` as a field, a local and a literal, on `S` vectors
+/// and on an `f64` vector alike (`scale` needs `S: ComplexField`, so it is shown on `f64` data).
+struct MapMinMax {
+    offset: DVector<f64>,
+    gain: DVector<f64>,
+    ymin: f64,
+    k: f64,
+}
+
+#[differentiable]
+impl MapMinMax {
+    fn apply(&self, x: &DVector<f64>) -> DVector<f64> {
+        let mut y = (x - &self.offset)
+            .component_mul(&self.gain)
+            .add_scalar(self.ymin);
+        let shift = 0.5;
+        y.add_scalar_mut(shift);
+        y.add_scalar_mut(-shift);
+        y.add_scalar_mut(self.k);
+        let mut z = y.clone();
+        z.fill(self.ymin);
+        // An f64 vector keeps f64 arguments as f64.
+        let w = self
+            .gain
+            .add_scalar(self.ymin)
+            .scale(self.k)
+            .unscale(self.k);
+        y.add_scalar(-self.k) + z.add_scalar(-self.ymin) + w.add_scalar(-self.ymin) - &self.gain
+    }
+}
+
+#[test]
+fn scalar_arguments_of_matrix_methods_take_the_receivers_type() {
+    let m = MapMinMax {
+        offset: dvector![-1.0, 0.0, 2.0],
+        gain: dvector![0.5, 2.0, 0.25],
+        ymin: -1.0,
+        k: 3.0,
+    };
+    let x0 = [0.3, -0.7, 1.9];
+    let (y, j) = jacobian(|x| m.apply(&DVector::from_column_slice(x)), &x0);
+    // y = (x - offset) .* gain + ymin (+ 0.5 - 0.5 + k - k, z and w - gain are zero)
+    for i in 0..3 {
+        let yr = (x0[i] - m.offset[i]) * m.gain[i] + m.ymin;
+        assert!((y[i] - yr).abs() < 1e-14, "{} vs {yr}", y[i]);
+        for c in 0..3 {
+            let jr = if i == c { m.gain[i] } else { 0.0 };
+            assert!((j[(i, c)] - jr).abs() < 1e-14, "J[{i},{c}] = {}", j[(i, c)]);
+        }
+    }
+    // The f64 call is the code as written.
+    let yf = m.apply(&DVector::from_column_slice(&x0));
+    for i in 0..3 {
+        assert_eq!(yf[i], y[i]);
+    }
+}

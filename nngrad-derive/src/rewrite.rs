@@ -104,6 +104,18 @@ const BINARY_METHODS: &[&str] = &[
 /// literal arguments stay `f64`.
 const F64_ARG_METHODS: &[&str] = &["leaky_relu", "elu", "powi"];
 
+/// nalgebra methods taking one scalar of the matrix's own type: the argument is converted to
+/// the receiver's element type (`route_scalar_arg`).
+const SCALAR_ARG_MATRIX_METHODS: &[&str] = &[
+    "add_scalar",
+    "add_scalar_mut",
+    "scale",
+    "scale_mut",
+    "unscale",
+    "unscale_mut",
+    "fill",
+];
+
 /// Calls whose result type is decided by the expected type: wrapping them would hide it.
 const INFER_METHODS: &[&str] = &[
     "collect",
@@ -416,6 +428,62 @@ impl Rewriter<'_> {
             (&&&#k::__private::W2::new(#rhs, #k::__private::place_type(&#place))).__conv::<#s>()
         ))
         .expect("assignment parses")
+    }
+
+    /// `m.add_scalar(a)`, `m.scale(a)`, `m.fill(a)` (one scalar argument for a matrix): the
+    /// argument converted to the receiver's element type, read off the receiver by
+    /// `__private::Elem` — so an `f64` field or literal meets an `S` matrix as a constant and
+    /// an `f64` matrix as itself. Other receivers keep what the rewrite did before: a literal
+    /// becomes `S`, anything else is left as written. A mutating method's receiver is named
+    /// twice (once for its type only), so only a place without effects is routed.
+    fn route_scalar_arg(&mut self, e: &mut Expr) -> bool {
+        let Expr::MethodCall(m) = e else {
+            return false;
+        };
+        let name = m.method.to_string();
+        if !SCALAR_ARG_MATRIX_METHODS.contains(&name.as_str()) || m.args.len() != 1 {
+            return false;
+        }
+        let mutating = name.ends_with("_mut") || name == "fill";
+        let place = matches!(unparen(&m.receiver), Expr::Path(_)) || pure_place(&m.receiver);
+        if mutating && !place {
+            return false;
+        }
+        self.visit_expr_mut(&mut m.receiver);
+        let lit = is_lit(&m.args[0]);
+        if !lit {
+            self.visit_expr_mut(&mut m.args[0]);
+        }
+        let (s, k) = (&self.ctx.scalar, &self.ctx.krate);
+        let (recv, arg, method) = (&m.receiver, &m.args[0], &m.method);
+        let fallback = if lit {
+            quote!(#s)
+        } else {
+            quote!(#k::__private::Unknown)
+        };
+        let span = m.span();
+        let tokens = if mutating {
+            quote_spanned!(span=> {
+                let __nngrad_arg = (&&&#k::__private::W2::new(
+                    #arg,
+                    (&#k::__private::Elem::<_, #fallback>::new(&#recv)).__elem(),
+                ))
+                .__conv::<#s>();
+                #recv.#method(__nngrad_arg)
+            })
+        } else {
+            quote_spanned!(span=> {
+                let __nngrad_recv = &(#recv);
+                let __nngrad_arg = (&&&#k::__private::W2::new(
+                    #arg,
+                    (&#k::__private::Elem::<_, #fallback>::new(__nngrad_recv)).__elem(),
+                ))
+                .__conv::<#s>();
+                __nngrad_recv.#method(__nngrad_arg)
+            })
+        };
+        *e = syn::parse2(tokens).expect("scalar-argument method parses");
+        true
     }
 
     fn promote_recv(&self, e: Expr) -> Expr {
@@ -765,6 +833,9 @@ impl VisitMut for Rewriter<'_> {
             return;
         }
         if self.route_matrix(e) {
+            return;
+        }
+        if self.route_scalar_arg(e) {
             return;
         }
         match e {

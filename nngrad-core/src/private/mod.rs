@@ -29,7 +29,7 @@ mod wrap;
 
 pub use assign::{place_type, ConvL0, ConvL1, ConvL2, W2};
 pub use cast::{AsF64, ToSL0, ToSL1, ValL0, ValL1};
-pub use matrix::{AnyBin, MatBin, MatMul, MatOperand, Pair};
+pub use matrix::{AnyBin, Elem, ElemL0, ElemL1, MatBin, MatMul, MatOperand, Pair, Unknown};
 pub use promote::{PromoteL0, PromoteL1};
 pub use receiver::{RecvL0, RecvL1, RecvRef};
 pub use wrap::{identity_or, same_or_cst, W};

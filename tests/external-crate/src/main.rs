@@ -12,9 +12,10 @@ use std::process::ExitCode;
 
 /// The weights as `genFunction` prints them, rows first (MATLAB's `IW1_1 = [a b c; d e f; …]`).
 struct ShallowNet {
-    // x1_step1: xoffset, gain (ymin = -1, written into mapminmax_apply)
+    // x1_step1: xoffset, gain, ymin
     x_offset: DVector<f64>,
     x_gain: DVector<f64>,
+    x_ymin: f64,
     // Layer 1 and layer 2
     iw1: DMatrix<f64>,
     b1: DVector<f64>,
@@ -27,12 +28,11 @@ struct ShallowNet {
 
 #[differentiable]
 impl ShallowNet {
-    /// `mapminmax_apply`: `y = (x - xoffset) .* gain + ymin`, with `ymin = -1`. (An `f64`
-    /// field as `add_scalar`'s argument is not converted by the macro; a literal is.)
+    /// `mapminmax_apply`: `y = (x - xoffset) .* gain + ymin`.
     fn mapminmax_apply(&self, x: &DVector<f64>) -> DVector<f64> {
         (x - &self.x_offset)
             .component_mul(&self.x_gain)
-            .add_scalar(-1.0)
+            .add_scalar(self.x_ymin)
     }
 
     /// `tansig_apply`: `a = 2 ./ (1 + exp(-2*n)) - 1`.
@@ -61,6 +61,7 @@ fn net() -> ShallowNet {
     ShallowNet {
         x_offset: DVector::from_column_slice(&xmin),
         x_gain: DVector::from_fn(3, |i, _| 2.0 / (xmax[i] - xmin[i])),
+        x_ymin: -1.0,
         iw1: DMatrix::from_row_slice(
             5,
             3,
