@@ -37,32 +37,6 @@ const EXPECTED_DEVIATIONS: &[(&str, &str)] = &[(
      tangent is the true one-sided derivative at the end of the domain",
 )];
 
-/// Cases that fail today for a reason understood and not yet fixed, printed as skipped with
-/// the reason (never counted as passed). All four have an output whose *shape* depends on the
-/// values of the runtime input (the single-input conversion makes OneHot's `depth` and
-/// Range's bounds the model input); the load-time shape inference evaluates such nodes on
-/// placeholder zeros and so cannot know the shape. Real exports feed these from constants or
-/// from `Shape`, which inference knows. Fix: mark value-dependent shapes as known only at run
-/// time in `onnx/validate.rs` and `ops/infer/evaluated.rs` (issues 15 and 17).
-const KNOWN_GAPS: &[(&str, &str)] = &[
-    (
-        "onnx-node__test_onehot_negative_indices",
-        "OneHot depth is the runtime input",
-    ),
-    (
-        "onnx-node__test_onehot_out_of_range_indices",
-        "OneHot depth is the runtime input",
-    ),
-    (
-        "onnx-node__test_onehot_without_axis",
-        "OneHot depth is the runtime input",
-    ),
-    (
-        "onnx-node__test_range_float_type_positive_delta",
-        "Range bounds are the runtime input",
-    ),
-];
-
 fn num(v: &Json) -> f64 {
     match v {
         Json::Number(n) => n.as_f64().unwrap(),
@@ -146,7 +120,15 @@ fn check_derivative(model: &Model, x: &[f64]) -> Deriv {
             Ok(_) => Deriv::Failed("integer output: jacobian returned Ok".into()),
         };
     }
-    if x.is_empty() || model.output_len() == 0 {
+    // the run's own length: an output shaped at run time has no fixed `output_len`
+    let m = match model.forward(x) {
+        Ok(y) => y.len(),
+        Err(e) => return Deriv::Failed(format!("forward: {e}")),
+    };
+    if model.output_is_dynamic() && model.output_len() != 0 {
+        return Deriv::Failed("a dynamic output reports a fixed output_len".into());
+    }
+    if x.is_empty() || m == 0 {
         return Deriv::Skipped("empty input or output".into());
     }
     if x.iter().any(|v| !v.is_finite()) {
@@ -154,8 +136,7 @@ fn check_derivative(model: &Model, x: &[f64]) -> Deriv {
     }
     let scale = x.iter().fold(1f64, |m, v| m.max(v.abs()));
     // the full Jacobian where it is small enough: its rows times v must give jvp's J·v
-    let jac =
-        (x.len() <= 512 && x.len() * model.output_len() <= 200_000).then(|| model.jacobian(x));
+    let jac = (x.len() <= 512 && x.len() * m <= 200_000).then(|| model.jacobian(x));
     if let Some(Err(e)) = &jac {
         return Deriv::Failed(format!("jacobian: {e}"));
     }
@@ -311,15 +292,10 @@ fn main() {
     for (case, why) in EXPECTED_DEVIATIONS {
         println!("expected deviation {case}: {why}");
     }
-    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    let (mut passed, mut failed) = (0, 0);
     let (mut d_checked, mut d_skipped, mut d_failed) = (0, Vec::new(), Vec::new());
     for dir in &dirs {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
-        if let Some((_, why)) = KNOWN_GAPS.iter().find(|(c, _)| *c == name) {
-            skipped += 1;
-            println!("SKIP {name}: known gap: {why} (shape known only at run time)");
-            continue;
-        }
         let r = catch_unwind(AssertUnwindSafe(|| run_case(dir)));
         match r {
             Ok(Ok(derivs)) => {
@@ -374,7 +350,7 @@ fn main() {
     for m in &missing {
         println!("MISSING CASES: {m}");
     }
-    println!("conformance: {passed} passed, {failed} failed, {skipped} skipped");
+    println!("conformance: {passed} passed, {failed} failed");
     assert!(missing.is_empty(), "case folders incomplete: {missing:?}");
     assert_eq!(failed, 0, "{failed} conformance cases failed");
 }

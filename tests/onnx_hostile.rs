@@ -8,7 +8,7 @@
 mod common;
 
 use common::hostile::{issue_cases, out, with, OVER_TENSOR_LIMIT};
-use common::onnx::{attr_ints, f32_tensor, model_bytes, node};
+use common::onnx::{attr_i, attr_ints, f32_tensor, i64_tensor, model_bytes, node};
 use nngrad_core::onnx::proto::NodeProto;
 use nngrad_core::onnx::{Error, Limit, LoadOptions, Model};
 use std::path::{Path, PathBuf};
@@ -20,7 +20,11 @@ fn run(bytes: &[u8]) -> Result<Vec<f64>, Error> {
     let n = m.input_len();
     let x: Vec<f64> = (0..n).map(|i| 0.5 - i as f64).collect();
     let y = m.forward(&x)?;
-    assert_eq!(y.len(), m.output_len());
+    if m.output_is_dynamic() {
+        assert_eq!(m.output_len(), 0);
+    } else {
+        assert_eq!(y.len(), m.output_len());
+    }
     let (y2, j) = m.jacobian(&x)?;
     assert_eq!((j.nrows(), j.ncols()), (y.len(), n));
     let (y3, jv) = m.jvp(&x, &vec![1.0; n])?;
@@ -208,6 +212,202 @@ fn every_limit_names_itself_and_how_to_raise_it() {
     assert!(Model::from_bytes_with(&bytes, &opts).is_ok());
 }
 
+/// Hostile sizes known only at run time (issue 17): the runtime input `x` (shape `[1]`)
+/// decides a size through a Range bound, a OneHot depth, Tile's repeats or Expand's shape,
+/// so loading cannot check it; the evaluator must refuse it against the limits before
+/// allocating (`run` evaluates at x = 0.5, the replay at 0.25).
+fn run_time_cases() -> Vec<(&'static str, Vec<u8>)> {
+    let f = |name: &str, v: f32| f32_tensor(name, &[], &[v]);
+    let mul = node("Mul", &["x", "k"], &["s"], vec![]);
+    let to_int = node("Cast", &["s"], &["si"], vec![attr_i("to", 7)]);
+    let bytes = |nodes: Vec<NodeProto>, inits| model_bytes(17, nodes, inits, &[1], vec![out("y")]);
+    let scalar_s = node("Squeeze", &["s", "ax0"], &["s0"], vec![]);
+    let ax0 = i64_tensor("ax0", &[1], &[0]);
+    vec![
+        // Range(0, 2e18·x, 1): 1e18 elements
+        (
+            "range_1e18",
+            bytes(
+                vec![
+                    mul.clone(),
+                    scalar_s.clone(),
+                    node("Range", &["zero", "s0", "one"], &["y"], vec![]),
+                ],
+                vec![f("k", 2e18), f("zero", 0.0), f("one", 1.0), ax0.clone()],
+            ),
+        ),
+        // Range(0, 2e6·x, 1): 10^6 elements fit the default limits, not tighter ones
+        // (`run_time_sizes_are_bounded_by_the_limits`)
+        (
+            "range_1e6",
+            bytes(
+                vec![
+                    mul.clone(),
+                    scalar_s.clone(),
+                    node("Range", &["zero", "s0", "one"], &["r"], vec![]),
+                    node("ReduceSum", &["r"], &["y"], vec![attr_i("keepdims", 1)]),
+                ],
+                vec![f("k", 2e6), f("zero", 0.0), f("one", 1.0), ax0.clone()],
+            ),
+        ),
+        // Range(0, -2e18·x, 1) is empty
+        (
+            "range_negative_huge",
+            bytes(
+                vec![
+                    mul.clone(),
+                    scalar_s.clone(),
+                    node("Range", &["zero", "s0", "one"], &["y"], vec![]),
+                ],
+                vec![f("k", -2e18), f("zero", 0.0), f("one", 1.0), ax0.clone()],
+            ),
+        ),
+        // Range(0, x/0 = ∞, 1) has no finite length
+        (
+            "range_infinite",
+            bytes(
+                vec![
+                    node("Div", &["x", "k"], &["s"], vec![]),
+                    scalar_s.clone(),
+                    node("Range", &["zero", "s0", "one"], &["y"], vec![]),
+                ],
+                vec![f("k", 0.0), f("zero", 0.0), f("one", 1.0), ax0.clone()],
+            ),
+        ),
+        // OneHot([0, 1], depth 2e15·x): 2·10^15 elements
+        (
+            "onehot_depth_1e15",
+            bytes(
+                vec![
+                    mul.clone(),
+                    scalar_s.clone(),
+                    node("OneHot", &["ind", "s0", "vals"], &["y"], vec![]),
+                ],
+                vec![
+                    f("k", 2e15),
+                    i64_tensor("ind", &[2], &[0, 1]),
+                    f32_tensor("vals", &[2], &[0.0, 1.0]),
+                    ax0.clone(),
+                ],
+            ),
+        ),
+        // Tile([1, 2], repeats 2e12·x) downstream of a Cast: 2·10^12 elements
+        (
+            "tile_repeats_1e12",
+            bytes(
+                vec![
+                    mul.clone(),
+                    to_int.clone(),
+                    node("Tile", &["w", "si"], &["y"], vec![]),
+                ],
+                vec![f("k", 2e12), f32_tensor("w", &[2], &[1.0, 2.0])],
+            ),
+        ),
+        // Expand([1], shape 2e12·x): a target the input feeds (a rule that needs the value)
+        (
+            "expand_to_1e12",
+            bytes(
+                vec![
+                    mul.clone(),
+                    to_int,
+                    node("Expand", &["w", "si"], &["y"], vec![]),
+                ],
+                vec![f("k", 2e12), f32_tensor("w", &[1], &[1.0])],
+            ),
+        ),
+    ]
+}
+
+#[test]
+fn hostile_run_time_sizes_are_clean_limit_errors() {
+    for (name, bytes) in run_time_cases() {
+        let m = Model::from_bytes(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(m.output_is_dynamic(), "{name}");
+        assert_eq!(m.output_len(), 0, "{name}");
+        let t = Instant::now();
+        let r = run(&bytes);
+        assert!(
+            t.elapsed() < Duration::from_secs(2),
+            "{name}: {:?}",
+            t.elapsed()
+        );
+        match name {
+            "range_1e18" | "onehot_depth_1e15" | "tile_repeats_1e12" | "expand_to_1e12" => {
+                let e = r.unwrap_err();
+                assert!(
+                    matches!(
+                        e,
+                        Error::Limit {
+                            limit: Limit::TensorElements,
+                            needed,
+                            max,
+                            ..
+                        } if needed >= 1 << 39 && max == LoadOptions::default().max_tensor_elements
+                    ),
+                    "{name}: {e:?}"
+                );
+                let s = e.to_string();
+                assert!(
+                    s.contains("max_tensor_elements")
+                        && s.contains("depends on the input's values"),
+                    "{name}: {s}"
+                );
+                // the same from the derivative entry points
+                for r in [
+                    m.jacobian(&[0.5]).map(|_| ()),
+                    m.jvp(&[0.5], &[1.0]).map(|_| ()),
+                ] {
+                    assert!(matches!(r, Err(Error::Limit { .. })), "{name}: {r:?}");
+                }
+            }
+            // 2e6·0.5 = 10^6 values 0, 1, …: their sum
+            "range_1e6" => assert_eq!(r.unwrap(), vec![(1e6 - 1.0) * 1e6 / 2.0], "{name}"),
+            "range_negative_huge" => assert_eq!(r.unwrap(), Vec::<f64>::new(), "{name}"),
+            "range_infinite" => {
+                let e = r.unwrap_err();
+                assert!(
+                    matches!(e, Error::Node { ref op, .. } if op == "Range")
+                        && e.to_string().contains("no finite length"),
+                    "{name}: {e}"
+                );
+            }
+            other => panic!("case {other} has no expectation"),
+        }
+    }
+}
+
+#[test]
+fn run_time_sizes_are_bounded_by_the_limits() {
+    let bytes = &run_time_cases()[1].1;
+    // 10^6 elements: over a tighter per-value limit, or over what the total leaves
+    for (opts, limit) in [
+        (
+            LoadOptions {
+                max_tensor_elements: 1 << 16,
+                ..Default::default()
+            },
+            Limit::TensorElements,
+        ),
+        (
+            LoadOptions {
+                max_total_elements: 1 << 19,
+                ..Default::default()
+            },
+            Limit::TotalElements,
+        ),
+    ] {
+        let m = Model::from_bytes_with(bytes, &opts).unwrap();
+        let e = m.forward(&[0.5]).unwrap_err();
+        assert!(
+            matches!(e, Error::Limit { limit: l, .. } if l == limit),
+            "{e}"
+        );
+        assert!(e.to_string().contains(limit.field()), "{e}");
+        // a small run fits: Range(0, 200) sums to 19900
+        assert_eq!(m.forward(&[1e-4]).unwrap(), vec![19900.0]);
+    }
+}
+
 fn hostile_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile")
 }
@@ -217,8 +417,14 @@ fn hostile_dir() -> PathBuf {
 #[test]
 fn issue_cases_are_in_the_corpus() {
     let bless = std::env::var_os("NNGRAD_BLESS").is_some();
-    for (name, bytes) in issue_cases() {
-        let path = hostile_dir().join(format!("issue15_{name}.onnx"));
+    let cases = issue_cases()
+        .into_iter()
+        .map(|(n, b)| (format!("issue15_{n}"), b));
+    let run_time = run_time_cases()
+        .into_iter()
+        .map(|(n, b)| (format!("issue17_{n}"), b));
+    for (name, bytes) in cases.chain(run_time) {
+        let path = hostile_dir().join(format!("{name}.onnx"));
         if bless {
             std::fs::write(&path, &bytes).unwrap();
         } else {

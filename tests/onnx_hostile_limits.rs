@@ -13,6 +13,7 @@ mod common;
 use common::hostile::{input, issue_cases, out, run_isolated, with, OVER_TENSOR_LIMIT};
 use common::onnx::{f32_tensor, i64_tensor, model_bytes, node};
 use nngrad_core::onnx::proto::{NodeProto, TensorProto};
+use nngrad_core::onnx::LoadOptions;
 use std::path::PathBuf;
 
 /// What one step must give: an error containing the text, or these numbers (see
@@ -395,7 +396,7 @@ fn more_cases() -> Vec<Case> {
             "nodes_over_limit",
             model_bytes(
                 13,
-                (0..8193)
+                (0..=LoadOptions::default().max_nodes)
                     .map(|k| node("Relu", &["x"], &[&format!("u{k}")], vec![]))
                     .chain([with("Relu", &["x"], vec![])])
                     .collect(),

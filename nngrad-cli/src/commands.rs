@@ -202,6 +202,17 @@ impl Job for Walk {
             outputs: model.output_labels(),
         };
         if let Kind::Onnx(onnx) = kind {
+            // output_len is 0 for such a model: refused rather than written as empty tables
+            if onnx.output_is_dynamic() {
+                return Err(format!(
+                    "{}: output '{}' has a length that depends on the input's values (a Range \
+                     or OneHot the input feeds), and the command line writes one fixed-width \
+                     table for all points; the library's Model::forward and Model::jacobian \
+                     return each point's own length",
+                    self.model,
+                    onnx.output_name()
+                ));
+            }
             if onnx.output_is_integer() && !matches!(self.task, Task::Forward) {
                 return Err(format!(
                     "{}: output '{}' is integer-valued, hence not differentiable; choose \

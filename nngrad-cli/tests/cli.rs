@@ -957,6 +957,19 @@ fn bad_files_and_numbers_are_one_line_errors_with_exit_1() {
         1,
         &["label"],
     );
+    // an output whose length depends on the input's values has no fixed-width table
+    for task in ["forward", "jacobian", "check"] {
+        fails(
+            &[
+                task,
+                "tests/data/onnx/range_dynamic/model.onnx",
+                "--input",
+                "1.5",
+            ],
+            1,
+            &["'y'", "depends on the input's values", "Model::jacobian"],
+        );
+    }
 
     let onnx = std::fs::read(root().join(&m)).unwrap();
     let truncated = temp("truncated.onnx", &onnx[..onnx.len() / 2]);

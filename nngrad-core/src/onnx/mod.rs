@@ -36,7 +36,11 @@
 //! * Loading infers every value's shape from the runtime input's declared shape with each
 //!   operator's shape rule, checks every attribute and initializer against its operator,
 //!   and bounds every size by [`LoadOptions`] ([`Model::from_bytes_with`]); nothing is
-//!   evaluated at load. A hostile file is an error, never an abort or a hang; zero-size
+//!   evaluated at load but small constant subgraphs. A size computed from the input's
+//!   *values* (a `Range` bound, a `OneHot` depth, a `Reshape` target fed by the input) is
+//!   known only at run time: loading checks everything else, each evaluation bounds those
+//!   sizes by the same limits before allocating them, and the output may then be of
+//!   varying length ([`Model::output_is_dynamic`]). A hostile file is an error, never an abort or a hang; zero-size
 //!   tensors give ONNX's zero-size results. A file of another kind (MATLAB `.m`, Keras
 //!   `.h5`/`.keras`, PyTorch `.pt`, a SavedModel folder, text) is recognised and the error
 //!   ([`Error::OtherFormat`]) says what to do.

@@ -4,10 +4,11 @@
 use super::budget::{self, Cost, Need};
 use super::load::{decode_model, Const, Declared, Graph};
 use super::ops;
+use super::ops::infer::Dims;
 use super::options::{Limit, LoadOptions};
 use super::proto::data_type as dt;
 use super::tangent::{self, Kind};
-use super::tensor::{with_element_cap, Tensor, Value};
+use super::tensor::{with_element_cap, with_run_limit, Tensor, Value};
 use super::validate;
 use super::Error;
 use crate::differentiable::tensor_labels;
@@ -33,7 +34,19 @@ struct Plan {
     drops: Vec<Vec<usize>>,
     /// Every value's shape as inferred at load (by value index): each step's outputs are
     /// checked against it, so the sizes validated at load are the sizes evaluated.
-    shapes: Vec<Option<Vec<usize>>>,
+    shapes: Vec<Option<Expect>>,
+    /// Whether some value's shape depends on the runtime input's values.
+    run_time: bool,
+}
+
+/// What the evaluator checks a value against.
+#[derive(Debug)]
+enum Expect {
+    /// The shape inferred at load.
+    Shape(Vec<usize>),
+    /// A shape known only at run time (`validate.rs`): the rank where known; the size is
+    /// bounded by the [`LoadOptions`] limits while the node runs.
+    RunTime(Option<usize>),
 }
 
 /// An ONNX model ready to evaluate and differentiate.
@@ -68,11 +81,13 @@ pub struct Model {
     input_shape: Vec<usize>,
     output: usize,
     output_shape: Vec<usize>,
+    /// Whether the output's shape is known only at run time ([`Model::output_is_dynamic`]).
+    output_dynamic: bool,
     output_int: bool,
     plan: Arc<Plan>,
     options: LoadOptions,
-    /// Read by the test that derives the default limits from the known models.
-    #[cfg_attr(not(test), allow(dead_code))]
+    /// What validation measured (read by the test that derives the default limits); its
+    /// `total` starts the run-time count of values shaped at run time.
     footprint: validate::Footprint,
     /// What one pass costs (elements held, operations), for the budget of each call.
     cost: Cost,
@@ -250,24 +265,52 @@ impl Model {
                     graph.outputs[output].name
                 ),
             })?;
-        let (output_shape, output_int) = (out.shape.clone(), out.int);
+        let output_dynamic = !out.is_static();
+        // a run-time output of unknown kind is taken as float; an integer result is still
+        // refused a derivative when evaluated (`eval`)
+        let (output_shape, output_int) = if output_dynamic {
+            (vec![], out.int && out.dims == Dims::RankOnly)
+        } else {
+            (out.shape.clone(), out.int)
+        };
         let footprint = inferred.footprint;
         plan.shapes = inferred
             .metas
             .into_iter()
-            .map(|m| m.map(|m| m.shape))
+            .map(|m| {
+                m.map(|m| match m.dims {
+                    Dims::Known => Expect::Shape(m.shape),
+                    Dims::RankOnly => Expect::RunTime(Some(m.shape.len())),
+                    Dims::Unknown => Expect::RunTime(None),
+                })
+            })
+            .collect();
+        plan.run_time = plan
+            .shapes
+            .iter()
+            .any(|e| matches!(e, Some(Expect::RunTime(_))));
+        // the budget counts the values known at load; those shaped at run time are bounded
+        // while they are computed (`run_limited`)
+        let static_shapes: Vec<Option<Vec<usize>>> = plan
+            .shapes
+            .iter()
+            .map(|e| match e {
+                Some(Expect::Shape(s)) => Some(s.clone()),
+                _ => None,
+            })
             .collect();
         let cost = budget::cost(
             &graph,
             &plan.steps,
             &plan.drops,
-            &plan.shapes,
+            &static_shapes,
             in_id,
             out_id,
         );
         let mut m = Model {
             cost,
             output_shape,
+            output_dynamic,
             output_int,
             graph,
             input,
@@ -285,12 +328,14 @@ impl Model {
         )?;
         // After validation, so the one evaluation at a zero input that shapes the route
         // stays within the load limits; it keeps every value's zero tensor (and clones a
-        // node's inputs), so it is built only when those fit the evaluation budget too.
+        // node's inputs), so it is built only when those fit the evaluation budget too. The
+        // route is shaped once, so a model with shapes known only at run time keeps to the
+        // evaluator.
         let zero_eval = footprint
             .total
             .saturating_add(footprint.largest.saturating_mul(2))
             .saturating_mul(8);
-        if !m.output_int && zero_eval <= options.max_eval_bytes {
+        if !m.output_int && !m.plan.run_time && zero_eval <= options.max_eval_bytes {
             let g = &m.graph;
             m.tangent = tangent::Plan::build(
                 g,
@@ -390,8 +435,8 @@ impl Model {
         &self.graph.outputs[self.output].name
     }
 
-    /// The selected output's shape, as evaluated at a zero input (declared shapes can be
-    /// wrong); the declared one, unknown dimensions taken as 1, if that evaluation failed.
+    /// The selected output's shape, as inferred at load (declared shapes can be wrong);
+    /// empty when it is known only at run time ([`Model::output_is_dynamic`]).
     ///
     /// ```
     /// # let model = nngrad_core::onnx::Model::load(concat!(env!("CARGO_MANIFEST_DIR"),
@@ -402,7 +447,10 @@ impl Model {
         &self.output_shape
     }
 
-    /// Number of output values (the product of [`Model::output_shape`]).
+    /// Number of output values (the product of [`Model::output_shape`]); **0 when the output
+    /// has no fixed length** ([`Model::output_is_dynamic`]): then each result carries its
+    /// own (`forward(x).len()`, the rows of `jacobian(x)`), and the batch methods take it
+    /// from the first point and require every point to match.
     ///
     /// ```
     /// # let model = nngrad_core::onnx::Model::load(concat!(env!("CARGO_MANIFEST_DIR"),
@@ -410,7 +458,35 @@ impl Model {
     /// assert_eq!(model.output_len(), 3);
     /// ```
     pub fn output_len(&self) -> usize {
+        if self.output_dynamic {
+            return 0;
+        }
         self.output_shape.iter().product()
+    }
+
+    /// Whether the selected output's shape depends on the runtime input's *values*, so that
+    /// it is known only at run time: a `Range` whose bounds, a `OneHot` whose depth, a
+    /// `Reshape` whose target the input feeds, and everything computed from them.
+    ///
+    /// Loading still checks what it can (ranks, kinds, attributes, every other size); each
+    /// evaluation checks the sizes against the [`LoadOptions`] limits before allocating
+    /// them (over a limit is an [`Error::Limit`]). [`Model::output_len`] is then 0 and
+    /// [`Model::output_shape`] empty, and the results carry their length.
+    ///
+    /// ```
+    /// use nngrad_core::onnx::Model;
+    /// // y = Range(x, 5, 1): its length is ⌈5 − x⌉
+    /// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"),
+    ///     "/../tests/data/onnx/range_dynamic/model.onnx"))?;
+    /// assert!(m.output_is_dynamic());
+    /// assert_eq!(m.output_len(), 0);
+    /// assert_eq!(m.forward(&[2.0])?, vec![2.0, 3.0, 4.0]);
+    /// let (y, j) = m.jacobian(&[3.0])?;
+    /// assert_eq!((y, j.shape()), (vec![3.0, 4.0], (2, 1)));
+    /// # Ok::<(), nngrad_core::onnx::Error>(())
+    /// ```
+    pub fn output_is_dynamic(&self) -> bool {
+        self.output_dynamic
     }
 
     /// Whether the selected output is integer-valued (a label, an index, a shape), hence
@@ -500,6 +576,52 @@ impl Model {
         }
     }
 
+    /// The output length `m` of a batch of `k` points `xs`: [`Model::output_len`], or for a
+    /// dynamic output the length at the first point (every point must match it, else
+    /// [`BatchError::Output`] names the first that does not).
+    fn batch_output_len(&self, xs: &[f64], k: usize) -> Result<usize, BatchError<Error>> {
+        if !self.output_dynamic || k == 0 {
+            return Ok(self.output_len());
+        }
+        let n = self.input_len();
+        Ok(Model::forward(self, &xs[..n]).map_err(batch::at(0))?.len())
+    }
+
+    /// Runs `op`, a node with outputs shaped at run time, with every size it allocates bounded
+    /// by the limits: one value `max_tensor_elements`, all values of the evaluation
+    /// `max_total_elements` (of which `total` are taken). Over a limit is an
+    /// [`Error::Limit`], before the allocation.
+    fn run_limited<R>(
+        &self,
+        node: &super::load::Node,
+        total: usize,
+        op: impl FnOnce() -> R,
+    ) -> Result<R, Error> {
+        let o = &self.options;
+        let left = o.max_total_elements.saturating_sub(total);
+        let (r, needed) = with_run_limit(o.max_tensor_elements.min(left), op);
+        let Some(needed) = needed else { return Ok(r) };
+        let what = format!(
+            "a value of node '{}' ({}), whose size depends on the input's values",
+            node.name, node.op
+        );
+        Err(if needed > o.max_tensor_elements {
+            Error::Limit {
+                limit: Limit::TensorElements,
+                what,
+                needed,
+                max: o.max_tensor_elements,
+            }
+        } else {
+            Error::Limit {
+                limit: Limit::TotalElements,
+                what: format!("the values of one evaluation, with {what}"),
+                needed: total.saturating_add(needed),
+                max: o.max_total_elements,
+            }
+        })
+    }
+
     /// Evaluates the graph up to the selected output, each operator's allocations within
     /// the tensor limit.
     fn eval_value<S: Scalar>(&self, x: &[S]) -> Result<Value<S>, Error> {
@@ -531,6 +653,9 @@ impl Model {
                 _ => env[id].clone(),
             }
         };
+        // the elements of one evaluation: those known at load, plus each value shaped at run
+        // time as it is computed
+        let mut total = self.footprint.total;
         if self.plan.steps.is_empty() {
             return fetch(&env, out_id).ok_or_else(|| Error::Invalid {
                 message: format!("output '{}' has no value", self.output_name()),
@@ -567,17 +692,50 @@ impl Model {
                         (None, None) => None,
                     })
                     .collect();
-                ops::run(node, &ins, opset).map_err(node_err)?
+                let run_time = node
+                    .outputs
+                    .iter()
+                    .flatten()
+                    .any(|id| matches!(self.plan.shapes[*id], Some(Expect::RunTime(_))));
+                if run_time {
+                    self.run_limited(node, total, || ops::run(node, &ins, opset))?
+                        .map_err(node_err)?
+                } else {
+                    ops::run(node, &ins, opset).map_err(node_err)?
+                }
             };
             for (slot, v) in node.outputs.iter().zip(outs) {
                 if let (Some(id), Some(v)) = (slot, v) {
-                    if self.plan.shapes[*id].as_deref() != Some(v.shape()) {
-                        return Err(node_err(format!(
-                            "internal: output '{}' has shape {:?}, inferred {:?} at load",
-                            g.names[*id],
-                            v.shape(),
-                            self.plan.shapes[*id]
-                        )));
+                    match &self.plan.shapes[*id] {
+                        Some(Expect::Shape(s)) if s == v.shape() => {}
+                        Some(Expect::RunTime(rank))
+                            if rank.is_none_or(|r| r == v.shape().len()) =>
+                        {
+                            let name = &g.names[*id];
+                            total = total.saturating_add(validate::check_tensor(
+                                v.shape(),
+                                name,
+                                &self.options,
+                            )?);
+                            if total > self.options.max_total_elements {
+                                return Err(Error::Limit {
+                                    limit: Limit::TotalElements,
+                                    what: format!(
+                                        "the values up to node '{}' (sizes known only at run time)",
+                                        node.name
+                                    ),
+                                    needed: total,
+                                    max: self.options.max_total_elements,
+                                });
+                            }
+                        }
+                        other => {
+                            return Err(node_err(format!(
+                                "internal: output '{}' has shape {:?}, inferred {other:?} at load",
+                                g.names[*id],
+                                v.shape(),
+                            )))
+                        }
                     }
                     env[*id] = Some(v);
                 }
@@ -773,6 +931,11 @@ impl Model {
 
 /// The loaded model as a [`Differentiable`]: its batch methods run points in parallel.
 ///
+/// For an output whose shape is known only at run time ([`Model::output_is_dynamic`]),
+/// `output_len` is 0; `jacobian` and `jvp` size their results by the run, and the batch
+/// methods take `m` from the first point and report a point of another length as
+/// [`BatchError::Output`].
+///
 /// ```
 /// use nngrad_core::{onnx::Model, Differentiable};
 /// let model = Model::load(concat!(env!("CARGO_MANIFEST_DIR"),
@@ -797,7 +960,12 @@ impl Differentiable for Model {
         tensor_labels(self.input_name(), self.input_shape())
     }
 
+    /// One label per output value; none when the output has no fixed length
+    /// ([`Model::output_is_dynamic`]).
     fn output_labels(&self) -> Vec<String> {
+        if self.output_dynamic {
+            return vec![];
+        }
         tensor_labels(self.output_name(), self.output_shape())
     }
 
@@ -856,11 +1024,12 @@ impl Differentiable for Model {
     }
 
     fn forward_batch(&self, xs: &[f64]) -> Result<Vec<f64>, BatchError<Error>> {
-        let (n, m) = (Model::input_len(self), Model::output_len(self));
+        let n = Model::input_len(self);
         let k = batch::points("xs", xs.len(), n)?;
         if k == 0 {
             return Ok(vec![]);
         }
+        let m = self.batch_output_len(xs, k)?;
         if let Some(t) = self.admit(Call::Forward).map_err(batch::at(0))? {
             return Ok(t.batch(xs, &[], Kind::Forward).0);
         }
@@ -872,12 +1041,13 @@ impl Differentiable for Model {
     }
 
     fn jvp_batch(&self, xs: &[f64], vs: &[f64]) -> Result<(Vec<f64>, Vec<f64>), BatchError<Error>> {
-        let (n, m) = (Model::input_len(self), Model::output_len(self));
+        let n = Model::input_len(self);
         let k = batch::points("xs", xs.len(), n)?;
         batch::same_len("vs", vs.len(), xs.len())?;
         if k == 0 {
             return Ok((vec![], vec![]));
         }
+        let m = self.batch_output_len(xs, k)?;
         if let Some(t) = self.admit(Call::Jvp).map_err(batch::at(0))? {
             return Ok(t.batch(xs, vs, Kind::Jvp));
         }
@@ -891,11 +1061,12 @@ impl Differentiable for Model {
     }
 
     fn jacobian_batch(&self, xs: &[f64]) -> Result<(Vec<f64>, Vec<f64>), BatchError<Error>> {
-        let (n, m) = (Model::input_len(self), Model::output_len(self));
+        let n = Model::input_len(self);
         let k = batch::points("xs", xs.len(), n)?;
         if k == 0 {
             return Ok((vec![], vec![]));
         }
+        let m = self.batch_output_len(xs, k)?;
         // every point's Jacobian, checked once for all (the first point is the one named),
         // and the batch's results together
         let route = self.admit(Call::Jacobian).map_err(batch::at(0))?;
@@ -957,6 +1128,7 @@ fn make_plan(g: &Graph, input: usize, output: usize) -> Result<Plan, Error> {
             steps: vec![],
             drops: vec![],
             shapes: vec![],
+            run_time: false,
         });
     };
     let mut unsupported = Vec::new();
@@ -1011,5 +1183,6 @@ fn make_plan(g: &Graph, input: usize, output: usize) -> Result<Plan, Error> {
         steps: order,
         drops,
         shapes: vec![],
+        run_time: false,
     })
 }

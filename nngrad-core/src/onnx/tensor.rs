@@ -2,6 +2,7 @@
 //! graph carries (activations of `S`, f64 constants, integers).
 
 use crate::Scalar;
+use std::cell::Cell;
 use std::sync::Arc;
 
 /// The most bytes one tensor may take. Shapes computed from a model's integers (Reshape,
@@ -20,6 +21,8 @@ thread_local! {
     /// The most elements one tensor may have on this thread while a model is loaded or
     /// evaluated ([`with_element_cap`]): its `LoadOptions::max_tensor_elements`.
     static ELEMENT_CAP: std::cell::Cell<usize> = const { std::cell::Cell::new(usize::MAX) };
+    /// The largest size [`numel_checked`] refused under the cap, for [`with_run_limit`].
+    static CAP_HIT: Cell<Option<usize>> = const { Cell::new(None) };
 }
 
 /// Runs `f` with every size-checked allocation of the operators ([`numel_checked`]) capped
@@ -47,6 +50,7 @@ pub(crate) fn numel_checked(shape: &[usize], elem_bytes: usize) -> Result<usize,
     let span = span_checked(shape).ok_or_else(|| format!("shape {shape:?} overflows"))?;
     let cap = ELEMENT_CAP.with(|c| c.get());
     if span > cap {
+        CAP_HIT.with(|h| h.set(Some(h.get().map_or(span, |n: usize| n.max(span)))));
         return Err(format!(
             "shape {shape:?} spans {span} elements, over the load limit max_tensor_elements = \
              {cap}; if the model is genuine, raise it: Model::from_bytes_with(bytes, \
@@ -60,6 +64,22 @@ pub(crate) fn numel_checked(shape: &[usize], elem_bytes: usize) -> Result<usize,
         ));
     }
     Ok(if shape.contains(&0) { 0 } else { span })
+}
+
+/// Runs `f` (one node's operator) under [`with_element_cap`] at `max` elements and returns
+/// `f`'s result with, if a size exceeded the cap, the largest one asked for.
+///
+/// The validation pass knows every size at load except those that depend on the runtime
+/// input's values (a `Range` bound, a `OneHot` depth, fed by the input): the evaluator runs
+/// the nodes shaped at run time this way, under what the limits of
+/// [`LoadOptions`](super::LoadOptions) leave, and reports the size refused as an
+/// `Error::Limit` (the operators check each size with [`numel_checked`] before allocating
+/// it, so the bound holds before the memory is taken).
+pub(crate) fn with_run_limit<R>(max: usize, f: impl FnOnce() -> R) -> (R, Option<usize>) {
+    let outer = CAP_HIT.with(|h| h.take());
+    let r = with_element_cap(max, f);
+    let needed = CAP_HIT.with(|h| h.replace(outer));
+    (r, needed)
 }
 
 /// The product of the shape's dimensions with zeros counted as 1 (the largest partial

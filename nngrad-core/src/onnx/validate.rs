@@ -1,9 +1,20 @@
 //! The load-time validation pass: shapes inferred over the evaluated path with each
 //! operator's shape rule (`ops/infer/`), small constant subgraphs folded with the evaluator
 //! itself, and every size checked against [`LoadOptions`] — before anything is evaluated.
+//!
+//! A shape that depends on the runtime input's values (a `Range` bound or a `OneHot` depth
+//! fed by the input, and everything computed from such a value) cannot be known at load:
+//! it is marked as shaped at run time ([`Dims`]), with its rank and kind where the rules can
+//! tell, and every check that does not need its sizes still runs (the node's attributes and
+//! other inputs, with a stand-in for the unknown value). The evaluator bounds such values
+//! by the same limits when it computes them, before allocating
+//! (`tensor::with_run_limit`); the load-time totals count the other values only.
 
 use super::load::{Const, Graph};
-use super::ops::{self, infer::Meta};
+use super::ops::{
+    self,
+    infer::{self, Dims, Meta},
+};
 use super::options::{Limit, LoadOptions};
 use super::tensor::{span_checked, Value};
 use super::Error;
@@ -138,10 +149,22 @@ pub(crate) fn infer(
         }
         let rule = ops::infer::rule_of(&node.domain, &node.op)
             .ok_or_else(|| node_err("this operator has no load-time shape rule".into()))?;
-        let mut outs = rule(node, &ins, opset).map_err(node_err)?;
+        let mut outs = if ins.iter().flatten().all(|m| m.is_static()) {
+            match rule(node, &ins, opset) {
+                Err(e) if infer::run_time_only(&e) => unknown_outputs(node),
+                r => r.map_err(node_err)?,
+            }
+        } else {
+            downstream_of_run_time(rule, node, &ins, opset)
+        };
         let mut sizes = Vec::with_capacity(outs.len());
         for (slot, m) in node.outputs.iter().zip(&outs) {
             if let (Some(id), Some(m)) = (slot, m) {
+                if !m.is_static() {
+                    // bounded when evaluated (`tensor::with_run_limit`)
+                    sizes.push(usize::MAX);
+                    continue;
+                }
                 let n = check_tensor(&m.shape, &g.names[*id], opts)?;
                 total = total.saturating_add(n);
                 fp.largest = fp.largest.max(span_checked(&m.shape).unwrap_or(usize::MAX));
@@ -172,6 +195,47 @@ pub(crate) fn infer(
     })
 }
 
+/// Every output of `node` shaped at run time, rank and kind unknown.
+fn unknown_outputs(node: &super::load::Node) -> Vec<Option<Meta>> {
+    node.outputs
+        .iter()
+        .map(|o| o.map(|_| Meta::unknown()))
+        .collect()
+}
+
+/// The outputs of a node with an input shaped at run time, which are shaped at run time
+/// too. The rule runs on the inputs' stand-ins (their rank, every dimension 1) to learn the
+/// outputs' ranks and kinds; an error there is not the model's fault (the true sizes may
+/// satisfy the rule; the run-time checks decide), so the outputs are then of unknown rank.
+fn downstream_of_run_time(
+    rule: infer::ShapeRule,
+    node: &super::load::Node,
+    ins: &[Option<&Meta>],
+    opset: i64,
+) -> Vec<Option<Meta>> {
+    // Squeeze without axes drops the dimensions of size 1, so its rank depends on the sizes
+    if ins.iter().flatten().any(|m| m.dims == Dims::Unknown)
+        || (node.op == "Squeeze"
+            && ins.get(1).copied().flatten().is_none()
+            && node.ints("axes").is_none())
+    {
+        return unknown_outputs(node);
+    }
+    match rule(node, ins, opset) {
+        Ok(outs) => outs
+            .into_iter()
+            .map(|m| {
+                // a scalar has the known shape [] whatever the sizes before it
+                m.map(|m| match m.shape.len() {
+                    0 => Meta::new(vec![], m.int),
+                    r => Meta::run_time(r, m.int),
+                })
+            })
+            .collect(),
+        Err(_) => unknown_outputs(node),
+    }
+}
+
 /// Computes a node's outputs at load when all its inputs are known constants and its
 /// outputs are small, with the evaluator's own operator; checks the rule's shapes against it.
 fn fold(
@@ -181,7 +245,8 @@ fn fold(
     outs: &mut [Option<Meta>],
     sizes: &[usize],
 ) -> Result<(), String> {
-    let all_known = ins.iter().flatten().all(|m| m.value.is_some());
+    let all_known = ins.iter().flatten().all(|m| m.value.is_some())
+        && outs.iter().flatten().all(Meta::is_static);
     let small = sizes.iter().all(|&n| n <= FOLD_MAX)
         && ins
             .iter()

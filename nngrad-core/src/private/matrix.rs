@@ -249,6 +249,76 @@ impl<S, A, B> AnyBin for &&Pair<S, A, B> {
     }
 }
 
+/// The element type of a routed scalar-argument method's receiver (`m.add_scalar(a)`,
+/// `m.scale(a)`, `m.fill(a)`): level 0 ([`ElemL0`]) a nalgebra matrix, owned or borrowed,
+/// gives its scalar `T`; level 1 ([`ElemL1`], after autoref) any other receiver gives the
+/// fallback `D` the macro chose (the scalar for a literal argument, as before, or
+/// [`Unknown`] to leave the argument as written). The argument is then converted by
+/// [`super::W2`] like an assignment into a place of that type: `f64` data into an `S` matrix
+/// becomes a constant, into an `f64` matrix it stays `f64`.
+pub struct Elem<'a, X: ?Sized, D>(&'a X, PhantomData<D>);
+
+impl<'a, X: ?Sized, D> Elem<'a, X, D> {
+    /// Wraps a borrow of the receiver; only its type is used.
+    #[inline(always)]
+    pub fn new(x: &'a X) -> Self {
+        Elem(x, PhantomData)
+    }
+}
+
+/// A receiver whose element type is not known: the argument is left as written.
+pub struct Unknown;
+
+/// Level 0: a nalgebra matrix receiver (or a borrow of one).
+pub trait ElemL0 {
+    /// The matrix's scalar.
+    type T;
+    /// Its type, as a marker.
+    fn __elem(&self) -> PhantomData<Self::T>;
+}
+
+/// Level 1: any other receiver: the fallback `D`.
+pub trait ElemL1 {
+    /// The fallback.
+    type T;
+    /// Its type, as a marker.
+    fn __elem(&self) -> PhantomData<Self::T>;
+}
+
+impl<T, R: Dim, C: Dim, St: RawStorage<T, R, C>, D> ElemL0 for Elem<'_, Matrix<T, R, C, St>, D> {
+    type T = T;
+    #[inline(always)]
+    fn __elem(&self) -> PhantomData<T> {
+        PhantomData
+    }
+}
+
+impl<T, R: Dim, C: Dim, St: RawStorage<T, R, C>, D> ElemL0 for Elem<'_, &Matrix<T, R, C, St>, D> {
+    type T = T;
+    #[inline(always)]
+    fn __elem(&self) -> PhantomData<T> {
+        PhantomData
+    }
+}
+
+impl<X: ?Sized, D> ElemL1 for &Elem<'_, X, D> {
+    type T = D;
+    #[inline(always)]
+    fn __elem(&self) -> PhantomData<D> {
+        PhantomData
+    }
+}
+
+impl<T, R: Dim, C: Dim, St: RawStorage<T, R, C>, D> ElemL0
+    for Elem<'_, &mut Matrix<T, R, C, St>, D>
+{
+    type T = T;
+    #[inline(always)]
+    fn __elem(&self) -> PhantomData<T> {
+        PhantomData
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -328,75 +398,5 @@ mod tests {
             -w.transpose().column(0).component_mul(&w.column(0))
         );
         assert_eq!(b.map(|v| v.eps()), w.row(0).into_owned());
-    }
-}
-
-/// The element type of a routed scalar-argument method's receiver (`m.add_scalar(a)`,
-/// `m.scale(a)`, `m.fill(a)`): level 0 ([`ElemL0`]) a nalgebra matrix, owned or borrowed,
-/// gives its scalar `T`; level 1 ([`ElemL1`], after autoref) any other receiver gives the
-/// fallback `D` the macro chose (the scalar for a literal argument, as before, or
-/// [`Unknown`] to leave the argument as written). The argument is then converted by
-/// [`super::W2`] like an assignment into a place of that type: `f64` data into an `S` matrix
-/// becomes a constant, into an `f64` matrix it stays `f64`.
-pub struct Elem<'a, X: ?Sized, D>(&'a X, PhantomData<D>);
-
-impl<'a, X: ?Sized, D> Elem<'a, X, D> {
-    /// Wraps a borrow of the receiver; only its type is used.
-    #[inline(always)]
-    pub fn new(x: &'a X) -> Self {
-        Elem(x, PhantomData)
-    }
-}
-
-/// A receiver whose element type is not known: the argument is left as written.
-pub struct Unknown;
-
-/// Level 0: a nalgebra matrix receiver (or a borrow of one).
-pub trait ElemL0 {
-    /// The matrix's scalar.
-    type T;
-    /// Its type, as a marker.
-    fn __elem(&self) -> PhantomData<Self::T>;
-}
-
-/// Level 1: any other receiver: the fallback `D`.
-pub trait ElemL1 {
-    /// The fallback.
-    type T;
-    /// Its type, as a marker.
-    fn __elem(&self) -> PhantomData<Self::T>;
-}
-
-impl<T, R: Dim, C: Dim, St: RawStorage<T, R, C>, D> ElemL0 for Elem<'_, Matrix<T, R, C, St>, D> {
-    type T = T;
-    #[inline(always)]
-    fn __elem(&self) -> PhantomData<T> {
-        PhantomData
-    }
-}
-
-impl<T, R: Dim, C: Dim, St: RawStorage<T, R, C>, D> ElemL0 for Elem<'_, &Matrix<T, R, C, St>, D> {
-    type T = T;
-    #[inline(always)]
-    fn __elem(&self) -> PhantomData<T> {
-        PhantomData
-    }
-}
-
-impl<X: ?Sized, D> ElemL1 for &Elem<'_, X, D> {
-    type T = D;
-    #[inline(always)]
-    fn __elem(&self) -> PhantomData<D> {
-        PhantomData
-    }
-}
-
-impl<T, R: Dim, C: Dim, St: RawStorage<T, R, C>, D> ElemL0
-    for Elem<'_, &mut Matrix<T, R, C, St>, D>
-{
-    type T = T;
-    #[inline(always)]
-    fn __elem(&self) -> PhantomData<T> {
-        PhantomData
     }
 }

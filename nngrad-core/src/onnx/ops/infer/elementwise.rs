@@ -30,11 +30,7 @@ pub(crate) fn binary(
     let shape = broadcast_shapes(&a.shape, &bs)?;
     // integers stay integers; an integer base keeps its type under Pow
     let int = a.int && (b.int || node.op == "Pow");
-    one(Meta {
-        shape,
-        int,
-        value: None,
-    })
+    one(Meta::new(shape, int))
 }
 
 pub(crate) fn variadic(
@@ -49,11 +45,7 @@ pub(crate) fn variadic(
         shape = broadcast_shapes(&shape, &v.shape)?;
     }
     let int = node.op != "Mean" && vals.iter().all(|v| v.int);
-    one(Meta {
-        shape,
-        int,
-        value: None,
-    })
+    one(Meta::new(shape, int))
 }
 
 pub(crate) fn clip(

@@ -27,30 +27,73 @@ pub(crate) struct Meta {
     pub shape: Vec<usize>,
     pub int: bool,
     pub value: Option<Const>,
+    /// Whether `shape` is the value's shape, or only a stand-in because the shape depends
+    /// on the runtime input's values.
+    pub dims: Dims,
+}
+
+/// How much of a value's shape is known at load.
+///
+/// A shape depends on the runtime input's *values* when a size is computed from them (a
+/// `Range` bound, a `OneHot` depth, a `Reshape` target fed by the input), and then on
+/// everything downstream. Such a value is known only at run time: the evaluator checks its
+/// size against the [`LoadOptions`](crate::onnx::LoadOptions) limits before allocating it
+/// (`tensor::RunLimit`), and the model reports its output as dynamic.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Dims {
+    /// `shape` is the value's shape.
+    #[default]
+    Known,
+    /// The rank (and `int`) are known; `shape` is a stand-in of that rank with every
+    /// dimension 1 (neutral under broadcasting), the sizes are known only at run time.
+    RankOnly,
+    /// Neither the rank nor the kind is known at load (a rule failed on stand-ins, where
+    /// the true sizes might satisfy it): `shape` is empty and `int` a guess; the run-time
+    /// checks decide.
+    Unknown,
 }
 
 impl Meta {
     pub fn float(shape: Vec<usize>) -> Meta {
-        Meta {
-            shape,
-            int: false,
-            value: None,
-        }
+        Meta::new(shape, false)
     }
     pub fn int(shape: Vec<usize>) -> Meta {
+        Meta::new(shape, true)
+    }
+    /// A value of the known `shape`, integer or float, contents unknown.
+    pub fn new(shape: Vec<usize>, int: bool) -> Meta {
         Meta {
             shape,
-            int: true,
+            int,
             value: None,
+            dims: Dims::Known,
         }
+    }
+    /// A value of this rank and kind whose sizes are known only at run time.
+    pub fn run_time(rank: usize, int: bool) -> Meta {
+        Meta {
+            shape: vec![1; rank],
+            int,
+            value: None,
+            dims: Dims::RankOnly,
+        }
+    }
+    /// A value whose shape and kind are known only at run time.
+    pub fn unknown() -> Meta {
+        Meta {
+            shape: vec![],
+            int: false,
+            value: None,
+            dims: Dims::Unknown,
+        }
+    }
+    /// Whether the shape is known at load.
+    pub fn is_static(&self) -> bool {
+        self.dims == Dims::Known
     }
     /// A value of `shape` of this one's kind.
     pub fn like(&self, shape: Vec<usize>) -> Meta {
-        Meta {
-            shape,
-            int: self.int,
-            value: None,
-        }
+        Meta::new(shape, self.int)
     }
     /// The known constant `c`.
     pub fn of_const(c: &Const) -> Meta {
@@ -62,6 +105,7 @@ impl Meta {
             shape,
             int,
             value: Some(c.clone()),
+            dims: Dims::Known,
         }
     }
     /// The value as the evaluator's constant, if known.
@@ -71,11 +115,13 @@ impl Meta {
             Const::Int(t) => Value::Int(t.clone()),
         })
     }
+    /// The contents, or the run-time-only error when they depend on the runtime input: the
+    /// validation pass then marks the node's outputs as shaped at run time.
     fn known(&self, what: &str) -> Result<Value<f64>, String> {
         self.as_value().ok_or_else(|| {
             format!(
-                "{what} must be known when the model is loaded (a constant, or computed from \
-                 shapes and constants), but it depends on the model input's values"
+                "{RUN_TIME_ONLY}{what} depends on the model input's values, so the shape it \
+                 decides is known only at run time"
             )
         })
     }
@@ -87,6 +133,16 @@ impl Meta {
     pub fn floats(&self, what: &str) -> Result<Vec<f64>, String> {
         self.known(what)?.const_floats(what)
     }
+}
+
+/// How a rule's error starts when it needed the contents of a value that depends on the
+/// runtime input (a Reshape target, a Slice bound): not a fault of the model, so the
+/// validation pass ([`run_time_only`]) marks the outputs as shaped at run time instead.
+const RUN_TIME_ONLY: &str = "[run-time only] ";
+
+/// Whether a rule's error only says that a shape is known at run time (see [`Meta::ints`]).
+pub(crate) fn run_time_only(message: &str) -> bool {
+    message.starts_with(RUN_TIME_ONLY)
 }
 
 /// A load-time shape rule: the node, what is known of its inputs and the opset in force, to

@@ -90,11 +90,7 @@ pub(crate) fn concat(node: &Node, ins: &[Option<&Meta>], _: i64) -> Rule {
     let shapes: Vec<&[usize]> = vals.iter().map(|v| v.shape.as_slice()).collect();
     let shape = concat_shape(&shapes, axis)?;
     let int = vals.iter().all(|v| v.int);
-    one(Meta {
-        shape,
-        int,
-        value: None,
-    })
+    one(Meta::new(shape, int))
 }
 
 pub(crate) fn split(node: &Node, ins: &[Option<&Meta>], _: i64) -> Rule {
