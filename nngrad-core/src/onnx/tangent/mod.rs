@@ -169,6 +169,11 @@ const MAX_COMPONENTS: usize = 1 << 25;
 /// Components one block of a batch aims at (about the size of a core's L2 cache).
 const BLOCK_COMPONENTS: usize = 1 << 16;
 
+/// Points per block of a batch of Jacobians on the dense chain: wide enough that each
+/// layer's GEMM has hundreds of rows, small enough that two threads get even shares of a
+/// thousand points.
+const CHAIN_BLOCK: usize = 128;
+
 /// Which results a batch computes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -231,8 +236,19 @@ impl Plan {
         if let (Some(mlp), Kind::Jacobian) = (&self.mlp, kind) {
             // Whole points (checked by the caller), so the dense path cannot fail; its blocks
             // depend on the point count only, so any thread count gives the same bits.
-            if let Ok(r) = mlp.jacobian_batch_pooled(xs) {
-                return r;
+            // Blocks of CHAIN_BLOCK points (whatever the thread count), each one dense call.
+            let parts: Vec<Option<(Vec<f64>, Vec<f64>)>> = xs
+                .par_chunks((CHAIN_BLOCK * n).max(1))
+                .map(|xb| mlp.jacobian_batch(xb).ok())
+                .collect();
+            if parts.iter().all(Option::is_some) {
+                let mut ys = Vec::with_capacity(xs.len() / n.max(1) * m);
+                let mut js = Vec::with_capacity(xs.len() * m);
+                for (y, j) in parts.into_iter().flatten() {
+                    ys.extend(y);
+                    js.extend(j);
+                }
+                return (ys, js);
             }
         }
         let lanes = match kind {
