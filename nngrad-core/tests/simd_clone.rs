@@ -87,15 +87,26 @@ fn clone_and_fallback_give_the_same_bits_and_the_analytic_jacobian() {
         let (ya, ja) = (ya.to_vec(), ja.to_vec());
         let ((y1, j1), (y2, j2)) = both(|| jacobian(|x| plain_forward(&net, x), &x));
         assert_eq!(bits(&y1), bits(&y2), "values, chunk 8");
-        assert_eq!(bits(j1.as_slice()), bits(j2.as_slice()), "jacobian, chunk 8");
+        assert_eq!(
+            bits(j1.as_slice()),
+            bits(j2.as_slice()),
+            "jacobian, chunk 8"
+        );
         let ((_, j3), (_, j4)) =
             both(|| jacobian_chunk(Chunk::<16>, |x| plain_forward(&net, x), &x));
-        assert_eq!(bits(j3.as_slice()), bits(j4.as_slice()), "jacobian, chunk 16");
+        assert_eq!(
+            bits(j3.as_slice()),
+            bits(j4.as_slice()),
+            "jacobian, chunk 16"
+        );
         // The f64 path is the body as written: the dual values equal it exactly.
         assert_eq!(bits(&y1), bits(&plain_forward(&net, &x)), "values vs f64");
         let jr: Vec<f64> = j1.transpose().as_slice().to_vec();
         for (k, (a, b)) in jr.iter().zip(&ja).enumerate() {
-            assert!((a - b).abs() <= 1e-13 * (1.0 + a.abs().max(b.abs())), "J[{k}]: {a} vs {b}");
+            assert!(
+                (a - b).abs() <= 1e-13 * (1.0 + a.abs().max(b.abs())),
+                "J[{k}]: {a} vs {b}"
+            );
         }
         for (a, b) in y1.iter().zip(&ya) {
             assert!((a - b).abs() <= 1e-13 * (1.0 + a.abs()), "{a} vs {b}");
@@ -119,7 +130,11 @@ fn clone_and_fallback_give_the_same_bits_and_the_analytic_jacobian() {
     for i in 0..3 {
         let z: f64 = m.w[i] * x[i] + m.b[i];
         let d = 1.5 * m.w[i] * (1.0 - (1.5 * z).tanh().powi(2));
-        assert!((r1.1[(i, i)] - d).abs() < 1e-15, "d{i}: {} vs {d}", r1.1[(i, i)]);
+        assert!(
+            (r1.1[(i, i)] - d).abs() < 1e-15,
+            "d{i}: {} vs {d}",
+            r1.1[(i, i)]
+        );
     }
     let (e1, e2) = both(|| try_jacobian(|x| m.apply(&x[..2], 1.0), &x));
     assert_eq!(e1, Err(BadLen(2)));
@@ -131,7 +146,10 @@ fn clone_and_fallback_give_the_same_bits_and_the_analytic_jacobian() {
     let (a, b) = ([1.5, -2.0], [3.0, 0.25]);
     let ((_, ja), (_, jb)) = both(|| jacobian(|a| weighted(a, &b.map(|v| v.into())), &a));
     assert_eq!(bits(ja.as_slice()), bits(jb.as_slice()));
-    assert_eq!((ja[(0, 0)], ja[(1, 1)]), (2.0 * 1.5 * 3.0, 2.0 * -2.0 * 0.25));
+    assert_eq!(
+        (ja[(0, 0)], ja[(1, 1)]),
+        (2.0 * 1.5 * 3.0, 2.0 * -2.0 * 0.25)
+    );
     let (_, jw) = jacobian(|b| weighted(&a.map(|v| v.into()), b), &b);
     assert_eq!((jw[(0, 0)], jw[(1, 1)]), (1.5 * 1.5, 4.0));
 }
