@@ -64,9 +64,9 @@ fn weighted(a: &[f64], b: &[f64]) -> Vec<f64> {
 
 #[test]
 fn the_clone_runs_only_for_dual_scalars() {
-    assert!(!<f64 as Scalar>::__SIMD_CLONE);
-    assert!(<nngrad_core::DualN<f64, 8> as Scalar>::__SIMD_CLONE);
-    assert!(<nngrad_core::Dual<f64> as Scalar>::__SIMD_CLONE);
+    const { assert!(!<f64 as Scalar>::__SIMD_CLONE) };
+    const { assert!(<nngrad_core::DualN<f64, 8> as Scalar>::__SIMD_CLONE) };
+    const { assert!(<nngrad_core::Dual<f64> as Scalar>::__SIMD_CLONE) };
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
         assert!(simd_avx2_fma());
@@ -127,6 +127,7 @@ fn clone_and_fallback_give_the_same_bits_and_the_analytic_jacobian() {
     let _ = Affine::__nngrad_avx2_apply::<nngrad_core::DualN<f64, 8>>;
     let (r1, r2) = both(|| try_jacobian(|x| m.apply(x, 1.5), &x).unwrap());
     assert_eq!(bits(r1.1.as_slice()), bits(r2.1.as_slice()));
+    #[allow(clippy::needless_range_loop)] // three arrays at one index
     for i in 0..3 {
         let z: f64 = m.w[i] * x[i] + m.b[i];
         let d = 1.5 * m.w[i] * (1.0 - (1.5 * z).tanh().powi(2));
