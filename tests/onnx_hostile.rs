@@ -7,272 +7,12 @@
 
 mod common;
 
-use common::onnx::{
-    attr_i, attr_ints, attr_s, f32_tensor, i64_tensor, model_bytes, node, value_info,
-};
-use nngrad_core::onnx::proto::{data_type, NodeProto};
+use common::hostile::{issue_cases, out, with, OVER_TENSOR_LIMIT};
+use common::onnx::{attr_ints, f32_tensor, model_bytes, node};
+use nngrad_core::onnx::proto::NodeProto;
 use nngrad_core::onnx::{Error, Limit, LoadOptions, Model};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
-
-fn out(name: &str) -> nngrad_core::onnx::proto::ValueInfoProto {
-    value_info(name, data_type::FLOAT, &[])
-}
-
-fn with(op: &str, ins: &[&str], attrs: Vec<nngrad_core::onnx::proto::AttributeProto>) -> NodeProto {
-    node(op, ins, &["y"], attrs)
-}
-
-/// Every issue case: a name, and the model's bytes.
-fn issue_cases() -> Vec<(&'static str, Vec<u8>)> {
-    let big = 1i64 << 40;
-    let mut v = vec![
-        (
-            "input_dim_2p30",
-            model_bytes(
-                13,
-                vec![with("Relu", &["x"], vec![])],
-                vec![],
-                &[1, 1 << 30],
-                vec![out("y")],
-            ),
-        ),
-        (
-            "input_dim_2p40",
-            model_bytes(
-                13,
-                vec![with("Relu", &["x"], vec![])],
-                vec![],
-                &[1, big],
-                vec![out("y")],
-            ),
-        ),
-        (
-            "reduce_sum_zero_size_huge",
-            model_bytes(
-                13,
-                vec![with("ReduceSum", &["x"], vec![attr_i("keepdims", 1)])],
-                vec![],
-                &[0, big],
-                vec![out("y")],
-            ),
-        ),
-        (
-            "reduce_max_zero_size_axis0",
-            model_bytes(
-                13,
-                vec![with("ReduceMax", &["x", "a"], vec![])],
-                vec![i64_tensor("a", &[1], &[0])],
-                &[0, 3],
-                vec![out("y")],
-            ),
-        ),
-        (
-            "matmul_zero_size",
-            model_bytes(
-                13,
-                vec![with("MatMul", &["x", "w"], vec![])],
-                vec![f32_tensor("w", &[3, 4], &[0.5; 12])],
-                &[0, 3],
-                vec![out("y")],
-            ),
-        ),
-        (
-            "matmul_zero_inner_huge_outer",
-            model_bytes(
-                13,
-                vec![with("MatMul", &["x", "w"], vec![])],
-                vec![f32_tensor("w", &[0, big], &[])],
-                &[1, 0],
-                vec![out("y")],
-            ),
-        ),
-        (
-            "batchnorm_wrong_lengths",
-            model_bytes(
-                13,
-                vec![with(
-                    "BatchNormalization",
-                    &["x", "s", "b", "m", "v"],
-                    vec![],
-                )],
-                vec![
-                    f32_tensor("s", &[2], &[1.0; 2]),
-                    f32_tensor("b", &[3], &[0.0; 3]),
-                    f32_tensor("m", &[3], &[0.0; 3]),
-                    f32_tensor("v", &[3], &[1.0; 3]),
-                ],
-                &[1, 3, 2],
-                vec![out("y")],
-            ),
-        ),
-        (
-            "batchnorm_rank0",
-            model_bytes(
-                13,
-                vec![with(
-                    "BatchNormalization",
-                    &["x", "s", "s", "s", "s"],
-                    vec![],
-                )],
-                vec![f32_tensor("s", &[1], &[1.0])],
-                &[],
-                vec![out("y")],
-            ),
-        ),
-        (
-            "split_sizes_wrap",
-            model_bytes(
-                13,
-                vec![node(
-                    "Split",
-                    &["x", "s"],
-                    &["y", "z", "w"],
-                    vec![attr_i("axis", 1)],
-                )],
-                vec![i64_tensor("s", &[3], &[i64::MAX, i64::MAX, 5])],
-                &[1, 3],
-                vec![out("y")],
-            ),
-        ),
-        (
-            "maxpool_storage_order_zero_size",
-            model_bytes(
-                13,
-                vec![node(
-                    "MaxPool",
-                    &["x"],
-                    &["y", "i"],
-                    vec![
-                        attr_ints("kernel_shape", &[1, 1]),
-                        attr_ints("pads", &[1, 0, 0, 0]),
-                        attr_i("storage_order", 1),
-                    ],
-                )],
-                vec![],
-                &[1, 1, 0, 3],
-                vec![out("y")],
-            ),
-        ),
-        (
-            "conv_same_zero_size_huge",
-            model_bytes(
-                13,
-                vec![with(
-                    "Conv",
-                    &["x", "w"],
-                    vec![attr_s("auto_pad", "SAME_UPPER")],
-                )],
-                vec![f32_tensor("w", &[1, 1, 3], &[1.0; 3])],
-                &[0, 1, big],
-                vec![out("y")],
-            ),
-        ),
-        (
-            "maxpool_same_zero_size_huge",
-            model_bytes(
-                13,
-                vec![with(
-                    "MaxPool",
-                    &["x"],
-                    vec![
-                        attr_ints("kernel_shape", &[3]),
-                        attr_s("auto_pad", "SAME_UPPER"),
-                    ],
-                )],
-                vec![],
-                &[0, 1, big],
-                vec![out("y")],
-            ),
-        ),
-        (
-            "declared_output_2p62",
-            model_bytes(
-                13,
-                vec![with("Relu", &["x"], vec![])],
-                vec![],
-                &[1, 3],
-                vec![value_info("y", data_type::FLOAT, &[1 << 62, 4])],
-            ),
-        ),
-        (
-            "declared_input_2p62",
-            model_bytes(
-                13,
-                vec![with("Relu", &["x"], vec![])],
-                vec![],
-                &[1 << 62, 4],
-                vec![out("y")],
-            ),
-        ),
-        (
-            "expand_to_2p40",
-            model_bytes(
-                13,
-                vec![with("Expand", &["x", "s"], vec![])],
-                vec![i64_tensor("s", &[2], &[1 << 20, 1 << 20])],
-                &[1, 1],
-                vec![out("y")],
-            ),
-        ),
-        (
-            "constant_of_shape_2p40",
-            model_bytes(
-                13,
-                vec![
-                    node("ConstantOfShape", &["s"], &["c"], vec![]),
-                    with("Add", &["x", "c"], vec![]),
-                ],
-                vec![i64_tensor("s", &[1], &[big])],
-                &[1],
-                vec![out("y")],
-            ),
-        ),
-        (
-            "slice_step_min",
-            model_bytes(
-                13,
-                vec![with("Slice", &["x", "b", "e", "a", "st"], vec![])],
-                vec![
-                    i64_tensor("b", &[1], &[-1]),
-                    i64_tensor("e", &[1], &[i64::MIN]),
-                    i64_tensor("a", &[1], &[1]),
-                    i64_tensor("st", &[1], &[i64::MIN]),
-                ],
-                &[1, 3],
-                vec![out("y")],
-            ),
-        ),
-    ];
-    for (op, name) in [
-        ("AveragePool", "avgpool_zero_size_huge"),
-        ("GlobalAveragePool", "globalavgpool_zero_size_huge"),
-        ("GlobalMaxPool", "globalmaxpool_zero_size_huge"),
-        ("LayerNormalization", "layernorm_zero_size_huge"),
-    ] {
-        let (ins, attrs, inits) = match op {
-            "AveragePool" => (vec!["x"], vec![attr_ints("kernel_shape", &[1])], vec![]),
-            "LayerNormalization" => (
-                vec!["x", "s"],
-                vec![attr_i("axis", 1)],
-                vec![f32_tensor("s", &[1], &[1.0])],
-            ),
-            _ => (vec!["x"], vec![], vec![]),
-        };
-        v.push((
-            name,
-            model_bytes(
-                17,
-                vec![with(op, &ins, attrs)],
-                inits,
-                &[0, 1, big],
-                vec![out("y")],
-            ),
-        ));
-    }
-    v
-}
 
 /// Load, forward, jacobian and jvp; the first error, or the output values.
 fn run(bytes: &[u8]) -> Result<Vec<f64>, Error> {
@@ -304,16 +44,7 @@ fn each_issue_case_is_a_clean_error_or_the_right_result() {
             t.elapsed()
         );
         match name {
-            "input_dim_2p30"
-            | "input_dim_2p40"
-            | "declared_input_2p62"
-            | "reduce_sum_zero_size_huge"
-            | "conv_same_zero_size_huge"
-            | "maxpool_same_zero_size_huge"
-            | "avgpool_zero_size_huge"
-            | "globalavgpool_zero_size_huge"
-            | "globalmaxpool_zero_size_huge"
-            | "layernorm_zero_size_huge" => {
+            n if OVER_TENSOR_LIMIT.contains(&n) => {
                 let e = r.unwrap_err();
                 assert!(
                     matches!(
@@ -503,30 +234,16 @@ fn issue_cases_are_in_the_corpus() {
     }
 }
 
-/// The child half of the replay: runs the file named by `NNGRAD_HOSTILE_FILE` and prints
-/// its outcome. Only meaningful when started by `hostile_corpus_replays_cleanly`.
+/// The child half of the replay ([`common::hostile::child`]). Only meaningful when started
+/// by `hostile_corpus_replays_cleanly`.
 #[test]
 #[ignore = "started in a child process by hostile_corpus_replays_cleanly"]
 fn replay_one_hostile_file() {
-    let path = std::env::var("NNGRAD_HOSTILE_FILE").expect("NNGRAD_HOSTILE_FILE");
-    let bytes = std::fs::read(&path).unwrap();
-    let m = match Model::from_bytes(&bytes) {
-        Ok(m) => m,
-        Err(e) => return println!("OUTCOME load error: {e}"),
-    };
-    let n = m.input_len();
-    let x: Vec<f64> = (0..n).map(|i| 0.25 + 0.5 * (i % 5) as f64).collect();
-    let f = m.forward(&x).map(|y| y.len());
-    let j = if n <= 256 && m.output_len() <= 4096 {
-        Some(m.jacobian(&x).map(|(y, _)| y.len()))
-    } else {
-        None
-    };
-    let v = m.jvp(&x, &vec![1.0; n]).map(|(y, _)| y.len());
-    println!("OUTCOME loaded: forward {f:?}, jacobian {j:?}, jvp {v:?}");
+    common::hostile::child();
 }
 
-/// Every file of `tests/hostile/` in its own process: 1 GB of address space, 2 s of CPU.
+/// Every file of `tests/hostile/` in its own process: 1 GB of address space, 2 s of CPU,
+/// through load, forward, jvp and jacobian (each either a clean error or a result).
 #[test]
 fn hostile_corpus_replays_cleanly() {
     let mut files: Vec<PathBuf> = std::fs::read_dir(hostile_dir())
@@ -540,57 +257,12 @@ fn hostile_corpus_replays_cleanly() {
         "only {} files",
         files.len()
     );
-    let exe = std::env::current_exe().unwrap();
     let mut failures = Vec::new();
     for f in &files {
-        let t = Instant::now();
-        let mut child = Command::new("sh")
-            .arg("-c")
-            .arg("ulimit -v 1048576 && ulimit -t 2 && exec \"$0\" \"$@\"")
-            .arg(&exe)
-            .args([
-                "--exact",
-                "replay_one_hostile_file",
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env("NNGRAD_HOSTILE_FILE", f)
-            .env("RUST_BACKTRACE", "0")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        // the CPU limit ends a busy child; this ends one that blocks
-        let status = loop {
-            if let Some(s) = child.try_wait().unwrap() {
-                break Some(s);
-            }
-            if t.elapsed() > Duration::from_secs(20) {
-                child.kill().ok();
-                break None;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        };
-        let output = child.wait_with_output().unwrap();
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let outcome = stdout
-            .lines()
-            .find_map(|l| l.find("OUTCOME").map(|k| &l[k..]))
-            .unwrap_or("no outcome");
         let name = f.file_name().unwrap().to_string_lossy();
-        match status {
-            Some(s) if s.success() && outcome != "no outcome" => {
-                eprintln!("{name}: {outcome} ({:?})", t.elapsed())
-            }
-            _ => failures.push(format!(
-                "{name}: {status:?} {outcome}\n{}",
-                String::from_utf8_lossy(&output.stderr)
-                    .lines()
-                    .take(8)
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            )),
+        match common::hostile::run_isolated("replay_one_hostile_file", f) {
+            Ok((outcomes, t)) => eprintln!("{name}: {outcomes:?} ({t:?})"),
+            Err(e) => failures.push(format!("{name}: {e}")),
         }
     }
     assert!(

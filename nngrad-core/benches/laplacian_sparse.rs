@@ -2,7 +2,8 @@
 //! sparse Jacobians (detected pattern, coloured lanes) against dense ones. Each setup checks
 //! that the compared methods give the same values, and prints the colours.
 //!
-//! `cargo bench -p nngrad-core --bench laplacian_sparse -- --measurement-time 1`
+//! `cargo bench -p nngrad-core --bench laplacian_sparse -- --measurement-time 1`; every row
+//! is timed by `workloads::robust` (20th-percentile batch time, for shared cores).
 
 mod workloads;
 
@@ -11,7 +12,7 @@ use nngrad_core::dense::Mlp;
 use nngrad_core::sparse::{sparse_jacobian, SparseJacobian, SparsityPattern};
 use nngrad_core::{hessian, hessian_diagonal, jacobian, laplacian, Scalar};
 use std::time::Duration;
-use workloads::{inputs, Net, MLP_S};
+use workloads::{inputs, robust, Net, MLP_S};
 
 /// The network of Dangel et al.'s Laplacian benchmark: tanh, 50→768→768→512→512→1.
 const MLP_XL: [usize; 6] = [50, 768, 768, 512, 512, 1];
@@ -47,16 +48,16 @@ fn laplacian_mlp(c: &mut Criterion) {
     assert!(rel(lap, sd) < 1e-10 && rel(lap, tr) < 1e-10);
     let mut g = c.benchmark_group("laplacian_mlp_50_768_768_512_512_1");
     g.bench_function("laplacian_taylor2", |b| {
-        b.iter(|| laplacian(|x| out0(&mlp, x), black_box(&x)))
+        robust(b, || laplacian(|x| out0(&mlp, x), black_box(&x)))
     });
     g.bench_function("sum_hessian_diagonal", |b| {
-        b.iter(|| {
+        robust(b, || {
             let (_, _, d) = hessian_diagonal(|x| out0(&mlp, x), black_box(&x));
             d.iter().sum::<f64>()
         })
     });
     g.bench_function("trace_hessian", |b| {
-        b.iter(|| hessian(|x| out0(&mlp, x), black_box(&x)).2.trace())
+        robust(b, || hessian(|x| out0(&mlp, x), black_box(&x)).2.trace())
     });
     g.finish();
 }
@@ -103,16 +104,18 @@ fn brusselator_2d(c: &mut Criterion) {
     assert_eq!(nalgebra::DMatrix::from(&j1), jd);
     let mut g = c.benchmark_group("brusselator_2d_n32");
     g.bench_function("dense_jacobian", |b| {
-        b.iter(|| jacobian(|x| brusselator(x, N), black_box(&x)))
+        robust(b, || jacobian(|x| brusselator(x, N), black_box(&x)))
     });
     g.bench_function("sparse_jacobian_one_shot", |b| {
-        b.iter(|| sparse_jacobian(|x| brusselator(x, N), black_box(&x)))
+        robust(b, || sparse_jacobian(|x| brusselator(x, N), black_box(&x)))
     });
     g.bench_function("sparse_reused_pattern", |b| {
-        b.iter(|| sj.jacobian(|x| brusselator(x, N), black_box(&x)))
+        robust(b, || sj.jacobian(|x| brusselator(x, N), black_box(&x)))
     });
     g.bench_function("detect_pattern", |b| {
-        b.iter(|| SparsityPattern::detect(|x| brusselator(x, N), black_box(&x)))
+        robust(b, || {
+            SparsityPattern::detect(|x| brusselator(x, N), black_box(&x))
+        })
     });
     g.finish();
 }
@@ -132,13 +135,15 @@ fn chain<S: Scalar>(u: &[S]) -> Vec<S> {
 fn chain_1e4(c: &mut Criterion) {
     let x = inputs(10_000, 10);
     let sj = SparseJacobian::new(&SparsityPattern::detect(chain, &x));
+    let (_, js) = sj.jacobian(chain, &x);
+    assert_eq!(sparse_jacobian(chain, &x).1, js);
     eprintln!("chain n = 10⁴: colours {} (lower bound {}); a dense Jacobian would hold 10⁸ entries (800 MB) from 1250 passes", sj.colors(), sj.lower_bound());
     let mut g = c.benchmark_group("chain_1e4");
     g.bench_function("sparse_jacobian_one_shot", |b| {
-        b.iter(|| sparse_jacobian(chain, black_box(&x)))
+        robust(b, || sparse_jacobian(chain, black_box(&x)))
     });
     g.bench_function("sparse_reused_pattern", |b| {
-        b.iter(|| sj.jacobian(chain, black_box(&x)))
+        robust(b, || sj.jacobian(chain, black_box(&x)))
     });
     g.finish();
 }
@@ -155,6 +160,8 @@ fn mlp_s_batch(c: &mut Criterion) {
         sj.lower_bound()
     );
     let (_, js) = sj.jacobian(|x| batch(&mlp, x), &xs);
+    let (_, j1) = sparse_jacobian(|x| batch(&mlp, x), &xs);
+    assert_eq!(j1, js);
     let (_, jb) = mlp.jacobian_batch(&xs).unwrap();
     let m = MLP_S[3];
     let dense = nalgebra::DMatrix::from(&js);
@@ -174,13 +181,13 @@ fn mlp_s_batch(c: &mut Criterion) {
     }
     let mut g = c.benchmark_group("mlp_s_batch64");
     g.bench_function("jacobian_batch", |b| {
-        b.iter(|| mlp.jacobian_batch(black_box(&xs)).unwrap())
+        robust(b, || mlp.jacobian_batch(black_box(&xs)).unwrap())
     });
     g.bench_function("sparse_reused_pattern", |b| {
-        b.iter(|| sj.jacobian(|x| batch(&mlp, x), black_box(&xs)))
+        robust(b, || sj.jacobian(|x| batch(&mlp, x), black_box(&xs)))
     });
     g.bench_function("sparse_jacobian_one_shot", |b| {
-        b.iter(|| sparse_jacobian(|x| batch(&mlp, x), black_box(&xs)))
+        robust(b, || sparse_jacobian(|x| batch(&mlp, x), black_box(&xs)))
     });
     g.finish();
 }

@@ -117,7 +117,13 @@ pub fn gemm_sw<S: Scalar>(a: &[S], b: &[f64], dims: GemmDims, out: &mut [S]) {
     if let Some(w) = gemm_width::<S>(dims) {
         // SAFETY: `f64_width` only answers for types that are exactly `w` f64 values in a row.
         let (af, of) = unsafe { (as_f64(a, w), as_f64_mut(out, w)) };
-        return real_gemm_sw(af, b, dims, w, of);
+        return real_gemm_sw(af, b, dims, w, 1, of);
+    }
+    if let Some(w) = traced_gemm_width::<S>(dims) {
+        // SAFETY: `traced_width` only answers for types that are exactly `w` (f64, u64)
+        // pairs in a row.
+        unsafe { traced::sw(a, b, dims, w, out) };
+        return;
     }
     loops::sw(a, b, dims, out)
 }
@@ -140,7 +146,12 @@ pub fn gemm_ws<S: Scalar>(a: &[f64], b: &[S], dims: GemmDims, out: &mut [S]) {
     if let Some(w) = gemm_width::<S>(dims) {
         // SAFETY: `f64_width` only answers for types that are exactly `w` f64 values in a row.
         let (bf, of) = unsafe { (as_f64(b, w), as_f64_mut(out, w)) };
-        return real_gemm_ws(a, bf, dims, w, of);
+        return real_gemm_ws(a, bf, dims, w, 1, of);
+    }
+    if let Some(w) = traced_gemm_width::<S>(dims) {
+        // SAFETY: as in `gemm_sw`.
+        unsafe { traced::ws(a, b, dims, w, out) };
+        return;
     }
     loops::ws(a, b, dims, out)
 }
@@ -163,7 +174,7 @@ pub fn gemm_ss<S: Scalar>(a: &[S], b: &[S], dims: GemmDims, out: &mut [S]) {
     if gemm_width::<S>(dims) == Some(1) {
         // SAFETY: S is f64.
         let (af, bf, of) = unsafe { (as_f64(a, 1), as_f64(b, 1), as_f64_mut(out, 1)) };
-        return real_gemm_ws(af, bf, dims, 1, of);
+        return real_gemm_ws(af, bf, dims, 1, 1, of);
     }
     loops::ss(a, b, dims, out)
 }
@@ -238,7 +249,7 @@ pub(crate) fn gemm_ws_components(a: &[f64], b: &[f64], dims: GemmDims, w: usize,
         }
         return;
     }
-    real_gemm_ws(a, b, dims, w, out)
+    real_gemm_ws(a, b, dims, w, 1, out)
 }
 
 /// A strided f64 matrix: its data, and the row and column strides (in elements) at which
@@ -319,6 +330,16 @@ fn gemm_width<S: Scalar>(dims: GemmDims) -> Option<usize> {
     f64_width::<S>()
 }
 
+/// [`traced_width`] for products large enough to be worth a GEMM (the same threshold as
+/// [`gemm_width`], so a product over tracers takes the path the `f64` product takes).
+#[inline]
+fn traced_gemm_width<S: Scalar>(dims: GemmDims) -> Option<usize> {
+    if dims.m.saturating_mul(dims.k).saturating_mul(dims.n) <= SMALL_PRODUCT {
+        return None;
+    }
+    S::__f64_layout()?.traced_width_of::<S>()
+}
+
 /// Number of f64 components of `S` when `S` is `f64` or a dual number built from `f64`s
 /// (first order, or nested as the second-order helpers use), `None` for every other scalar
 /// type. For all of these an f64 weight scales every component alike and sums are taken
@@ -377,18 +398,27 @@ unsafe fn dgemm_acc(
     matrixmultiply::dgemm(m, k, n, 1.0, a, rsa, csa, b, rsb, csb, 1.0, c, rsc, csc);
 }
 
-/// [`gemm_ws`] on components: weights `a`, activations `b` of `w` components each.
-fn real_gemm_ws(a: &[f64], b: &[f64], d: GemmDims, w: usize, out: &mut [f64]) {
+/// [`gemm_ws`] on components: weights `a`, activations `b` of `w` components each, component
+/// `c` of activation `e` at word `(e·w + c)·s` (`s = 1` for f64 runs, 2 for tracer runs,
+/// whose sets lie between the values and are never touched here). The strides change, the
+/// GEMM calls and their shapes do not, so every value is the same sum in the same order.
+fn real_gemm_ws(a: &[f64], b: &[f64], d: GemmDims, w: usize, s: usize, out: &mut [f64]) {
     let (m, k, n) = (d.m, d.k, d.n);
     if m == 0 || k == 0 || n == 0 {
         return;
     }
     let sa = strides(m, k, d.trans_a);
-    let nw = (n * w) as isize;
+    let s_ = s as isize;
+    let nw = (n * w * s) as isize;
     if !d.trans_b || n == 1 {
         // op(B) is k × (n·w): row p holds the n activations of input p, component-wise.
-        let sb = if d.trans_b { (w as isize, 1) } else { (nw, 1) };
-        // SAFETY: dims.check verified a is m·k, b is k·n·w, out is m·n·w components.
+        let sb = if d.trans_b {
+            ((w * s) as isize, s_)
+        } else {
+            (nw, s_)
+        };
+        // SAFETY: dims.check verified a is m·k, b is k·n·w, out is m·n·w components, each
+        // `s` words apart.
         unsafe {
             dgemm_acc(
                 (m, k, n * w),
@@ -397,51 +427,52 @@ fn real_gemm_ws(a: &[f64], b: &[f64], d: GemmDims, w: usize, out: &mut [f64]) {
                 b.as_ptr(),
                 sb,
                 out.as_mut_ptr(),
-                (nw, 1),
+                (nw, s_),
             )
         };
     } else {
         // B stored n×k: column j of op(B) is a k×w block; one product per output column.
         for j in 0..n {
-            let bj = &b[j * k * w..(j + 1) * k * w];
-            let oj = &mut out[j * w..];
-            // SAFETY: bj is k·w, oj reaches (m-1)·n·w + w ≤ its length.
+            let bj = &b[j * k * w * s..(j + 1) * k * w * s];
+            let oj = &mut out[j * w * s..];
+            // SAFETY: bj is k·w components, oj reaches (m-1)·n·w + w components ≤ its length.
             unsafe {
                 dgemm_acc(
                     (m, k, w),
                     a.as_ptr(),
                     sa,
                     bj.as_ptr(),
-                    (w as isize, 1),
+                    ((w * s) as isize, s_),
                     oj.as_mut_ptr(),
-                    (nw, 1),
+                    (nw, s_),
                 )
             };
         }
     }
 }
 
-/// [`gemm_sw`] on components: activations `a` of `w` components each, weights `b`.
-fn real_gemm_sw(a: &[f64], b: &[f64], d: GemmDims, w: usize, out: &mut [f64]) {
+/// [`gemm_sw`] on components: activations `a` of `w` components each, weights `b`; `s` as
+/// in [`real_gemm_ws`].
+fn real_gemm_sw(a: &[f64], b: &[f64], d: GemmDims, w: usize, s: usize, out: &mut [f64]) {
     let (m, k, n) = (d.m, d.k, d.n);
     if m == 0 || k == 0 || n == 0 {
         return;
     }
-    let w_ = w as isize;
+    let (w_, s_) = (w as isize, s as isize);
     if w == 1 {
         // Plain f64: one product.
         let sa = strides(m, k, d.trans_a);
         let sb = strides(k, n, d.trans_b);
-        // SAFETY: dims.check verified a is m·k, b is k·n, out is m·n.
+        // SAFETY: dims.check verified a is m·k, b is k·n, out is m·n, each `s` words apart.
         unsafe {
             dgemm_acc(
                 (m, k, n),
                 a.as_ptr(),
-                sa,
+                (sa.0 * s_, sa.1 * s_),
                 b.as_ptr(),
                 sb,
                 out.as_mut_ptr(),
-                (n as isize, 1),
+                (n as isize * s_, s_),
             )
         };
         return;
@@ -452,11 +483,11 @@ fn real_gemm_sw(a: &[f64], b: &[f64], d: GemmDims, w: usize, out: &mut [f64]) {
     let rsa = if d.trans_a { m as isize * w_ } else { w_ };
     for i in 0..m {
         let ai = if d.trans_a {
-            &a[i * w..]
+            &a[i * w * s..]
         } else {
-            &a[i * k * w..]
+            &a[i * k * w * s..]
         };
-        let oi = &mut out[i * n * w..(i + 1) * n * w];
+        let oi = &mut out[i * n * w * s..(i + 1) * n * w * s];
         // SAFETY: dims.check verified the lengths; the strides stay inside ai, b and oi.
         unsafe {
             dgemm_acc(
@@ -464,11 +495,108 @@ fn real_gemm_sw(a: &[f64], b: &[f64], d: GemmDims, w: usize, out: &mut [f64]) {
                 b.as_ptr(),
                 bt,
                 ai.as_ptr(),
-                (rsa, 1),
+                (rsa * s_, s_),
                 oi.as_mut_ptr(),
-                (w_, 1),
+                (w_ * s_, s_),
             )
         };
+    }
+}
+
+/// Products over tracer runs (`Tracer`, `DualN<Tracer, N>`, …): the values through the GEMM
+/// of the `f64` runs (strides doubled, see [`real_gemm_ws`]), so that a sparse Jacobian
+/// evaluated on tracer lanes rounds exactly as the dense Jacobian on `f64` lanes; the sets
+/// united as the plain loops unite them — every term of a sum joins its output's set whatever
+/// its weight (a weight is data, not structure), component by component — but in `O(k·n)`
+/// instead of `O(m·k·n)`, since each output of `W·X` sees the same column of `X` (and each
+/// output of `X·W` the same row).
+mod traced {
+    use super::GemmDims;
+
+    /// The `f64` words of `len` elements of `w` tracer components (values at even, sets
+    /// at odd positions).
+    ///
+    /// # Safety
+    /// `S` must be exactly `w` `(f64, u64)` pairs (a traced layout).
+    unsafe fn words<S>(s: &[S], w: usize) -> &[f64] {
+        debug_assert_eq!(core::mem::size_of::<S>(), 16 * w);
+        // Every bit pattern is a valid f64; the set words are never read as numbers.
+        core::slice::from_raw_parts(s.as_ptr().cast::<f64>(), s.len() * w * 2)
+    }
+
+    /// # Safety
+    /// As [`words`].
+    unsafe fn words_mut<S>(s: &mut [S], w: usize) -> &mut [f64] {
+        debug_assert_eq!(core::mem::size_of::<S>(), 16 * w);
+        core::slice::from_raw_parts_mut(s.as_mut_ptr().cast::<f64>(), s.len() * w * 2)
+    }
+
+    /// The set of component `c` of element `e`.
+    #[inline(always)]
+    fn set(words: &[f64], w: usize, e: usize, c: usize) -> u64 {
+        words[(e * w + c) * 2 + 1].to_bits()
+    }
+
+    #[inline(always)]
+    fn unite(words: &mut [f64], w: usize, e: usize, c: usize, bits: u64) {
+        let x = &mut words[(e * w + c) * 2 + 1];
+        *x = f64::from_bits(x.to_bits() | bits);
+    }
+
+    /// `out += op(A)·op(B)`, activations `a`, weights `b`.
+    ///
+    /// # Safety
+    /// `S` must be exactly `w` `(f64, u64)` pairs; the lengths are checked by the caller.
+    pub(super) unsafe fn sw<S>(a: &[S], b: &[f64], d: GemmDims, w: usize, out: &mut [S]) {
+        let (aw, ow) = (words(a, w), words_mut(out, w));
+        super::real_gemm_sw(aw, b, d, w, 2, ow);
+        // Output (i, j) joins the sets of row i of op(A), for every j.
+        let mut row = vec![0u64; w];
+        for i in 0..d.m {
+            row.fill(0);
+            for p in 0..d.k {
+                let e = d.a_idx(i, p);
+                for (c, r) in row.iter_mut().enumerate() {
+                    *r |= set(aw, w, e, c);
+                }
+            }
+            if d.k > 0 {
+                for j in 0..d.n {
+                    for (c, &r) in row.iter().enumerate() {
+                        unite(ow, w, i * d.n + j, c, r);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `out += op(A)·op(B)`, weights `a`, activations `b`.
+    ///
+    /// # Safety
+    /// As [`sw`].
+    pub(super) unsafe fn ws<S>(a: &[f64], b: &[S], d: GemmDims, w: usize, out: &mut [S]) {
+        let (bw, ow) = (words(b, w), words_mut(out, w));
+        super::real_gemm_ws(a, bw, d, w, 2, ow);
+        if d.m == 0 || d.k == 0 {
+            return;
+        }
+        // Output (i, j) joins the sets of column j of op(B), for every i.
+        let mut col = vec![0u64; d.n * w];
+        for p in 0..d.k {
+            for j in 0..d.n {
+                let e = d.b_idx(p, j);
+                for c in 0..w {
+                    col[j * w + c] |= set(bw, w, e, c);
+                }
+            }
+        }
+        for i in 0..d.m {
+            for j in 0..d.n {
+                for c in 0..w {
+                    unite(ow, w, i * d.n + j, c, col[j * w + c]);
+                }
+            }
+        }
     }
 }
 
@@ -720,6 +848,105 @@ mod tests {
         for i in 0..7 {
             assert_eq!(y[i].to_bits(), yd[i].re.to_bits());
             assert_eq!(y[i].to_bits(), yh[i].re.re.to_bits());
+        }
+    }
+
+    /// Tracer runs: values bit-identical to the same product over `f64` runs (the GEMM path
+    /// above the small-product threshold, the loops below it), sets those of the loops.
+    #[test]
+    fn tracer_runs_share_the_f64_roundings_and_the_loops_sets() {
+        use crate::sparse::Tracer;
+        type T = DualN<Tracer, 3>;
+        type F = DualN<f64, 3>;
+        let mut r = Rng(5);
+        let mut bits = 1u64;
+        let mut rand_t = |r: &mut Rng, len: usize| -> (Vec<T>, Vec<F>) {
+            let f: Vec<F> = (0..len)
+                .map(|_| DualN::new(r.next(), [r.next(), r.next(), r.next()]))
+                .collect();
+            let t = f
+                .iter()
+                .map(|d| {
+                    bits = bits.rotate_left(7) ^ 0x5555;
+                    let tr = |v: f64, k: u32| Tracer::new(v, bits.rotate_left(k) & 0xff);
+                    DualN::new(
+                        tr(d.re, 0),
+                        [tr(d.eps[0], 1), tr(d.eps[1], 2), tr(d.eps[2], 3)],
+                    )
+                })
+                .collect();
+            (t, f)
+        };
+        let same = |t: &[T], f: &[F], slow: &[T], what: &str| {
+            for ((t, f), s) in t.iter().zip(f).zip(slow) {
+                let tv = [t.re, t.eps[0], t.eps[1], t.eps[2]];
+                let fv = [f.re, f.eps[0], f.eps[1], f.eps[2]];
+                let sv = [s.re, s.eps[0], s.eps[1], s.eps[2]];
+                for c in 0..4 {
+                    assert_eq!(tv[c].value().to_bits(), fv[c].to_bits(), "{what}");
+                    assert_eq!(tv[c].deps(), sv[c].deps(), "{what}");
+                }
+            }
+        };
+        for &(m, k, n) in &[
+            (3, 5, 2),
+            (9, 17, 1),
+            (1, 70, 2),
+            (5, 13, 7),
+            (12, 9, 3),
+            (0, 9, 9),
+            (4, 0, 30),
+        ] {
+            for ta in [false, true] {
+                for tb in [false, true] {
+                    let d = GemmDims {
+                        m,
+                        k,
+                        n,
+                        trans_a: ta,
+                        trans_b: tb,
+                    };
+                    let (o_t, o_f) = rand_t(&mut r, m * n);
+                    let (a_t, a_f) = rand_t(&mut r, m * k);
+                    let wb: Vec<f64> = (0..k * n).map(|_| r.next()).collect();
+                    let (mut ft, mut ff, mut st) = (o_t.clone(), o_f.clone(), o_t.clone());
+                    gemm_sw(&a_t, &wb, d, &mut ft);
+                    gemm_sw(&a_f, &wb, d, &mut ff);
+                    loops::sw(&a_t, &wb, d, &mut st);
+                    same(&ft, &ff, &st, &format!("sw {d:?}"));
+                    let wa: Vec<f64> = (0..m * k).map(|_| r.next()).collect();
+                    let (b_t, b_f) = rand_t(&mut r, k * n);
+                    let (mut ft, mut ff, mut st) = (o_t.clone(), o_f.clone(), o_t.clone());
+                    gemm_ws(&wa, &b_t, d, &mut ft);
+                    gemm_ws(&wa, &b_f, d, &mut ff);
+                    loops::ws(&wa, &b_t, d, &mut st);
+                    same(&ft, &ff, &st, &format!("ws {d:?}"));
+                }
+            }
+        }
+        // Plain tracers, as `SparsityPattern::detect` meets them in a dense layer.
+        let d = GemmDims {
+            m: 6,
+            k: 40,
+            n: 1,
+            trans_a: false,
+            trans_b: false,
+        };
+        let w: Vec<f64> = (0..240).map(|_| r.next()).collect();
+        let x: Vec<f64> = (0..40).map(|_| r.next()).collect();
+        let xt: Vec<Tracer> = x
+            .iter()
+            .enumerate()
+            .map(|(j, &v)| Tracer::new(v, 1 << j))
+            .collect();
+        let (mut yt, mut yf) = (vec![Tracer::new(0.5, 0); 6], vec![0.5; 6]);
+        gemm_ws(&w, &xt, d, &mut yt);
+        gemm_ws(&w, &x, d, &mut yf);
+        for (t, f) in yt.iter().zip(&yf) {
+            assert_eq!(
+                (t.value().to_bits(), t.deps()),
+                (f.to_bits(), (1 << 40) - 1)
+            );
         }
     }
 

@@ -75,10 +75,11 @@
 //! local derivative for the other factor): `d/dy [2·y]` at `y = ∞` is 2, not `0·∞ = NaN`.
 //!
 //! ## num-traits and nalgebra
-//! Every dual type, nested ones included, implements num-traits' `Float`, `FloatConst`,
-//! `Signed`, `Num`, `NumCast`, `ToPrimitive`, `FromPrimitive`, and nalgebra's `ComplexField`
-//! and `RealField`, so generic numeric code and `DMatrix<Dual<..>>` (determinant, inverse, LU,
-//! norms, …) differentiate exactly. These traits share method names with [`Scalar`] (`sin`,
+//! nngrad-core is built on nalgebra 0.35 (re-exported as [`nalgebra`]). Every dual type,
+//! nested ones included, implements num-traits' `Float`, `FloatConst`, `Signed`, `Num`,
+//! `NumCast`, `ToPrimitive`, `FromPrimitive`, and nalgebra's `ComplexField` and `RealField`,
+//! so generic numeric code and `DMatrix<Dual<..>>` (determinant, inverse, LU, norms, …)
+//! differentiate exactly. These traits share method names with [`Scalar`] (`sin`,
 //! `max`, …): generic code with one bound is unambiguous; concrete code should import only
 //! one of the traits.
 //!
@@ -164,14 +165,23 @@ pub use second_order::{
     weighted_laplacian, weighted_laplacian as trace_hessian_times,
 };
 
-/// The nalgebra crate nngrad-core's matrices come from: name `nngrad_core::nalgebra::DMatrix`
-/// (or depend on the same nalgebra version) so your matrices and nngrad's are one type.
+/// The nalgebra crate nngrad-core's matrices come from, version 0.35: name
+/// `nngrad_core::nalgebra::DMatrix` (or depend on `nalgebra = "0.35"` yourself) so your
+/// matrices and nngrad's are one type. A `DMatrix` is column-major: `as_slice()` lists its
+/// columns one after another, so copy it back with `from_column_slice`, not `from_row_slice`
+/// (which silently gives a different matrix).
 ///
 /// ```
 /// use nngrad_core::nalgebra::DMatrix;
 /// let (_, j) = nngrad_core::jacobian(|x| vec![x[0] * x[1]], &[2.0, 3.0]);
 /// let mine = DMatrix::from_row_slice(1, 2, &[3.0, 2.0]);
 /// assert_eq!(j - mine, DMatrix::zeros(1, 2));
+///
+/// // J = [3 2; 1 0]: the flat slice is column-major.
+/// let (_, j) = nngrad_core::jacobian(|x| vec![x[0] * x[1], x[0]], &[2.0, 3.0]);
+/// assert_eq!(j.as_slice(), &[3.0, 1.0, 2.0, 0.0]);
+/// assert_eq!(DMatrix::from_column_slice(2, 2, j.as_slice()), j);
+/// assert_ne!(DMatrix::from_row_slice(2, 2, j.as_slice()), j); // the transpose
 /// ```
 pub use nalgebra;
 /// The sparse-matrix crate of the [`sparse`] Jacobians' `CscMatrix`, re-exported as `nalgebra`

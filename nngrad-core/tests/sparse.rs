@@ -151,16 +151,12 @@ fn a_batch_of_a_loaded_onnx_model_is_block_diagonal() {
     let (yd, jd) = jacobian(|x| batched(|x| model.eval(x), n, x).unwrap(), &x);
     assert_eq!(y, yd);
     assert_same(&js, &jd);
-    // `sparse_jacobian`'s lanes are tracers, which take the plain loops of the kernels where
-    // the dense Jacobian takes a GEMM: the same sums in another order, so equal to rounding
-    // relative to the Jacobian's scale.
-    let (_, j2) = try_sparse_jacobian(|x| batched(|x| model.eval(x), n, x), &x).unwrap();
-    let scale = jd.amax();
-    let diff = (DMatrix::from(&j2) - &jd).amax();
-    assert!(
-        diff <= 1e-14 * scale,
-        "sparse_jacobian vs dense: {diff:e} (scale {scale:e})"
-    );
+    // `sparse_jacobian`'s lanes are tracers, whose values the kernels multiply with the
+    // dense Jacobian's GEMM: the same sums in the same order.
+    let (y2, j2) = try_sparse_jacobian(|x| batched(|x| model.eval(x), n, x), &x).unwrap();
+    assert_eq!(y2, yd);
+    assert_eq!(j2.pattern(), p.as_csc());
+    assert_same(&j2, &jd);
 }
 
 #[test]
@@ -276,4 +272,151 @@ proptest! {
         let (_, jd) = jacobian(|x| with_pattern(x, nrows, &entries), &x);
         assert_same(&js, &jd);
     }
+}
+
+/// Every loaded ONNX model of the fixtures: `sparse_jacobian` (pattern detected on the
+/// tracer lanes, values from the same kernels as the dense Jacobian) against the dense
+/// Jacobian of the same evaluator, entry by entry to 1e-15 relative, and against the tangent
+/// route (`Model::jacobian`, its own association of the products) to rounding.
+#[test]
+fn loaded_onnx_models_sparse_equals_dense() {
+    for name in [
+        "diabetes_mlp_tanh_regressor/model.onnx",
+        "diabetes_mlp_tanh_regressor/model_f64.onnx",
+        "wine_mlp_relu_softmax_classifier/model.onnx",
+        "digits_mlp_sigmoid_softmax_classifier/model.onnx",
+        "digits_keras_cnn_conv2d/model.onnx",
+        "digits_keras_lstm_sequence/model.onnx",
+        "gru_linear_before_reset/model.onnx",
+    ] {
+        let model = Model::load(data(&format!("onnx/{name}"))).unwrap();
+        let n = model.input_len();
+        let x: Vec<f64> = points(n, 5).iter().map(|v| 0.2 + v).collect();
+        let (y, js) = try_sparse_jacobian(|x| model.eval(x), &x).unwrap();
+        let (yd, jd) = nngrad_core::try_jacobian(|x| model.eval(x), &x).unwrap();
+        assert_eq!(y, yd, "{name}");
+        assert_same(&js, &jd);
+        let p = SparsityPattern::try_detect(|x| model.eval(x), &x).unwrap();
+        assert_eq!(js.pattern(), p.as_csc(), "{name}");
+        let (_, jt) = model.jacobian(&x).unwrap();
+        let d = (DMatrix::from(&js) - &jt).amax();
+        assert!(
+            d <= 1e-13 * jt.amax(),
+            "{name}: {d:e} from the tangent route"
+        );
+        let sj = SparseJacobian::new(&p);
+        let (_, jr) = sj.try_jacobian(|x| model.eval(x), &x).unwrap();
+        assert_eq!(jr, js, "{name}");
+    }
+}
+
+/// A genFunction network through `sparse_jacobian`, alone and as a block-diagonal batch.
+#[test]
+fn a_matlab_net_through_sparse_jacobian() {
+    for dir in [
+        "matlab/shallow_tansig_struct",
+        "matlab/deep_logsig_flat_mapstd",
+    ] {
+        let src = std::fs::read_dir(data(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "m"))
+            .expect("a .m file");
+        let net = ShallowNet::load(&src).unwrap();
+        let (n, m) = (net.input_len(), net.output_len());
+        let x = points(n, 6);
+        let (y, js) = try_sparse_jacobian(|x| net.eval(x), &x).unwrap();
+        let (yd, jd) = jacobian(|x| net.eval(x).unwrap(), &x);
+        assert_eq!(y, yd);
+        assert_same(&js, &jd);
+        let k = 5;
+        let xs = points(n * k, 7);
+        let f = |x: &[_]| batched(|x| net.eval(x), n, x);
+        let (_, js) = try_sparse_jacobian(f, &xs).unwrap();
+        // Block-diagonal, each block the one point's pattern (`removeconstantrows` drops
+        // inputs from the deep net's).
+        let p1 = SparsityPattern::try_detect(|x| net.eval(x), &x).unwrap();
+        let p = SparsityPattern::try_detect(|x| batched(|x| net.eval(x), n, x), &xs).unwrap();
+        assert_pattern(&p, |i, j| j / n == i / m && p1.contains(i % m, j % n));
+        assert_eq!(js.pattern(), p.as_csc());
+        let (_, jd) = jacobian(|x| batched(|x| net.eval(x), n, x).unwrap(), &xs);
+        assert_same(&js, &jd);
+    }
+}
+
+/// Nested: each output is a derivative taken inside the function with a `Dual` over the
+/// caller's scalar, `y_i = ∂/∂x_i [x_i² sin(x_{i−1}) + x_i³ x_{i+1}]`, so the sparse Jacobian
+/// (tridiagonal) holds second derivatives, checked against their closed forms and the dense
+/// Jacobian.
+#[test]
+fn nested_derivatives_give_the_closed_form_second_derivatives() {
+    use nngrad_core::Dual;
+    fn inner<S: Scalar>(x: &[S]) -> Vec<S> {
+        let n = x.len();
+        (0..n)
+            .map(|i| {
+                let xi = Dual::new(x[i], S::cst(1.0));
+                let l = if i > 0 { x[i - 1] } else { S::cst(0.3) };
+                let r = if i + 1 < n { x[i + 1] } else { S::cst(-0.7) };
+                (xi * xi * Dual::constant(l.sin()) + xi.powi(3) * Dual::constant(r)).eps
+            })
+            .collect()
+    }
+    let n = 40;
+    let x = points(n, 8);
+    let (g, js) = sparse_jacobian(inner, &x);
+    let p = SparsityPattern::detect(inner, &x);
+    assert_pattern(&p, |i, j| i.abs_diff(j) <= 1);
+    assert_eq!(js.pattern(), p.as_csc());
+    let (gd, jd) = jacobian(inner, &x);
+    assert_eq!(g, gd);
+    assert_same(&js, &jd);
+    let h = DMatrix::from(&js);
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-14 * b.abs().max(1.0);
+    for i in 0..n {
+        let l = if i > 0 { x[i - 1] } else { 0.3 };
+        let r = if i + 1 < n { x[i + 1] } else { -0.7 };
+        assert!(
+            close(h[(i, i)], 2.0 * l.sin() + 6.0 * x[i] * r),
+            "({i}, {i})"
+        );
+        if i > 0 {
+            assert!(
+                close(h[(i, i - 1)], 2.0 * x[i] * l.cos()),
+                "({i}, {})",
+                i - 1
+            );
+        }
+        if i + 1 < n {
+            assert!(close(h[(i, i + 1)], 3.0 * x[i] * x[i]), "({i}, {})", i + 1);
+        }
+    }
+}
+
+/// The 5-point stencil through `sparse_jacobian`, against the closed form of its entries.
+#[test]
+fn stencil_sparse_jacobian_has_the_closed_form() {
+    let k = 9;
+    let x = points(k * k, 9);
+    let (_, js) = sparse_jacobian(|x| stencil(x, k), &x);
+    let (_, jd) = jacobian(|x| stencil(x, k), &x);
+    assert_same(&js, &jd);
+    let h = DMatrix::from(&js);
+    for r in 0..k * k {
+        for c in 0..k * k {
+            let (a, b) = ((r / k, r % k), (c / k, c % k));
+            let want = match a.0.abs_diff(b.0) + a.1.abs_diff(b.1) {
+                0 => -4.0 + 3.0 * x[r] * x[r],
+                1 => 1.0,
+                _ => 0.0,
+            };
+            let d = (h[(r, c)] - want).abs();
+            assert!(
+                d <= 4e-16 * want.abs(),
+                "({r}, {c}): {} vs {want}",
+                h[(r, c)]
+            );
+        }
+    }
+    assert_eq!(js.nnz(), 5 * k * k - 4 * k);
 }

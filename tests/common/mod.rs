@@ -1,6 +1,7 @@
 //! Shared checks of the corpus tests.
 #![allow(dead_code)]
 
+pub mod hostile;
 pub mod json;
 pub mod onnx;
 

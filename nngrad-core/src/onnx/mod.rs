@@ -45,6 +45,7 @@
 //!   [`Error::UnsupportedOp`] when the selected output depends on it; the error lists every
 //!   such operator of the model with its opset and nodes.
 
+mod budget;
 mod error;
 mod load;
 mod model;

@@ -1,19 +1,29 @@
 //! [`Model`]: a loaded ONNX graph with one runtime input and one selected output, evaluated
 //! with any [`Scalar`] so that every derivative helper applies to it.
 
+use super::budget::{self, Cost, Need};
 use super::load::{decode_model, Const, Declared, Graph};
 use super::ops;
 use super::options::{Limit, LoadOptions};
 use super::proto::data_type as dt;
 use super::tangent::{self, Kind};
-use super::tensor::{Tensor, Value};
+use super::tensor::{with_element_cap, Tensor, Value};
 use super::validate;
 use super::Error;
 use crate::differentiable::tensor_labels;
-use crate::{batch, try_jacobian, try_jvp, BatchError, Differentiable, Scalar};
+use crate::DEFAULT_CHUNK;
+use crate::{batch, try_jacobian, try_jvp, BatchError, Differentiable, DualN, Scalar};
 use nalgebra::DMatrix;
 use std::path::Path;
 use std::sync::Arc;
+
+/// The kinds of call whose budget [`Model::plan_call`] works out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Call {
+    Forward,
+    Jvp,
+    Jacobian,
+}
 
 /// The nodes to run for one output, in topological order, and when each value dies.
 #[derive(Debug)]
@@ -64,6 +74,8 @@ pub struct Model {
     /// Read by the test that derives the default limits from the known models.
     #[cfg_attr(not(test), allow(dead_code))]
     footprint: validate::Footprint,
+    /// What one pass costs (elements held, operations), for the budget of each call.
+    cost: Cost,
     /// The tangent route (`tangent/`), when every operator on the path is covered.
     tangent: Option<Arc<tangent::Plan>>,
 }
@@ -208,6 +220,20 @@ impl Model {
         output: usize,
         options: LoadOptions,
     ) -> Result<Model, Error> {
+        // every node evaluated while loading (shape rules that run the operator, constant
+        // folding, the tangent route's zero pass) allocates within the tensor limit
+        with_element_cap(options.max_tensor_elements, || {
+            Model::prepare_capped(graph, input, input_shape, output, options)
+        })
+    }
+
+    fn prepare_capped(
+        graph: Arc<Graph>,
+        input: usize,
+        input_shape: Vec<usize>,
+        output: usize,
+        options: LoadOptions,
+    ) -> Result<Model, Error> {
         let in_id = graph.inputs[input].id;
         let out_id = graph.outputs[output].id;
         let mut plan = make_plan(&graph, in_id, out_id)?;
@@ -227,7 +253,16 @@ impl Model {
             .into_iter()
             .map(|m| m.map(|m| m.shape))
             .collect();
+        let cost = budget::cost(
+            &graph,
+            &plan.steps,
+            &plan.drops,
+            &plan.shapes,
+            in_id,
+            out_id,
+        );
         let mut m = Model {
+            cost,
             output_shape,
             output_int,
             graph,
@@ -239,9 +274,19 @@ impl Model {
             footprint,
             tangent: None,
         };
+        // A model whose plain f64 evaluation exceeds the budget can do nothing: refused now.
+        m.check(
+            "one f64 evaluation (8 bytes an element)",
+            m.cost.generic(m.input_len(), 8, 0, 1),
+        )?;
         // After validation, so the one evaluation at a zero input that shapes the route
-        // stays within the load limits.
-        if !m.output_int {
+        // stays within the load limits; it keeps every value's zero tensor (and clones a
+        // node's inputs), so it is built only when those fit the evaluation budget too.
+        let zero_eval = footprint
+            .total
+            .saturating_add(footprint.largest.saturating_mul(2))
+            .saturating_mul(8);
+        if !m.output_int && zero_eval <= options.max_eval_bytes {
             let g = &m.graph;
             m.tangent = tangent::Plan::build(
                 g,
@@ -451,9 +496,22 @@ impl Model {
         }
     }
 
-    /// Evaluates the graph up to the selected output.
+    /// Evaluates the graph up to the selected output, each operator's allocations within
+    /// the tensor limit.
     fn eval_value<S: Scalar>(&self, x: &[S]) -> Result<Value<S>, Error> {
+        with_element_cap(self.options.max_tensor_elements, || self.eval_capped(x))
+    }
+
+    fn eval_capped<S: Scalar>(&self, x: &[S]) -> Result<Value<S>, Error> {
         self.check_len(x.len())?;
+        let elem = std::mem::size_of::<S>();
+        self.check(
+            &format!(
+                "one evaluation with {} ({elem} bytes an element)",
+                std::any::type_name::<S>()
+            ),
+            self.cost.generic(x.len(), elem, 0, 1),
+        )?;
         let g = &*self.graph;
         let mut env: Vec<Option<Value<S>>> = vec![None; g.names.len()];
         let in_id = g.inputs[self.input].id;
@@ -580,16 +638,95 @@ impl Model {
     /// # Ok::<(), nngrad_core::onnx::Error>(())
     /// ```
     pub fn forward(&self, x: &[f64]) -> Result<Vec<f64>, Error> {
-        if let Some(t) = &self.tangent {
-            self.check_len(x.len())?;
+        self.check_len(x.len())?;
+        if let Some(t) = self.admit(Call::Forward)? {
             return Ok(t.forward(x));
         }
         self.eval(x)
     }
 
-    /// The tangent route, when it covers the model and a call with `lanes` lanes fits it.
-    fn route(&self, lanes: usize) -> Option<&tangent::Plan> {
-        self.tangent.as_deref().filter(|t| t.fits(lanes))
+    /// How a call of kind `call` runs and what it needs: the tangent route when it covers
+    /// the model and the call's buffers fit it and the evaluation budget (`8·(1 + lanes)`
+    /// bytes an element, one pass), otherwise the generic evaluator at the call's scalar
+    /// (f64, `Dual`, or `⌈n/8⌉` passes of `DualN<f64, 8>`); a Jacobian's `m×n` result
+    /// counted in both.
+    pub(crate) fn plan_call(&self, call: Call) -> (Option<&tangent::Plan>, String, Need) {
+        let (n, m) = (self.input_len(), self.output_len());
+        let (lanes, what, elem, passes, result) = match call {
+            Call::Forward => (0, "a forward pass".to_string(), 8, 1, 0),
+            Call::Jvp => (1, "a jvp".to_string(), 16, 1, 0),
+            Call::Jacobian => {
+                let passes = n.div_ceil(DEFAULT_CHUNK).max(1);
+                (
+                    n,
+                    format!("a {m}×{n} Jacobian"),
+                    std::mem::size_of::<DualN<f64, DEFAULT_CHUNK>>(),
+                    passes,
+                    m.saturating_mul(n).saturating_add(m).saturating_mul(8),
+                )
+            }
+        };
+        let w = lanes.saturating_add(1);
+        let route = self
+            .tangent
+            .as_deref()
+            .filter(|t| t.fits(lanes, self.options.max_eval_bytes / 8));
+        match route {
+            Some(t) => {
+                let need = Need {
+                    bytes: t
+                        .elements()
+                        .saturating_mul(w)
+                        .saturating_mul(8)
+                        .saturating_add(result),
+                    work: self.cost.work.saturating_mul(w),
+                };
+                (
+                    route,
+                    format!("{what} on the tangent route ({lanes} lanes)"),
+                    need,
+                )
+            }
+            None => {
+                let what = if passes > 1 {
+                    format!("{what} in {passes} passes of {DEFAULT_CHUNK} lanes ({elem} bytes an element)")
+                } else {
+                    format!("{what} ({elem} bytes an element)")
+                };
+                (None, what, self.cost.generic(n, elem, result, passes))
+            }
+        }
+    }
+
+    /// [`Model::plan_call`], checked against the budget before anything is allocated.
+    fn admit(&self, call: Call) -> Result<Option<&tangent::Plan>, Error> {
+        let (route, what, need) = self.plan_call(call);
+        self.check(&what, need)?;
+        Ok(route)
+    }
+
+    /// Checks one call's estimated bytes and operations against [`LoadOptions`].
+    fn check(&self, what: &str, need: Need) -> Result<(), Error> {
+        let o = &self.options;
+        let (limit, needed, max) = if need.bytes > o.max_eval_bytes {
+            (Limit::EvalBytes, need.bytes, o.max_eval_bytes)
+        } else if need.work > o.max_work {
+            (Limit::Work, need.work, o.max_work)
+        } else {
+            return Ok(());
+        };
+        Err(Error::Limit {
+            limit,
+            what: format!(
+                "{what} from input '{}' ({} values) to output '{}' ({} values)",
+                self.input_name(),
+                self.input_len(),
+                self.output_name(),
+                self.output_len()
+            ),
+            needed,
+            max,
+        })
     }
 
     /// Outputs and the `m×n` Jacobian `∂y_i/∂x_j` (row-major flattenings of output and
@@ -673,7 +810,7 @@ impl Differentiable for Model {
             return Err(self.not_differentiable());
         }
         self.check_len(x.len())?;
-        if let Some(t) = self.route(x.len()) {
+        if let Some(t) = self.admit(Call::Jacobian)? {
             return Ok(t.jacobian(x));
         }
         // Every pass sees the same values, so the output length cannot change between
@@ -707,16 +844,20 @@ impl Differentiable for Model {
                 got: v.len(),
             });
         }
-        if let Some(t) = self.route(1) {
+        if let Some(t) = self.admit(Call::Jvp)? {
             return Ok(t.jvp(x, v));
         }
+        // the generic pass checks its own budget, at Dual's size
         try_jvp(|xs| self.eval(xs), x, v)
     }
 
     fn forward_batch(&self, xs: &[f64]) -> Result<Vec<f64>, BatchError<Error>> {
         let (n, m) = (Model::input_len(self), Model::output_len(self));
         let k = batch::points("xs", xs.len(), n)?;
-        if let Some(t) = self.route(0) {
+        if k == 0 {
+            return Ok(vec![]);
+        }
+        if let Some(t) = self.admit(Call::Forward).map_err(batch::at(0))? {
             return Ok(t.batch(xs, &[], Kind::Forward).0);
         }
         let (ys, _) = batch::run(k, [m, 0], |p, y, _| {
@@ -730,7 +871,10 @@ impl Differentiable for Model {
         let (n, m) = (Model::input_len(self), Model::output_len(self));
         let k = batch::points("xs", xs.len(), n)?;
         batch::same_len("vs", vs.len(), xs.len())?;
-        if let Some(t) = self.route(1) {
+        if k == 0 {
+            return Ok((vec![], vec![]));
+        }
+        if let Some(t) = self.admit(Call::Jvp).map_err(batch::at(0))? {
             return Ok(t.batch(xs, vs, Kind::Jvp));
         }
         batch::run(k, [m, m], |p, y, jv| {
@@ -745,7 +889,25 @@ impl Differentiable for Model {
     fn jacobian_batch(&self, xs: &[f64]) -> Result<(Vec<f64>, Vec<f64>), BatchError<Error>> {
         let (n, m) = (Model::input_len(self), Model::output_len(self));
         let k = batch::points("xs", xs.len(), n)?;
-        if let Some(t) = self.route(n) {
+        if k == 0 {
+            return Ok((vec![], vec![]));
+        }
+        // every point's Jacobian, checked once for all (the first point is the one named),
+        // and the batch's results together
+        let route = self.admit(Call::Jacobian).map_err(batch::at(0))?;
+        self.check(
+            &format!("the results of a batch of {k} Jacobians"),
+            Need {
+                bytes: m
+                    .saturating_mul(n)
+                    .saturating_add(m)
+                    .saturating_mul(k)
+                    .saturating_mul(8),
+                work: 0,
+            },
+        )
+        .map_err(batch::at(0))?;
+        if let Some(t) = route {
             return Ok(t.batch(xs, &[], Kind::Jacobian));
         }
         batch::run(k, [m, m * n], |p, y, js| {

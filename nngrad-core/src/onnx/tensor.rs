@@ -16,14 +16,43 @@ pub(crate) struct Tensor<T> {
     pub data: Vec<T>,
 }
 
-/// Product of a shape, or an error when it overflows or exceeds [`MAX_TENSOR_BYTES`] for
-/// elements of `elem_bytes` bytes.
+thread_local! {
+    /// The most elements one tensor may have on this thread while a model is loaded or
+    /// evaluated ([`with_element_cap`]): its `LoadOptions::max_tensor_elements`.
+    static ELEMENT_CAP: std::cell::Cell<usize> = const { std::cell::Cell::new(usize::MAX) };
+}
+
+/// Runs `f` with every size-checked allocation of the operators ([`numel_checked`]) capped
+/// at `max` elements on this thread, so a node evaluated at load (to learn its shape) or at
+/// run time cannot allocate past `LoadOptions::max_tensor_elements` before the limit is
+/// checked. The previous cap is restored afterwards, also on panic.
+pub(crate) fn with_element_cap<R>(max: usize, f: impl FnOnce() -> R) -> R {
+    struct Restore(usize);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            ELEMENT_CAP.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(ELEMENT_CAP.with(|c| c.replace(max.min(c.get()))));
+    f()
+}
+
+/// Product of a shape, or an error when it overflows, exceeds [`MAX_TENSOR_BYTES`] for
+/// elements of `elem_bytes` bytes, or exceeds the element cap of [`with_element_cap`].
 ///
 /// The bound applies to the product of the non-zero dimensions too: an empty tensor of shape
 /// `[0, 2^40]` holds nothing, but the loops over its other axes would not end (and their
 /// partial products would wrap), so it is refused like a full one.
 pub(crate) fn numel_checked(shape: &[usize], elem_bytes: usize) -> Result<usize, String> {
     let span = span_checked(shape).ok_or_else(|| format!("shape {shape:?} overflows"))?;
+    let cap = ELEMENT_CAP.with(|c| c.get());
+    if span > cap {
+        return Err(format!(
+            "shape {shape:?} spans {span} elements, over the load limit max_tensor_elements = \
+             {cap}; if the model is genuine, raise it: Model::from_bytes_with(bytes, \
+             &LoadOptions {{ max_tensor_elements: {span}, ..LoadOptions::default() }})"
+        ));
+    }
     if span.saturating_mul(elem_bytes.max(1)) > MAX_TENSOR_BYTES {
         return Err(format!(
             "shape {shape:?} spans {span} elements, more than this loader allows ({} bytes)",

@@ -52,10 +52,9 @@ pub(crate) fn greedy_columns(p: &SparsityPattern, rows: &Rows) -> (Vec<usize>, u
     let mut count = 0;
     for j in 0..n {
         for &i in p.rows_of(j) {
-            for &k in rows.row(i) {
-                if color[k] != usize::MAX {
-                    forbidden[color[k]] = j + 1;
-                }
+            // A row's columns are sorted and only those before `j` are coloured yet.
+            for &k in rows.row(i).iter().take_while(|&&k| k < j) {
+                forbidden[color[k]] = j + 1;
             }
         }
         let c = (0..).find(|&c| forbidden[c] != j + 1).unwrap_or(0);

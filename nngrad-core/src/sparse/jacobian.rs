@@ -202,14 +202,19 @@ impl SparseJacobian {
         // is one: a nonzero there is an output leaving the pattern.
         let last = (self.colors.max(1) - 1) / LANES * LANES;
         let spare = (self.colors - last < LANES).then_some(self.colors - last);
+        // Each column's lane in the current pass (`NONE`: not seeded in it).
+        const NONE: u8 = u8::MAX;
+        let mut lanes = vec![NONE; n];
         for c0 in (0..self.colors.max(1)).step_by(LANES) {
-            let lane = |j: usize| {
-                if offsets[j] == offsets[j + 1] {
+            for (j, l) in lanes.iter_mut().enumerate() {
+                let k = if offsets[j] == offsets[j + 1] {
                     spare.filter(|_| c0 == last)
                 } else {
                     self.color[j].checked_sub(c0).filter(|&k| k < LANES)
-                }
-            };
+                };
+                *l = k.map_or(NONE, |k| k as u8);
+            }
+            let lane = |j: usize| (lanes[j] != NONE).then(|| usize::from(lanes[j]));
             for (j, (xj, &v)) in xs.iter_mut().zip(x).enumerate() {
                 *xj = DualN::constant(T::cst(v));
                 if let Some(k) = lane(j) {

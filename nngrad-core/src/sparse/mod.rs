@@ -57,20 +57,31 @@ use core::convert::Infallible;
 use nalgebra_sparse::CscMatrix;
 
 /// The scalar [`sparse_jacobian`]'s closure receives: tangent lanes over [`Tracer`]s, so that
-/// the one closure serves detection (the value's set) and evaluation (the lanes).
+/// the one closure serves detection (the lanes' sets) and evaluation (the lanes' values).
+///
+/// ```
+/// use nngrad_core::sparse::{sparse_jacobian, TracedLanes};
+/// use nngrad_core::Scalar;
+/// // A closure written for this type directly (a generic function serves as well).
+/// let f = |x: &[TracedLanes]| vec![x[0] * x[1], x[1].sin()];
+/// let (_, j) = sparse_jacobian(f, &[2.0, 0.5]);
+/// assert_eq!(j.nnz(), 3);
+/// assert_eq!(j.get_entry(0, 1).unwrap().into_value(), 2.0);
+/// ```
 pub type TracedLanes = DualN<Tracer, DEFAULT_CHUNK>;
 
 /// Outputs and sparse Jacobian of `f` at `x`: the pattern detected at `x`, coloured, and
 /// evaluated in `⌈colours/8⌉` passes.
 ///
 /// To evaluate at many points with one pattern, keep a [`SparseJacobian`] instead: detection
-/// (`⌈n/64⌉` passes) and colouring are paid once.
+/// and colouring are paid once.
 ///
-/// The closure receives [`TracedLanes`]: one closure type for both phases. Its pattern is that
-/// of `detect` at `x`, except that a rule returning a constant at `x` (`relu` of a negative
-/// input) leaves out entries that are zero there. Values are those of the dense
-/// [`jacobian`](crate::jacobian) up to the order of the sums in large matrix products, which
-/// [`SparseJacobian::jacobian`] shares with it exactly (its lanes are plain `f64`).
+/// The closure receives [`TracedLanes`]: one closure type for both phases. Detection runs on
+/// the lanes' sets, `64·8` inputs per pass (`⌈n/512⌉` passes), and finds the pattern
+/// [`SparsityPattern::detect`] finds at `x`. The values are those of the dense
+/// [`jacobian`](crate::jacobian): tracer values are `f64` values, and the matrix kernels
+/// multiply them with the GEMM the dense Jacobian's `f64` lanes take, so every sum has the
+/// same terms in the same order.
 ///
 /// # Panics
 /// If `f` returns a different number of outputs on different evaluations.
@@ -116,11 +127,23 @@ where
     F: FnMut(&[TracedLanes]) -> Result<O, E>,
     O: Outputs<TracedLanes>,
 {
+    // Detection on the lanes' sets: the values stay untraced (their sets empty) and input
+    // `j` of a pass is seeded in a set of lane `j / 64`, so one pass covers `64·8` inputs
+    // where a plain tracer covers 64. The lanes' sets follow the tangents' structure: every
+    // rule unites the lanes of its operands (a local derivative that is a constant, i.e. has
+    // no set, adds nothing), selections keep the chosen operand's lanes, and flat functions
+    // (zero tangent) drop them — the rules of `Tracer`.
     let pattern = pattern::detect_with(
         &mut f,
         x,
-        |v, set| DualN::constant(Tracer::new(v, set)),
-        |y: &TracedLanes| y.re.deps(),
+        |v, seed| {
+            let mut d = DualN::constant(Tracer::new(v, 0));
+            if let Some(k) = seed {
+                d.eps[k / pattern::BLOCK] = Tracer::new(0.0, 1 << (k % pattern::BLOCK));
+            }
+            d
+        },
+        |y: &TracedLanes| y.eps.map(|e| e.deps()),
     )?;
     SparseJacobian::new(&pattern).evaluate(f, x)
 }

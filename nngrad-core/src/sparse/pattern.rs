@@ -85,7 +85,12 @@ impl SparsityPattern {
         F: FnMut(&[Tracer]) -> Result<O, E>,
         O: Outputs<Tracer>,
     {
-        detect_with(f, x, Tracer::new, Tracer::deps)
+        detect_with(
+            f,
+            x,
+            |v, seed| Tracer::new(v, seed.map_or(0, |k| 1 << k)),
+            |y| [y.deps()],
+        )
     }
 
     /// The pattern with, in column `j`, the sorted distinct rows `cols[j]`.
@@ -266,27 +271,35 @@ impl SparsityPattern {
     }
 }
 
-/// Detection on any scalar `S` that carries a tracer's set: `make(value, set)` seeds an
-/// input, `deps` reads an output's set.
-pub(crate) fn detect_with<S, F, O, E>(
+/// Detection on any scalar `S` that carries `L` tracer sets: `make(value, seed)` makes an
+/// input, seeded with bit `seed % 64` of set `seed / 64` when it is in the pass (`None`: a
+/// constant), and `sets` reads an output's `L` sets. Each pass covers `64·L` inputs.
+pub(crate) fn detect_with<S, F, O, E, const L: usize>(
     mut f: F,
     x: &[f64],
-    make: impl Fn(f64, u64) -> S,
-    deps: impl Fn(&S) -> u64,
+    make: impl Fn(f64, Option<usize>) -> S,
+    sets: impl Fn(&S) -> [u64; L],
 ) -> Result<SparsityPattern, SparseError<E>>
 where
     F: FnMut(&[S]) -> Result<O, E>,
     O: Outputs<S>,
 {
     let n = x.len();
-    let mut xs: Vec<S> = x.iter().map(|&v| make(v, 0)).collect();
+    let width = BLOCK * L;
+    let mut xs: Vec<S> = x.iter().map(|&v| make(v, None)).collect();
     let mut ys = Vec::new();
     let mut nrows = None;
-    let mut cols: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for start in (0..n.max(1)).step_by(BLOCK) {
-        let end = (start + BLOCK).min(n);
+    // The pattern in compressed columns, built pass by pass: each pass covers the next
+    // `width` columns, so appending its columns in order keeps the whole sorted.
+    let mut offsets = Vec::with_capacity(n + 1);
+    offsets.push(0);
+    let mut rows: Vec<usize> = Vec::new();
+    let mut entries: Vec<(u32, usize)> = Vec::new();
+    let mut count = vec![0usize; width + 1];
+    for start in (0..n.max(1)).step_by(width) {
+        let end = (start + width).min(n);
         for (k, j) in (start..end).enumerate() {
-            xs[j] = make(x[j], 1 << k);
+            xs[j] = make(x[j], Some(k));
         }
         ys.clear();
         f(&xs).map_err(SparseError::Eval)?.write_outputs(&mut ys);
@@ -297,23 +310,44 @@ where
                 got: ys.len(),
             });
         }
-        // Rows arrive in increasing order, and each column in exactly one block: every
-        // column's row list is sorted as built.
+        // (column in the pass, row), rows increasing; then a counting sort by column keeps
+        // each column's rows in increasing order.
+        entries.clear();
         for (i, y) in ys.iter().enumerate() {
-            let mut bits = deps(y);
-            while bits != 0 {
-                let k = bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                if let Some(col) = cols.get_mut(start + k) {
-                    col.push(i);
+            for (l, mut bits) in sets(y).into_iter().enumerate() {
+                while bits != 0 {
+                    let k = l * BLOCK + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    if k < end - start {
+                        entries.push((k as u32, i));
+                    }
                 }
             }
         }
+        count.fill(0);
+        for &(k, _) in &entries {
+            count[k as usize + 1] += 1;
+        }
+        for k in 0..width {
+            count[k + 1] += count[k];
+        }
+        let base = rows.len();
+        rows.resize(base + entries.len(), 0);
+        for &(k, i) in &entries {
+            let at = &mut count[k as usize];
+            rows[base + *at] = i;
+            *at += 1;
+        }
+        // count[k] is now the end of column k within the pass.
+        offsets.extend(count[..end - start].iter().map(|&e| base + e));
         for j in start..end {
-            xs[j] = make(x[j], 0);
+            xs[j] = make(x[j], None);
         }
     }
-    Ok(SparsityPattern::from_columns(nrows.unwrap_or(0), cols))
+    let nrows = nrows.unwrap_or(0);
+    let csc = CscPattern::try_from_offsets_and_indices(n, nrows, offsets, rows)
+        .expect("columns hold sorted distinct rows below nrows");
+    Ok(SparsityPattern { csc })
 }
 
 /// The sorted union of two sorted, duplicate-free lists.

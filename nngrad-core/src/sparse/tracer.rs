@@ -29,7 +29,9 @@ use core::ops::{Add, Div, Mul, Neg, Sub};
 /// assert_eq!((z.value(), z.deps()), ((6.0f64).sin() + 1.0, 0b11));
 /// assert_eq!(x.floor().deps(), 0);
 /// ```
+// `repr(C)`: the value then the set, which the kernels' tracer layout relies on.
 #[derive(Clone, Copy, Debug)]
+#[repr(C)]
 pub struct Tracer {
     v: f64,
     deps: u64,
@@ -140,9 +142,12 @@ impl Neg for Tracer {
     }
 }
 
-// The dual types' trait families. No f64 layout: the set is not an f64, so matrix products
-// over tracers take the kernels' plain loops.
-crate::dual::impls::scalar::impl_scalar!([] Tracer);
+// The dual types' trait families. The layout is one tracer component: the kernels multiply
+// the values with the GEMM `f64` takes (so they round as `f64` does) and unite the sets.
+crate::dual::impls::scalar::impl_scalar!([] Tracer; layout: {
+    // SAFETY: `Tracer` is `#[repr(C)]` with an `f64` and a `u64`.
+    Some(unsafe { crate::dual::impls::layout::F64Layout::traced::<Tracer>(1) })
+});
 crate::dual::impls::ops::impl_ops!([] Tracer);
 crate::dual::impls::num_traits::impl_num_traits!([] Tracer);
 crate::dual::impls::nalgebra::impl_nalgebra!([] Tracer);

@@ -12,7 +12,7 @@
 /// `[$($gen)*]`; `$ty` is `$parts` fields of `$inner` (its layout for the GEMM kernels, see
 /// [`layout`](super::layout)).
 macro_rules! impl_scalar {
-    ([$($gen:tt)*] $ty:ty $(; f64 parts: $parts:expr, of $inner:ty)?) => {
+    ([$($gen:tt)*] $ty:ty $(; f64 parts: $parts:expr, of $inner:ty)? $(; layout: $layout:expr)?) => {
         // The traits whose methods the bodies call, in scope here only (not the caller's).
         const _: () = {
             // Unused when the registering file imports them too.
@@ -36,6 +36,12 @@ macro_rules! impl_scalar {
                 }
 
                 $($crate::dual::impls::layout::f64_layout_method!($parts, $inner);)?
+                $(
+                    #[inline(always)]
+                    fn __f64_layout() -> Option<$crate::dual::impls::layout::F64Layout> {
+                        $layout
+                    }
+                )?
 
                 // The table's functions: one rule and one chain step each.
                 $crate::dual::table::unary_table!($crate::dual::impls::scalar::dual_unary);

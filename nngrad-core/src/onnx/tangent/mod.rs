@@ -143,6 +143,11 @@ impl Plan {
     pub(crate) fn outputs(&self) -> usize {
         self.m
     }
+
+    /// Elements of all buffers of one point (a call holds `1 + lanes` f64 components each).
+    pub(crate) fn elements(&self) -> usize {
+        self.total()
+    }
 }
 
 /// Most f64 components the buffers of one call may hold on the route (256 MB): a Jacobian
@@ -166,11 +171,12 @@ impl Plan {
         self.sizes.iter().sum()
     }
 
-    /// Whether a call with `lanes` lanes and one point stays within [`MAX_COMPONENTS`].
-    pub(crate) fn fits(&self, lanes: usize) -> bool {
+    /// Whether a call with `lanes` lanes and one point stays within [`MAX_COMPONENTS`] and
+    /// the caller's `max_components` (its evaluation budget).
+    pub(crate) fn fits(&self, lanes: usize, max_components: usize) -> bool {
         self.total()
-            .checked_mul(1 + lanes)
-            .is_some_and(|c| c <= MAX_COMPONENTS)
+            .checked_mul(lanes.saturating_add(1))
+            .is_some_and(|c| c <= MAX_COMPONENTS.min(max_components))
     }
 
     /// The outputs at `x` (`n` values).
