@@ -19,9 +19,9 @@ impl Layer {
         }
         #[allow(unused_imports)]
         use ::nngrad_core::__private::{
-            AnyBin as _, MatBin as _, MatMul as _, ConvL0 as _, ConvL1 as _, ConvL2 as _,
-            PromoteL0 as _, PromoteL1 as _, RecvL0 as _, RecvRef as _, RecvL1 as _,
-            ToSL0 as _, ToSL1 as _, ValL0 as _, ValL1 as _,
+            AnyBin as _, ElemL0 as _, ElemL1 as _, MatBin as _, MatMul as _, ConvL0 as _,
+            ConvL1 as _, ConvL2 as _, PromoteL0 as _, PromoteL1 as _, RecvL0 as _,
+            RecvRef as _, RecvL1 as _, ToSL0 as _, ToSL1 as _, ValL0 as _, ValL1 as _,
         };
         #[allow(unused_imports)]
         use ::nngrad_core::Scalar as _;
