@@ -36,6 +36,8 @@ METHODS = [
     ("nngrad_plain", "nngrad, plain-loop network, `jacobian` (DEFAULT_CHUNK lanes)"),
     ("nngrad_plain_c4", "nngrad, plain-loop network, `Chunk::<4>`"),
     ("nngrad_plain_c16", "nngrad, plain-loop network, `Chunk::<16>`"),
+    ("nngrad_plain_c32", "nngrad, plain-loop network, `Chunk::<32>`"),
+    ("nngrad_plain_fallback", "nngrad, plain-loop network, `jacobian`, AVX2 clone switched off (the body as written, baseline x86-64)"),
     ("exp_plain_outlined", "experiment: plain-loop network, `tanh` called through an `#[inline(never)]` helper"),
     ("exp_plain_split", "experiment: plain-loop network, `tanh` applied in a loop of its own after each layer"),
     ("onnx_gemm_f64", "loaded ONNX model, `Model::jacobian`, Gemm(transB=1)+Tanh, float64 weights (tangent route)"),

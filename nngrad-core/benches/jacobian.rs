@@ -6,6 +6,7 @@ mod workloads;
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
 use nalgebra::{DVector, SVector};
+use nngrad_core::__private::force_simd_fallback;
 use nngrad_core::onnx::Model;
 use nngrad_core::{
     dense::Workspace, jacobian, jacobian_chunk, jvp, try_jacobian, Chunk, Differentiable, Dual,
@@ -89,6 +90,18 @@ fn mlp_group<const N: usize, const M: usize>(c: &mut Criterion, name: &str, size
             jacobian_chunk(Chunk::<16>, |x| plain_forward(&net, x), black_box(&x))
         })
     });
+    g.bench_function("nngrad_plain_c32", |b| {
+        robust(b, || {
+            jacobian_chunk(Chunk::<32>, |x| plain_forward(&net, x), black_box(&x))
+        })
+    });
+    // The body as written, compiled for the build's target (baseline x86-64 here): the
+    // AVX2+FMA clone that `#[differentiable]` emits switched off.
+    force_simd_fallback(true);
+    g.bench_function("nngrad_plain_fallback", |b| {
+        robust(b, || jacobian(|x| plain_forward(&net, x), black_box(&x)))
+    });
+    force_simd_fallback(false);
     g.bench_function("exp_plain_outlined", |b| {
         robust(b, || jacobian(|x| plain_outlined(&net, x), black_box(&x)))
     });

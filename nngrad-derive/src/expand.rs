@@ -66,7 +66,23 @@ pub fn differentiable(args: TokenStream, item: TokenStream) -> TokenStream {
         Input::Fn(f) => {
             let k = core_path(&f.args);
             let (attrs, vis) = (f.attrs.clone(), f.vis.clone());
-            let (sig, block) = expand_fn(f, &k);
+            let s = f.args.scalar_ident();
+            let generic = select::has_generic(&select::roles(&f.params, &f.args));
+            let (sig, mut block) = expand_fn(f, &k);
+            // A free fn (or a method annotated alone: nothing tells them apart here) gets its
+            // clone nested in its own body, so no new name appears beside it; a nested fn
+            // cannot name `Self`, a receiver or an enclosing impl's generics, so a fn that
+            // mentions `Self` or `self` keeps only its body as written.
+            if generic
+                && clone_ok(&sig, &attrs)
+                && !mentions_self(&sig, &block)
+                && !body_once_items(&block)
+            {
+                let name = Ident::new("__nngrad_avx2", sig.ident.span());
+                let clone = clone_fn(&sig, &block, &name, &[]);
+                let call = dispatch(&sig, &s, &k, quote!(#name), Some(clone));
+                block.stmts.insert(0, call);
+            }
             ItemFn {
                 attrs,
                 vis,
@@ -86,15 +102,30 @@ pub fn differentiable(args: TokenStream, item: TokenStream) -> TokenStream {
 
 fn expand_impl(imp: ImplModel) -> TokenStream {
     let k = core_path(&imp.args);
+    // Clones are sibling methods (a nested fn cannot use the impl's generics or `Self`),
+    // which only an inherent impl may add.
+    let inherent = matches!(imp.kind, ast::TraitKind::Inherent);
     let mut out = imp.original;
+    let mut clones = Vec::new();
     for (index, m) in imp.methods {
         let k = core_path_or(&m.args, &k);
+        let s = m.args.scalar_ident();
+        let generic = select::has_generic(&select::roles(&m.params, &m.args));
         if let ImplItem::Fn(item) = &mut out.items[index] {
-            let (sig, block) = expand_fn(m, &k);
+            let attrs = item.attrs.clone();
+            let (sig, mut block) = expand_fn(m, &k);
+            if inherent && generic && clone_ok(&sig, &attrs) && !body_once_items(&block) {
+                let name = quote::format_ident!("__nngrad_avx2_{}", sig.ident);
+                let clone = clone_fn(&sig, &block, &name, &attrs);
+                let call = dispatch(&sig, &s, &k, quote!(Self::#name), None);
+                block.stmts.insert(0, call);
+                clones.push(syn::parse2::<ImplItem>(clone).expect("the clone parses"));
+            }
             item.sig = sig;
             item.block = block;
         }
     }
+    out.items.extend(clones);
     // Markers of methods left as written go too.
     for item in out.items.iter_mut() {
         if let ImplItem::Fn(m) = item {
@@ -104,6 +135,117 @@ fn expand_impl(imp: ImplModel) -> TokenStream {
         }
     }
     out.into_token_stream()
+}
+
+/// Whether a generated fn can have an AVX2+FMA clone: a plain (not `const`, `async`,
+/// `extern` or `#[track_caller]`) fn whose parameters are plain names, so the dispatch can
+/// forward them, and with no `impl Trait` (an opaque return type of the clone would differ
+/// from the fn's own; argument-position `impl Trait` forbids the turbofish).
+fn clone_ok(sig: &Signature, attrs: &[syn::Attribute]) -> bool {
+    let plain_params = sig.inputs.iter().all(|a| match a {
+        FnArg::Receiver(_) => true,
+        FnArg::Typed(pt) => {
+            matches!(&*pt.pat, syn::Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none())
+                && !has_ident(pt.ty.to_token_stream(), "impl")
+        }
+    });
+    let impl_ret = match &sig.output {
+        ReturnType::Type(_, ty) => has_ident(ty.to_token_stream(), "impl"),
+        ReturnType::Default => false,
+    };
+    sig.constness.is_none()
+        && sig.asyncness.is_none()
+        && sig.abi.is_none()
+        && sig.variadic.is_none()
+        && plain_params
+        && !impl_ret
+        && !attrs.iter().any(|a| a.path().is_ident("track_caller"))
+}
+
+/// Whether `ts` has the ident `name` anywhere (a lifetime `'name` does not count).
+fn has_ident(ts: TokenStream, name: &str) -> bool {
+    let mut after_quote = false;
+    ts.into_iter().any(|t| {
+        let hit = match &t {
+            proc_macro2::TokenTree::Ident(i) => i == name && !after_quote,
+            proc_macro2::TokenTree::Group(g) => has_ident(g.stream(), name),
+            _ => false,
+        };
+        after_quote = matches!(&t, proc_macro2::TokenTree::Punct(p) if p.as_char() == '\'');
+        hit
+    })
+}
+
+/// Whether a body holds items that must exist once: a `static` (two copies would count
+/// apart) or an `impl` block (two copies conflict).
+fn body_once_items(block: &Block) -> bool {
+    let ts = block.to_token_stream();
+    has_ident(ts.clone(), "static") || has_ident(ts, "impl")
+}
+
+/// Whether the fn has a receiver or names `Self` (then a nested clone could not compile).
+fn mentions_self(sig: &Signature, block: &Block) -> bool {
+    sig.receiver().is_some()
+        || has_ident(sig.to_token_stream(), "Self")
+        || has_ident(block.to_token_stream(), "Self")
+        || has_ident(block.to_token_stream(), "self")
+}
+
+/// The AVX2+FMA clone of a generated fn: its signature (renamed) and its generated body,
+/// under `#[target_feature]`, hidden, with the fn's own lint and `cfg` attributes.
+fn clone_fn(sig: &Signature, block: &Block, name: &Ident, attrs: &[syn::Attribute]) -> TokenStream {
+    let mut sig = sig.clone();
+    sig.ident = name.clone();
+    let kept = attrs.iter().filter(|a| {
+        ["allow", "expect", "warn", "deny", "forbid", "cfg"]
+            .iter()
+            .any(|n| a.path().is_ident(n))
+    });
+    quote! {
+        #[doc(hidden)]
+        #(#kept)*
+        #[target_feature(enable = "avx2,fma")]
+        #[cfg(target_arch = "x86_64")]
+        #sig #block
+    }
+}
+
+/// The statement that starts a generated fn with a clone: on x86-64, for a dual scalar
+/// (a constant of `Scalar`, so an `f64` instance has no branch) on a CPU with AVX2 and FMA,
+/// return what the clone `callee` returns for the same arguments. `nested`: the clone's item,
+/// placed inside the statement.
+fn dispatch(
+    sig: &Signature,
+    s: &Ident,
+    k: &TokenStream,
+    callee: TokenStream,
+    nested: Option<TokenStream>,
+) -> syn::Stmt {
+    let args = sig.inputs.iter().map(|a| match a {
+        FnArg::Receiver(_) => quote!(self),
+        FnArg::Typed(pt) => match &*pt.pat {
+            syn::Pat::Ident(p) => p.ident.to_token_stream(),
+            _ => unreachable!("clone_ok admits plain names only"),
+        },
+    });
+    let generics = sig.generics.params.iter().filter_map(|p| match p {
+        GenericParam::Type(t) => Some(t.ident.to_token_stream()),
+        GenericParam::Const(c) => Some(c.ident.to_token_stream()),
+        GenericParam::Lifetime(_) => None,
+    });
+    syn::parse_quote! {
+        #[cfg(target_arch = "x86_64")]
+        {
+            #nested
+            if <#s as #k::Scalar>::__SIMD_CLONE && #k::__private::simd_avx2_fma() {
+                // SAFETY: the clone is the same fn compiled with `avx2,fma` enabled, and
+                // `simd_avx2_fma()` is true only when `is_x86_feature_detected!` found both
+                // on the running CPU.
+                #[allow(unsafe_code)]
+                return unsafe { #callee::<#(#generics),*>(#(#args),*) };
+            }
+        }
+    }
 }
 
 /// The generic signature and rewritten body of one validated fn; a fn with nothing to

@@ -90,6 +90,13 @@ pub trait Scalar:
     // (`dual/table.rs`), where their documentation lives.
     crate::dual::table::unary_table!(declare_unary);
 
+    /// Whether `#[differentiable]` code runs its AVX2+FMA clone for this scalar (on x86-64
+    /// CPUs that have both): `true` for the dual types, `false` for `f64`, so that an `f64`
+    /// call of an annotated fn is the body as written, with no dispatch. See
+    /// `private/simd.rs`.
+    #[doc(hidden)]
+    const __SIMD_CLONE: bool = false;
+
     /// The type's layout as a run of `f64`s, for the GEMM kernels (`None`: take the loops).
     /// Only this crate can make a layout; see `dual/impls/layout.rs`.
     #[doc(hidden)]

@@ -20,6 +20,8 @@ macro_rules! impl_scalar {
             use $crate::{DualNum as _, Scalar as _};
 
             impl<$($gen)*> $crate::Scalar for $ty {
+                // Lanes that a wider vector unit processes in fewer operations.
+                const __SIMD_CLONE: bool = true;
                 #[inline(always)]
                 fn cst(v: f64) -> Self {
                     <Self as $crate::DualNum>::from_real($crate::dual::impls::re_cst::<$ty>(v))
