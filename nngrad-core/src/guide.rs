@@ -200,6 +200,10 @@
 //!   differentiable code: adds `T: Scalar` and the three where-clauses the macro emits.
 //! * `#[differentiable(crate = path)]` (or `crate = "path"`): where the core crate is, for
 //!   facades; by default it is read from your Cargo.toml, so a renamed dependency works.
+//! * `#[differentiable(no_simd)]`: no AVX2+FMA copy of the fn. On x86-64 the macro adds a copy
+//!   compiled for AVX2+FMA, called through an `unsafe` block once both features are detected
+//!   (dual scalars only; `f64` calls run the body as written). A crate or module under
+//!   `#![forbid(unsafe_code)]` refuses that block: annotate its fns with `no_simd`.
 //!
 //! ```
 //! use nngrad_core::{differentiable, scalar_bounds, Dual, Scalar};

@@ -154,3 +154,34 @@ fn clone_and_fallback_give_the_same_bits_and_the_analytic_jacobian() {
     let (_, jw) = jacobian(|b| weighted(&a.map(|v| v.into()), b), &b);
     assert_eq!((jw[(0, 0)], jw[(1, 1)]), (1.5 * 1.5, 4.0));
 }
+
+/// `no_simd` emits no clone, so no `unsafe` block: it compiles under `forbid(unsafe_code)`.
+#[forbid(unsafe_code)]
+mod safe_only {
+    use nngrad_core::differentiable;
+
+    #[differentiable(no_simd)]
+    pub fn cube(x: f64) -> f64 {
+        x * x * x
+    }
+
+    pub struct Scale(pub f64);
+
+    #[differentiable(no_simd)]
+    impl Scale {
+        pub fn apply(&self, x: &[f64]) -> Vec<f64> {
+            x.iter().map(|v| v * self.0).collect()
+        }
+    }
+}
+
+#[test]
+fn no_simd_compiles_under_forbid_unsafe_code() {
+    let (y, d) = nngrad_core::derivative(safe_only::cube, 2.0);
+    assert_eq!((y, d), (8.0, 12.0));
+    let s = safe_only::Scale(3.0);
+    let (_, j) = jacobian(|x| s.apply(x), &[1.0, 2.0]);
+    assert_eq!(j[(0, 0)], 3.0);
+    assert_eq!(j[(1, 1)], 3.0);
+    assert_eq!(j[(0, 1)], 0.0);
+}

@@ -1,4 +1,4 @@
-//! The attribute's arguments: `wrt(a, b)`, `scalar = T`, `crate = path`.
+//! The attribute's arguments: `wrt(a, b)`, `scalar = T`, `crate = path`, `no_simd`.
 
 use proc_macro2::{Span, TokenStream};
 use syn::meta::ParseNestedMeta;
@@ -15,6 +15,9 @@ pub struct Args {
     pub scalar: Option<Ident>,
     /// `crate = path`: the core crate's path (default: found from Cargo.toml).
     pub krate: Option<Path>,
+    /// `no_simd`: no AVX2+FMA clone (its dispatch is an `unsafe` call, which a crate under
+    /// `#![forbid(unsafe_code)]` refuses).
+    pub no_simd: bool,
 }
 
 impl Args {
@@ -65,6 +68,9 @@ fn parse_one(args: &mut Args, meta: ParseNestedMeta) -> syn::Result<()> {
         let id: Ident = meta.value()?.parse()?;
         args.scalar = Some(id);
         Ok(())
+    } else if meta.path.is_ident("no_simd") {
+        args.no_simd = true;
+        Ok(())
     } else if meta.path.is_ident("crate") {
         let value = meta.value()?;
         let path = if value.peek(LitStr) {
@@ -79,7 +85,7 @@ fn parse_one(args: &mut Args, meta: ParseNestedMeta) -> syn::Result<()> {
             .to_string()
             .replace(' ', "");
         Err(meta.error(format!(
-            "unknown argument `{name}`; expected `wrt(..)`, `scalar = T` or `crate = path`"
+            "unknown argument `{name}`; expected `wrt(..)`, `scalar = T`, `crate = path` or `no_simd`"
         )))
     }
 }
@@ -110,6 +116,12 @@ mod tests {
     fn unknown_option_names_itself() {
         let e = parse_args(quote!(wrt(x), speed = 3)).err().unwrap();
         assert!(e.to_string().contains("unknown argument `speed`"), "{e}");
+    }
+
+    #[test]
+    fn no_simd_is_a_flag() {
+        assert!(parse_args(quote!(no_simd, wrt(x))).unwrap().no_simd);
+        assert!(!parse_args(quote!(wrt(x))).unwrap().no_simd);
     }
 
     #[test]

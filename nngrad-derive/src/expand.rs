@@ -68,12 +68,14 @@ pub fn differentiable(args: TokenStream, item: TokenStream) -> TokenStream {
             let (attrs, vis) = (f.attrs.clone(), f.vis.clone());
             let s = f.args.scalar_ident();
             let generic = select::has_generic(&select::roles(&f.params, &f.args));
+            let no_simd = f.args.no_simd;
             let (sig, mut block) = expand_fn(f, &k);
             // A free fn (or a method annotated alone: nothing tells them apart here) gets its
             // clone nested in its own body, so no new name appears beside it; a nested fn
             // cannot name `Self`, a receiver or an enclosing impl's generics, so a fn that
             // mentions `Self` or `self` keeps only its body as written.
             if generic
+                && !no_simd
                 && clone_ok(&sig, &attrs)
                 && !mentions_self(&sig, &block)
                 && !body_once_items(&block)
@@ -111,10 +113,12 @@ fn expand_impl(imp: ImplModel) -> TokenStream {
         let k = core_path_or(&m.args, &k);
         let s = m.args.scalar_ident();
         let generic = select::has_generic(&select::roles(&m.params, &m.args));
+        let no_simd = imp.args.no_simd || m.args.no_simd;
         if let ImplItem::Fn(item) = &mut out.items[index] {
             let attrs = item.attrs.clone();
             let (sig, mut block) = expand_fn(m, &k);
-            if inherent && generic && clone_ok(&sig, &attrs) && !body_once_items(&block) {
+            if inherent && generic && !no_simd && clone_ok(&sig, &attrs) && !body_once_items(&block)
+            {
                 let name = quote::format_ident!("__nngrad_avx2_{}", sig.ident);
                 let clone = clone_fn(&sig, &block, &name, &attrs);
                 let call = dispatch(&sig, &s, &k, quote!(Self::#name), None);
