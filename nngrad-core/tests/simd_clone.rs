@@ -11,7 +11,16 @@ use nngrad_core::{differentiable, jacobian, jacobian_chunk, jvp, try_jacobian, C
 use workloads::*;
 
 /// Runs `f` once on the clone (where the CPU has one) and once forced onto the fallback.
+/// Serialises the tests that toggle the global switch with the one that asserts detection
+/// (test threads run in parallel; a forced fallback would read as "no AVX2").
+static SWITCH: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn switch_lock() -> std::sync::MutexGuard<'static, ()> {
+    SWITCH.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn both<R>(mut f: impl FnMut() -> R) -> (R, R) {
+    let _only_one = switch_lock();
     force_simd_fallback(false);
     let wide = f();
     force_simd_fallback(true);
@@ -67,6 +76,7 @@ fn the_clone_runs_only_for_dual_scalars() {
     const { assert!(!<f64 as Scalar>::__SIMD_CLONE) };
     const { assert!(<nngrad_core::DualN<f64, 8> as Scalar>::__SIMD_CLONE) };
     const { assert!(<nngrad_core::Dual<f64> as Scalar>::__SIMD_CLONE) };
+    let _only_one = switch_lock();
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
         assert!(simd_avx2_fma());
