@@ -644,6 +644,7 @@ pub(crate) mod loops {
 /// product, where `matrixmultiply`'s packing of `B` (every call, with an allocation) costs
 /// more than the multiply-adds. Depends on the dimensions only, so the same product
 /// is always computed the same way, whatever the thread count.
+#[allow(dead_code)] // see dgemm_unpacked
 pub(crate) fn unpacked_pays(m: usize, k: usize, n: usize) -> bool {
     m <= 16 || m.saturating_mul(k).saturating_mul(n) <= 1 << 16
 }
@@ -657,6 +658,10 @@ pub(crate) fn unpacked_pays(m: usize, k: usize, n: usize) -> bool {
 ///
 /// # Panics
 /// If a slice length does not match the dimensions.
+// Not called yet: the dense batch path needs per-point results independent of the batch
+// size, which a kernel chosen by the stacked dimensions breaks (see `dense::jacobian::product`);
+// kept, with its test, for the tangent route's single-point linear step.
+#[allow(dead_code)]
 pub(crate) fn dgemm_unpacked(
     a: &[f64],
     b: &[f64],

@@ -3,7 +3,7 @@
 //! multiply-adds.
 
 use super::{check, Activation, Dense, DenseError, Mlp, Workspace};
-use crate::kernels::{dgemm_unpacked, gemm_ws, unpacked_pays, GemmDims};
+use crate::kernels::{gemm_ws, GemmDims};
 use nalgebra::DMatrix;
 use rayon::prelude::*;
 
@@ -196,9 +196,7 @@ impl Mlp {
 
     /// Whether `J = D_L W_L ⋯ D_1 W_1` for `points` points costs less associated from the
     /// output side (`m` rows carried down, after one values-only pass) than from the input
-    /// side (`n` tangent columns carried up), counting multiply-adds. (Per-call costs no
-    /// longer tip it: small products and few-row `R` take [`dgemm_unpacked`], which packs
-    /// nothing.) Both orders give the same exact product; only the rounding of the sums
+    /// side (`n` tangent columns carried up), counting multiply-adds. Both orders give the same exact product; only the rounding of the sums
     /// differs.
     fn outputs_first_is_cheaper(&self, points: usize) -> bool {
         let (n, m, layers) = (self.inputs(), self.outputs(), self.layers.len());
@@ -402,13 +400,14 @@ impl Mlp {
 /// 32 Ki f64 (256 KiB), so the two state buffers stay within a typical L2 cache.
 const BLOCK_ELEMS: usize = 32 * 1024;
 
-/// `out = A·B` (`+=` when `accumulate`) for f64 operands: small products and few rows of `A`
-/// without packing ([`dgemm_unpacked`]), the rest through `matrixmultiply`. The choice
-/// depends on the dimensions only.
+/// `out = A·B` (`+=` when `accumulate`) for f64 operands, through `matrixmultiply` for every
+/// shape. Not the unpacked small-product kernel (`kernels::dgemm_unpacked`), although it is
+/// faster for one point: the dimensions here grow with the number of points in a block, and a
+/// kernel chosen by them would round a point's Jacobian differently in batches of different
+/// sizes (the Python `sensitivity` test pins results for any `block`), while
+/// `matrixmultiply`'s per-entry sums do not depend on the other dimensions.
 fn product(a: &[f64], b: &[f64], d: GemmDims, out: &mut [f64], accumulate: bool) {
-    if !d.trans_a && !d.trans_b && unpacked_pays(d.m, d.k, d.n) {
-        dgemm_unpacked(a, b, (d.m, d.k, d.n), out, accumulate);
-    } else if accumulate {
+    if accumulate {
         gemm_ws(a, b, d, out);
     } else {
         crate::kernels::gemm_f64_assign(a, b, d, out);
