@@ -401,7 +401,7 @@ impl Mlp {
 const BLOCK_ELEMS: usize = 32 * 1024;
 
 /// `out = A·B` (`+=` when `accumulate`) for f64 operands, through `matrixmultiply` for every
-/// shape. Not the unpacked small-product kernel (`kernels::dgemm_unpacked`), although it is
+/// shape. Not an unpacked small-product kernel (one was tried this session), although it is
 /// faster for one point: the dimensions here grow with the number of points in a block, and a
 /// kernel chosen by them would round a point's Jacobian differently in batches of different
 /// sizes (the Python `sensitivity` test pins results for any `block`), while
