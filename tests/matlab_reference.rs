@@ -51,13 +51,21 @@ fn check(dir: &str, file: &str) {
                 );
             }
         }
-        // The directional derivative along each basis vector is the Jacobian's column.
+        // The directional derivative along each basis vector is the Jacobian's column. The
+        // JVP carries its tangent from the input side, the Jacobian of these chains is taken
+        // from the output side (fewer outputs than inputs), so they agree to the last bits
+        // of rounding, not to the bit.
+        let scale = j.amax();
         for c in 0..x.len() {
             let mut v = vec![0.0; x.len()];
             v[c] = 1.0;
             let (_, jv) = net.jvp(&x, &v).unwrap();
             for (i, d) in jv.iter().enumerate() {
-                assert_eq!(*d, j[(i, c)], "{dir}: jvp vs jacobian column");
+                assert!(
+                    (d - j[(i, c)]).abs() <= 1e-13 * scale,
+                    "{dir}: jvp {d} vs jacobian column {}",
+                    j[(i, c)]
+                );
             }
         }
     }

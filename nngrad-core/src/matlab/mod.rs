@@ -68,6 +68,7 @@
 // `ast.rs`), `lower/` (the main function run symbolically into `graph.rs`'s nodes; was
 // `build.rs` + `build/`), then `graph.rs` evaluates generically over `Scalar`.
 mod ast;
+mod chain;
 mod error;
 mod graph;
 mod lexer;
@@ -145,6 +146,8 @@ pub struct ShallowNet {
     layers: Vec<Layer>,
     input_len: usize,
     output_len: usize,
+    /// The Jacobian is associated from the output side (`chain.rs`): decided once, at load.
+    outputs_first: bool,
 }
 
 impl ShallowNet {
@@ -191,10 +194,12 @@ impl ShallowNet {
         let port = |(name, len)| Port { name, len };
         let inputs: Vec<Port> = built.inputs.into_iter().map(port).collect();
         let outputs: Vec<Port> = built.outputs.into_iter().map(port).collect();
+        let input_len = inputs.iter().map(|p| p.len).sum();
         Ok(ShallowNet {
+            outputs_first: chain::outputs_first_is_cheaper(&built.graph, input_len),
             name: built.name,
             graph: built.graph,
-            input_len: inputs.iter().map(|p| p.len).sum(),
+            input_len,
             output_len: outputs.iter().map(|p| p.len).sum(),
             inputs,
             outputs,
@@ -415,10 +420,17 @@ impl Differentiable for ShallowNet {
         ShallowNet::eval(self, x)
     }
 
-    /// All `n` tangent columns in one pass beside the values (`tangent.rs`); the generic
-    /// dual path (`try_jacobian` over [`ShallowNet::eval`]) gives the same numbers.
+    /// From the output side (`chain.rs`: a values pass, then `M = I_m` walked back through
+    /// the layers) when the network is a chain and that costs fewer multiply-adds; otherwise
+    /// all `n` tangent columns in one pass beside the values (`tangent.rs`). The generic dual
+    /// path (`try_jacobian` over [`ShallowNet::eval`]) gives the same numbers up to rounding.
     fn jacobian(&self, x: &[f64]) -> Result<(Vec<f64>, DMatrix<f64>), Error> {
         self.check("x", x.len())?;
+        if self.outputs_first {
+            let (y, j) = chain::jacobian(&self.graph, x);
+            let m = y.len();
+            return Ok((y, DMatrix::from_row_slice(m, x.len(), &j)));
+        }
         let (rows, w) = tangent::run(&self.graph, x, tangent::Lanes::Jacobian);
         let m = rows.len() / w;
         let y = (0..m).map(|i| rows[i * w]).collect();
