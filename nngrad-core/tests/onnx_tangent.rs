@@ -164,6 +164,13 @@ fn mlp_chains_take_the_dense_path_and_match_the_step_route_and_generic_path() {
                 let (y, j) = model.jacobian(&x).unwrap();
                 let (yg, jg) = try_jacobian(|x| model.eval(x), &x).unwrap();
                 assert_close(&y, &yg, 1e-13, &format!("{what}: values vs generic"));
+                // One point and its values: the chain's Jacobian (dense path) and the plan's
+                // forward and JVP (its steps) must agree bit for bit, not just closely.
+                assert_eq!(
+                    bits(&model.forward(&x).unwrap()),
+                    bits(&y),
+                    "{what}: forward"
+                );
                 let jr = row_major(&j);
                 assert_close(
                     &jr,
@@ -177,7 +184,7 @@ fn mlp_chains_take_the_dense_path_and_match_the_step_route_and_generic_path() {
                     let mut e = vec![0.0; n];
                     e[c] = 1.0;
                     let (yv, jv) = model.jvp(&x, &e).unwrap();
-                    assert_close(&yv, &y, 1e-13, &format!("{what}: jvp values"));
+                    assert_eq!(bits(&yv), bits(&y), "{what}: jvp values");
                     let col: Vec<f64> = (0..j.nrows()).map(|i| j[(i, c)]).collect();
                     assert_close(&col, &jv, 1e-13, &format!("{what}: J e_{c} vs steps"));
                 }
@@ -195,13 +202,13 @@ fn mlp_chains_take_the_dense_path_and_match_the_step_route_and_generic_path() {
                 assert_eq!(bits(&one.0), bits(&two.0), "{what}: threads");
                 let m = net.outputs();
                 for p in [0, 17, 36] {
+                    // The same bits whether a point comes alone or in a batch.
                     let (y1, j1) = model.jacobian(&xs[p * n..(p + 1) * n]).unwrap();
-                    assert_close(&one.0[p * m..(p + 1) * m], &y1, 1e-13, &what);
-                    assert_close(
-                        &one.1[p * m * n..(p + 1) * m * n],
-                        &row_major(&j1),
-                        1e-13,
-                        &what,
+                    assert_eq!(bits(&one.0[p * m..(p + 1) * m]), bits(&y1), "{what}");
+                    assert_eq!(
+                        bits(&one.1[p * m * n..(p + 1) * m * n]),
+                        bits(&row_major(&j1)),
+                        "{what}"
                     );
                 }
             }

@@ -235,30 +235,23 @@ impl Mlp {
         for (li, l) in self.layers.iter().enumerate() {
             let (k, h) = (l.inputs, l.outputs);
             let z = &mut ws.z[..h * points];
-            for (zr, &b) in z.chunks_exact_mut(points).zip(&l.b) {
-                zr.fill(b);
-            }
             let dims = GemmDims {
                 m: h,
                 k,
                 n: points,
                 trans_a: false,
-                trans_b: li == 0,
+                trans_b: false,
             };
             if li == 0 {
-                // One point: `xs` is the column itself, whichever way it is read.
-                product(
-                    &l.w,
-                    xs,
-                    GemmDims {
-                        trans_b: points > 1,
-                        ..dims
-                    },
-                    z,
-                    true,
-                );
+                // The points are the rows of `xs`: read transposed (one point: the column
+                // itself, whichever way it is read).
+                let dims = GemmDims {
+                    trans_b: points > 1,
+                    ..dims
+                };
+                l.affine(xs, dims, z);
             } else {
-                product(&l.w, &ws.cur[..k * points], dims, z, true);
+                l.affine(&ws.cur[..k * points], dims, z);
             }
             l.activation.values_slopes(
                 &ws.z[..h * points],
@@ -338,12 +331,14 @@ impl Mlp {
         // State layout: row i = one unit, `points` blocks of `w` columns [value | n lanes].
         let l0 = &self.layers[0];
         let h = l0.outputs;
-        for (i, z) in ws.z[..h * points].chunks_exact_mut(points).enumerate() {
-            let wi = &l0.w[i * n..(i + 1) * n];
-            for (z, x) in z.iter_mut().zip(xs.chunks_exact(n)) {
-                *z = l0.b[i] + dot(wi, x);
-            }
-        }
+        let dims = GemmDims {
+            m: h,
+            k: n,
+            n: points,
+            trans_a: false,
+            trans_b: points > 1,
+        };
+        l0.affine(xs, dims, &mut ws.z[..h * points]);
         l0.activation.values_slopes(
             &ws.z[..h * points],
             &mut ws.a[..h * points],
@@ -364,11 +359,17 @@ impl Mlp {
             let out = &mut ws.next[..l.outputs * cols];
             for (i, row) in out.chunks_exact_mut(cols).enumerate() {
                 for blk in row.chunks_exact_mut(w) {
-                    blk[0] = l.b[i];
+                    blk[0] = if l.bias_after { 0.0 } else { l.b[i] };
                     blk[1..].fill(0.0);
                 }
             }
+            // Values and lanes in one product; the values' sums are those of `affine`.
             product(&l.w, &ws.cur[..l.inputs * cols], l.dims(cols), out, true);
+            if l.bias_after {
+                for (row, &b) in out.chunks_exact_mut(cols).zip(&l.b) {
+                    row.iter_mut().step_by(w).for_each(|v| *v += b);
+                }
+            }
             if l.activation != Activation::Identity {
                 let k = l.outputs * points;
                 for (z, blk) in ws.z[..k].iter_mut().zip(out.chunks_exact(w)) {
@@ -400,21 +401,15 @@ impl Mlp {
 /// 32 Ki f64 (256 KiB), so the two state buffers stay within a typical L2 cache.
 const BLOCK_ELEMS: usize = 32 * 1024;
 
-/// `out = A·B` (`+=` when `accumulate`) for f64 operands, through `matrixmultiply` for every
-/// shape. Not an unpacked small-product kernel (one was tried this session), although it is
-/// faster for one point: the dimensions here grow with the number of points in a block, and a
-/// kernel chosen by them would round a point's Jacobian differently in batches of different
-/// sizes (the Python `sensitivity` test pins results for any `block`), while
-/// `matrixmultiply`'s per-entry sums do not depend on the other dimensions.
-fn product(a: &[f64], b: &[f64], d: GemmDims, out: &mut [f64], accumulate: bool) {
+/// `out = A·B` (`+=` when `accumulate`) for f64 operands, through the crate's kernels: the
+/// dimensions here grow with the number of points in a block, so every kernel they may pick
+/// gives each entry the same sum, bit for bit (`kernels::small`), and a point's Jacobian does
+/// not depend on the batch it came in (the Python `sensitivity` test pins results for any
+/// `block`).
+pub(super) fn product(a: &[f64], b: &[f64], d: GemmDims, out: &mut [f64], accumulate: bool) {
     if accumulate {
         gemm_ws(a, b, d, out);
     } else {
         crate::kernels::gemm_f64_assign(a, b, d, out);
     }
-}
-
-#[inline]
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(a, b)| a * b).sum()
 }

@@ -80,6 +80,11 @@ pub struct Dense {
     pub(super) w: Vec<f64>,
     pub(super) b: Vec<f64>,
     pub(super) activation: Activation,
+    /// The bias is added after the product (`(W x) + b`) instead of the product accumulated
+    /// onto it (`b + W x`, the default): the two round differently once the product's sum is
+    /// split into depth blocks, and a loaded MatMul + Add chain must give the bits of its own
+    /// evaluation order.
+    pub(super) bias_after: bool,
 }
 
 impl Dense {
@@ -108,7 +113,31 @@ impl Dense {
             w,
             b,
             activation,
+            bias_after: false,
         })
+    }
+
+    /// The layer with its bias added after the product (see the field `bias_after`).
+    pub(crate) fn with_bias_after_product(mut self) -> Self {
+        self.bias_after = true;
+        self
+    }
+
+    /// `z = W·x + b` (row `i` of `z` holds unit `i` for each of the columns of `x`, `x`
+    /// read through `dims`) in this layer's order of the bias and the sum: the one place
+    /// the dense paths compute a layer's values, so that they are the same bits in every
+    /// association and block size.
+    pub(super) fn affine(&self, x: &[f64], dims: GemmDims, z: &mut [f64]) {
+        let cols = dims.n;
+        for (zr, &b) in z.chunks_exact_mut(cols).zip(&self.b) {
+            zr.fill(if self.bias_after { 0.0 } else { b });
+        }
+        super::jacobian::product(&self.w, x, dims, z, true);
+        if self.bias_after {
+            for (zr, &b) in z.chunks_exact_mut(cols).zip(&self.b) {
+                zr.iter_mut().for_each(|v| *v += b);
+            }
+        }
     }
 
     /// Number of inputs.

@@ -37,10 +37,11 @@ pub(crate) struct Plan {
     m: usize,
     /// Buffers of finished calls, for the next ones (one per concurrent caller).
     pool: Mutex<Vec<exec::Work>>,
-    /// The plan as a chain of dense layers, when it is one (`chain.rs`): batches of Jacobians
-    /// then take the dense path. (A single point keeps the steps: its values must be
-    /// `forward`'s and `jvp`'s bit for bit, and recomputing them through the steps costs
-    /// more than the dense path saves; measured.)
+    /// The plan as a chain of dense layers, when it is one (`chain.rs`): Jacobians, of one
+    /// point or a batch, then take the dense path, which picks the cheaper association. Its
+    /// values are the steps' values bit for bit (the same sums through the same kernel, the
+    /// bias on the same side, the same tanh), so `forward` and `jvp`, which keep the steps,
+    /// agree with it exactly (tested).
     mlp: Option<crate::dense::Mlp>,
 }
 
@@ -212,6 +213,9 @@ impl Plan {
 
     /// The outputs and the `m×n` Jacobian at `x`, all `n` columns in one pass.
     pub(crate) fn jacobian(&self, x: &[f64]) -> (Vec<f64>, nalgebra::DMatrix<f64>) {
+        if let Some(Ok(r)) = self.mlp.as_ref().map(|mlp| mlp.jacobian(x)) {
+            return r;
+        }
         let (m, n) = (self.m, self.n);
         self.run(x, 1, Mode::Jacobian, |o, cols| {
             let y = (0..m).map(|i| o[i * cols]).collect();

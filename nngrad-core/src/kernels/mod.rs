@@ -18,6 +18,8 @@
 //! paths compute the same sums; only the order of the additions, hence the last bits of
 //! rounding, can differ.
 
+mod small;
+
 use crate::Scalar;
 use core::mem::size_of;
 
@@ -195,9 +197,22 @@ pub(crate) fn gemm_f64_assign(a: &[f64], b: &[f64], d: GemmDims, out: &mut [f64]
     }
     let sa = strides(d.m, d.k, d.trans_a);
     let sb = strides(d.k, d.n, d.trans_b);
+    let sc = (d.n as isize, 1);
     // SAFETY: check() verified a is m·k, b is k·n and out is m·n elements, which the
-    // row-major / transposed strides stay within.
+    // row-major / transposed strides stay within; `out` is a `&mut` distinct from both.
     unsafe {
+        if small::try_dgemm(
+            (d.m, d.k, d.n),
+            a.as_ptr(),
+            sa,
+            b.as_ptr(),
+            sb,
+            out.as_mut_ptr(),
+            sc,
+            false,
+        ) {
+            return;
+        }
         matrixmultiply::dgemm(
             d.m,
             d.k,
@@ -393,6 +408,10 @@ unsafe fn dgemm_acc(
     (rsc, csc): (isize, isize),
 ) {
     if m == 0 || n == 0 || k == 0 {
+        return;
+    }
+    // The same sums either way (see `small`): the choice is one of speed only.
+    if small::try_dgemm((m, k, n), a, (rsa, csa), b, (rsb, csb), c, (rsc, csc), true) {
         return;
     }
     matrixmultiply::dgemm(m, k, n, 1.0, a, rsa, csa, b, rsb, csb, 1.0, c, rsc, csc);
