@@ -98,8 +98,8 @@ impl Mlp {
         let points = xs.len().checked_div(n).unwrap_or(0);
         check("points × inputs", points * n, xs.len())?;
         let m = self.outputs();
-        ws.vals.resize(points * m, 0.0);
-        ws.jacs.resize(points * m * n, 0.0);
+        grow(&mut ws.vals, points * m);
+        grow(&mut ws.jacs, points * m * n);
         ws.outputs = m;
         ws.inputs = n;
         ws.points = points;
@@ -223,12 +223,13 @@ impl Mlp {
         let (n, m) = (self.inputs(), self.outputs());
         let widest = self.layers.iter().map(|l| l.outputs).max().unwrap_or(0);
         let total: usize = self.layers.iter().map(|l| l.outputs).sum();
-        ws.d.resize(total * points, 0.0);
-        ws.z.resize(widest * points, 0.0);
-        ws.cur.resize(widest.max(n) * points, 0.0);
-        ws.next
-            .resize(widest.max(m) * points.max(1) * widest.max(n), 0.0);
-        ws.a.resize(widest.max(n) * m * points, 0.0);
+        grow(&mut ws.d, total * points);
+        grow(&mut ws.z, widest * points);
+        grow(&mut ws.cur, widest.max(n) * points);
+        // `a` and `next` trade places after each product of R (points·m rows); `a` also holds
+        // a layer's slopes in the values pass (m ≥ 1).
+        grow(&mut ws.a, widest.max(n) * m * points);
+        grow(&mut ws.next, widest.max(n) * m * points);
 
         // Values pass: state (units × points), inputs first.
         let mut off = 0;
@@ -321,12 +322,12 @@ impl Mlp {
         let w = 1 + n;
         let cols = points * w;
         let widest = self.layers.iter().map(|l| l.outputs).max().unwrap_or(0);
-        ws.cur.resize(widest * cols, 0.0);
-        ws.next.resize(widest * cols, 0.0);
+        grow(&mut ws.cur, widest * cols);
+        grow(&mut ws.next, widest * cols);
 
-        ws.z.resize(widest * points, 0.0);
-        ws.d.resize(widest * points, 0.0);
-        ws.a.resize(widest * points, 0.0);
+        grow(&mut ws.z, widest * points);
+        grow(&mut ws.d, widest * points);
+        grow(&mut ws.a, widest * points);
 
         // State layout: row i = one unit, `points` blocks of `w` columns [value | n lanes].
         let l0 = &self.layers[0];
@@ -394,6 +395,15 @@ impl Mlp {
                 ws.jacs[q * n..(q + 1) * n].copy_from_slice(&blk[1..]);
             }
         }
+    }
+}
+
+/// Makes `v` at least `len` long. Buffers only grow: every use slices the length it needs,
+/// and the blocks of a batch differ in size (the last is shorter), so shrinking would make
+/// the next call zero the regrown part again.
+fn grow(v: &mut Vec<f64>, len: usize) {
+    if v.len() < len {
+        v.resize(len, 0.0);
     }
 }
 

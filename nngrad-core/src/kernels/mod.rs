@@ -449,6 +449,21 @@ fn real_gemm_ws(a: &[f64], b: &[f64], d: GemmDims, w: usize, s: usize, out: &mut
                 (nw, s_),
             )
         };
+    } else if w == 1 {
+        // B stored n×k, one component each: op(B) is B read with its strides swapped, one
+        // product (one GEMV per point costs the small kernel's scalar path n times over).
+        // SAFETY: as above; op(B)'s element (p, j) is word (j·k + p)·s of b.
+        unsafe {
+            dgemm_acc(
+                (m, k, n),
+                a.as_ptr(),
+                sa,
+                b.as_ptr(),
+                (s_, (k * s) as isize),
+                out.as_mut_ptr(),
+                (nw, s_),
+            )
+        };
     } else {
         // B stored n×k: column j of op(B) is a k×w block; one product per output column.
         for j in 0..n {

@@ -174,6 +174,7 @@ pub(super) fn build(
         m,
         pool: Mutex::new(Vec::new()),
         mlp,
+        dense_pool: Mutex::new(Vec::new()),
     })
 }
 

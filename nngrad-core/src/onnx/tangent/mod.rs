@@ -43,6 +43,9 @@ pub(crate) struct Plan {
     /// bias on the same side, the same tanh), so `forward` and `jvp`, which keep the steps,
     /// agree with it exactly (tested).
     mlp: Option<crate::dense::Mlp>,
+    /// Workspaces of the dense path's finished calls, as `pool` is for the steps: a fresh
+    /// workspace would be allocated and zeroed again for every point or block.
+    dense_pool: Mutex<Vec<crate::dense::Workspace>>,
 }
 
 impl std::fmt::Debug for Plan {
@@ -213,8 +216,16 @@ impl Plan {
 
     /// The outputs and the `m×n` Jacobian at `x`, all `n` columns in one pass.
     pub(crate) fn jacobian(&self, x: &[f64]) -> (Vec<f64>, nalgebra::DMatrix<f64>) {
-        if let Some(Ok(r)) = self.mlp.as_ref().map(|mlp| mlp.jacobian(x)) {
-            return r;
+        if let Some(mlp) = &self.mlp {
+            let r = self.with_dense(|ws| {
+                mlp.jacobian_with(x, ws).ok().map(|()| {
+                    let j = nalgebra::DMatrix::from_row_slice(self.m, self.n, ws.jacobian());
+                    (ws.values().to_vec(), j)
+                })
+            });
+            if let Some(r) = r {
+                return r;
+            }
         }
         let (m, n) = (self.m, self.n);
         self.run(x, 1, Mode::Jacobian, |o, cols| {
@@ -222,6 +233,16 @@ impl Plan {
             let j = nalgebra::DMatrix::from_fn(m, n, |i, c| o[i * cols + 1 + c]);
             (y, j)
         })
+    }
+
+    /// `f` with a workspace of the dense path from the pool (a new one if none is free),
+    /// returned to the pool afterwards.
+    fn with_dense<R>(&self, f: impl FnOnce(&mut crate::dense::Workspace) -> R) -> R {
+        let pool = || self.dense_pool.lock().unwrap_or_else(|e| e.into_inner());
+        let mut ws = pool().pop().unwrap_or_default();
+        let r = f(&mut ws);
+        pool().push(ws);
+        r
     }
 
     /// Points per block of a batch with `lanes` lanes.
@@ -241,17 +262,31 @@ impl Plan {
             // Whole points (checked by the caller), so the dense path cannot fail; its blocks
             // depend on the point count only, so any thread count gives the same bits.
             // Blocks of CHAIN_BLOCK points (whatever the thread count), each one dense call.
-            let parts: Vec<Option<(Vec<f64>, Vec<f64>)>> = xs
-                .par_chunks((CHAIN_BLOCK * n).max(1))
-                .map(|xb| mlp.jacobian_batch(xb).ok())
-                .collect();
-            if parts.iter().all(Option::is_some) {
-                let mut ys = Vec::with_capacity(xs.len() / n.max(1) * m);
-                let mut js = Vec::with_capacity(xs.len() * m);
-                for (y, j) in parts.into_iter().flatten() {
-                    ys.extend(y);
-                    js.extend(j);
-                }
+            // Each block writes its slice of the results in place, with a workspace from the
+            // plan's pool.
+            let points = xs.len() / n.max(1);
+            let mut ys = vec![0.0; points * m];
+            let mut js = vec![0.0; points * m * n];
+            let failed = std::sync::atomic::AtomicBool::new(false);
+            xs.par_chunks((CHAIN_BLOCK * n).max(1))
+                .zip(ys.par_chunks_mut((CHAIN_BLOCK * m).max(1)))
+                .zip(js.par_chunks_mut((CHAIN_BLOCK * m * n).max(1)))
+                .for_each(|((xb, yb), jb)| {
+                    let done = self.with_dense(|ws| {
+                        let ok = mlp.jacobian_batch_with(xb, ws).is_ok()
+                            && ws.values().len() == yb.len()
+                            && ws.jacobian().len() == jb.len();
+                        if ok {
+                            yb.copy_from_slice(ws.values());
+                            jb.copy_from_slice(ws.jacobian());
+                        }
+                        ok
+                    });
+                    if !done {
+                        failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                });
+            if !failed.into_inner() {
                 return (ys, js);
             }
         }
