@@ -178,8 +178,63 @@ unsafe fn fma_rows_256(
     }
 }
 
+/// The column strips of rows `i..i+R` of `C` from column `j` on, over the terms `p0..p1`,
+/// for one register width (`$lanes` f64, intrinsics `$zero $load $set1 $fma $add $store`):
+/// two registers per row while they fit, then one. Each entry is one FMA chain from +0, then
+/// added to `C` when `add`. Written once for both widths, so their sums cannot drift apart.
+#[cfg(target_arch = "x86_64")]
+macro_rules! strips {
+    ($lanes:expr, $zero:ident, $load:ident, $set1:ident, $fma:ident, $add:ident, $store:ident,
+     $R:ident, $j:ident, $n:ident, ($p0:ident, $p1:ident), $ar:ident, $csa:ident, $b:ident,
+     $rsb:ident, $cr:ident, $add_c:ident) => {{
+        while $j + 2 * $lanes <= $n {
+            let mut acc = [[$zero(); 2]; $R];
+            for p in $p0..$p1 {
+                let bp = $b.offset(p as isize * $rsb).add($j);
+                let (b0, b1) = ($load(bp), $load(bp.add($lanes)));
+                for r in 0..$R {
+                    let av = $set1(*$ar[r].offset(p as isize * $csa));
+                    acc[r][0] = $fma(av, b0, acc[r][0]);
+                    acc[r][1] = $fma(av, b1, acc[r][1]);
+                }
+            }
+            for r in 0..$R {
+                let cp = $cr[r].add($j);
+                let (mut s0, mut s1) = (acc[r][0], acc[r][1]);
+                if $add_c {
+                    s0 = $add($load(cp), s0);
+                    s1 = $add($load(cp.add($lanes)), s1);
+                }
+                $store(cp, s0);
+                $store(cp.add($lanes), s1);
+            }
+            $j += 2 * $lanes;
+        }
+        while $j + $lanes <= $n {
+            let mut acc = [$zero(); $R];
+            for p in $p0..$p1 {
+                let b0 = $load($b.offset(p as isize * $rsb).add($j));
+                for r in 0..$R {
+                    let av = $set1(*$ar[r].offset(p as isize * $csa));
+                    acc[r] = $fma(av, b0, acc[r]);
+                }
+            }
+            for r in 0..$R {
+                let cp = $cr[r].add($j);
+                let s = if $add_c {
+                    $add($load(cp), acc[r])
+                } else {
+                    acc[r]
+                };
+                $store(cp, s);
+            }
+            $j += $lanes;
+        }
+    }};
+}
+
 /// Rows `i..i+R` of `C`, columns `j0..n`, over the terms `p0..p1`: eight columns at a time,
-/// then four, then one, each entry one FMA chain from +0.
+/// then four (256-bit registers), then one, each entry one FMA chain from +0.
 ///
 /// # Safety
 /// As [`fma_rows`].
@@ -204,49 +259,25 @@ unsafe fn rows<const R: usize>(
     let ar: [*const f64; R] = core::array::from_fn(|r| a.offset((i + r) as isize * rsa));
     let cr: [*mut f64; R] = core::array::from_fn(|r| c.offset((i + r) as isize * rsc));
     let mut j = j0;
-    while j + 8 <= n {
-        let mut acc = [[_mm256_setzero_pd(); 2]; R];
-        for p in p0..p1 {
-            let bp = b.offset(p as isize * rsb).add(j);
-            let (b0, b1) = (_mm256_loadu_pd(bp), _mm256_loadu_pd(bp.add(4)));
-            for r in 0..R {
-                let av = _mm256_set1_pd(*ar[r].offset(p as isize * csa));
-                acc[r][0] = _mm256_fmadd_pd(av, b0, acc[r][0]);
-                acc[r][1] = _mm256_fmadd_pd(av, b1, acc[r][1]);
-            }
-        }
-        for r in 0..R {
-            let cp = cr[r].add(j);
-            let (mut s0, mut s1) = (acc[r][0], acc[r][1]);
-            if add {
-                s0 = _mm256_add_pd(_mm256_loadu_pd(cp), s0);
-                s1 = _mm256_add_pd(_mm256_loadu_pd(cp.add(4)), s1);
-            }
-            _mm256_storeu_pd(cp, s0);
-            _mm256_storeu_pd(cp.add(4), s1);
-        }
-        j += 8;
-    }
-    while j + 4 <= n {
-        let mut acc = [_mm256_setzero_pd(); R];
-        for p in p0..p1 {
-            let b0 = _mm256_loadu_pd(b.offset(p as isize * rsb).add(j));
-            for r in 0..R {
-                let av = _mm256_set1_pd(*ar[r].offset(p as isize * csa));
-                acc[r] = _mm256_fmadd_pd(av, b0, acc[r]);
-            }
-        }
-        for r in 0..R {
-            let cp = cr[r].add(j);
-            let s = if add {
-                _mm256_add_pd(_mm256_loadu_pd(cp), acc[r])
-            } else {
-                acc[r]
-            };
-            _mm256_storeu_pd(cp, s);
-        }
-        j += 4;
-    }
+    strips!(
+        4,
+        _mm256_setzero_pd,
+        _mm256_loadu_pd,
+        _mm256_set1_pd,
+        _mm256_fmadd_pd,
+        _mm256_add_pd,
+        _mm256_storeu_pd,
+        R,
+        j,
+        n,
+        (p0, p1),
+        ar,
+        csa,
+        b,
+        rsb,
+        cr,
+        add
+    );
     while j < n {
         let mut acc = [_mm_setzero_pd(); R];
         for p in p0..p1 {
@@ -312,8 +343,8 @@ unsafe fn fma_rows_512(
     }
 }
 
-/// Rows `i..i+R` of `C` over the terms `p0..p1`: sixteen columns at a time, then eight, the
-/// rest by [`rows`].
+/// Rows `i..i+R` of `C` over the terms `p0..p1`: sixteen columns at a time, then eight
+/// (512-bit registers), the rest by [`rows`].
 ///
 /// # Safety
 /// As [`fma_rows_512`].
@@ -337,49 +368,25 @@ unsafe fn rows_512<const R: usize>(
     let ar: [*const f64; R] = core::array::from_fn(|r| a.offset((i + r) as isize * rsa));
     let cr: [*mut f64; R] = core::array::from_fn(|r| c.offset((i + r) as isize * rsc));
     let mut j = 0;
-    while j + 16 <= n {
-        let mut acc = [[_mm512_setzero_pd(); 2]; R];
-        for p in p0..p1 {
-            let bp = b.offset(p as isize * rsb).add(j);
-            let (b0, b1) = (_mm512_loadu_pd(bp), _mm512_loadu_pd(bp.add(8)));
-            for r in 0..R {
-                let av = _mm512_set1_pd(*ar[r].offset(p as isize * csa));
-                acc[r][0] = _mm512_fmadd_pd(av, b0, acc[r][0]);
-                acc[r][1] = _mm512_fmadd_pd(av, b1, acc[r][1]);
-            }
-        }
-        for r in 0..R {
-            let cp = cr[r].add(j);
-            let (mut s0, mut s1) = (acc[r][0], acc[r][1]);
-            if add {
-                s0 = _mm512_add_pd(_mm512_loadu_pd(cp), s0);
-                s1 = _mm512_add_pd(_mm512_loadu_pd(cp.add(8)), s1);
-            }
-            _mm512_storeu_pd(cp, s0);
-            _mm512_storeu_pd(cp.add(8), s1);
-        }
-        j += 16;
-    }
-    while j + 8 <= n {
-        let mut acc = [_mm512_setzero_pd(); R];
-        for p in p0..p1 {
-            let b0 = _mm512_loadu_pd(b.offset(p as isize * rsb).add(j));
-            for r in 0..R {
-                let av = _mm512_set1_pd(*ar[r].offset(p as isize * csa));
-                acc[r] = _mm512_fmadd_pd(av, b0, acc[r]);
-            }
-        }
-        for r in 0..R {
-            let cp = cr[r].add(j);
-            let s = if add {
-                _mm512_add_pd(_mm512_loadu_pd(cp), acc[r])
-            } else {
-                acc[r]
-            };
-            _mm512_storeu_pd(cp, s);
-        }
-        j += 8;
-    }
+    strips!(
+        8,
+        _mm512_setzero_pd,
+        _mm512_loadu_pd,
+        _mm512_set1_pd,
+        _mm512_fmadd_pd,
+        _mm512_add_pd,
+        _mm512_storeu_pd,
+        R,
+        j,
+        n,
+        (p0, p1),
+        ar,
+        csa,
+        b,
+        rsb,
+        cr,
+        add
+    );
     if j < n {
         rows::<R>(i, j, (p0, p1), n, a, (rsa, csa), b, rsb, c, rsc, add);
     }
