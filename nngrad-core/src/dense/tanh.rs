@@ -160,8 +160,8 @@ mod tests {
             xs.push((f - 0.5) * 50.0 * f * f);
         }
         // The dispatched loop (FMA where the CPU has it) and the portable one.
-        let paths: [fn(&[f64], &mut [f64], &mut [f64]); 2] =
-            [tanh_slope, tanh_slope_generic::<false>];
+        type Slope = fn(&[f64], &mut [f64], &mut [f64]);
+        let paths: [Slope; 2] = [tanh_slope, tanh_slope_generic::<false>];
         for slope in paths {
             let mut t = vec![0.0; xs.len()];
             let mut d = vec![0.0; xs.len()];
