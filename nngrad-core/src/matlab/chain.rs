@@ -13,17 +13,9 @@
 //! Values are those of [`Graph::run`] over `f64`, bit for bit (the same operations in the
 //! same order); the Jacobian equals the input-side one up to the order of the roundings.
 
-use super::graph::{Graph, Node, Transfer};
+use super::graph::{bcast, Graph, Node, Transfer};
 use crate::kernels::{gemm_ws, GemmDims};
 use crate::Dual;
-
-fn bcast(c: &[f64], i: usize) -> f64 {
-    if c.len() == 1 {
-        c[0]
-    } else {
-        c[i]
-    }
-}
 
 /// Whether `g` is a chain the output side can walk: node 0 the one input holding all of
 /// `x`, every later node reading the node before through an operation whose Jacobian is

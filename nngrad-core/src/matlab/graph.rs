@@ -208,7 +208,9 @@ pub(crate) struct Graph {
     pub outputs: Vec<usize>,
 }
 
-fn bcast(c: &[f64], i: usize) -> f64 {
+/// Element `i` of a per-row constant, or its one element (a scalar the builder let
+/// broadcast); every evaluator of the graph reads constants through this.
+pub(super) fn bcast(c: &[f64], i: usize) -> f64 {
     if c.len() == 1 {
         c[0]
     } else {

@@ -8,7 +8,7 @@
 //! Values are those of [`Graph::run`] over `f64`, bit for bit (the same operations in the
 //! same order); lanes are those of the generic dual path up to the order of the sums.
 
-use super::graph::{Graph, Node, Transfer};
+use super::graph::{bcast, Graph, Node, Transfer};
 use crate::kernels::{gemm_ws, gemm_ws_components, GemmDims};
 use crate::Dual;
 
@@ -17,14 +17,6 @@ use crate::Dual;
 pub(crate) enum Lanes<'a> {
     Jacobian,
     Jvp(&'a [f64]),
-}
-
-fn bcast(c: &[f64], i: usize) -> f64 {
-    if c.len() == 1 {
-        c[0]
-    } else {
-        c[i]
-    }
 }
 
 /// Runs the graph at `x` (its length checked by the caller) and returns the outputs' rows,
