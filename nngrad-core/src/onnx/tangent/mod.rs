@@ -173,10 +173,13 @@ const MAX_COMPONENTS: usize = 1 << 25;
 /// Components one block of a batch aims at (about the size of a core's L2 cache).
 const BLOCK_COMPONENTS: usize = 1 << 16;
 
-/// Points per block of a batch of Jacobians on the dense chain: wide enough that each
-/// layer's GEMM has hundreds of rows, small enough that two threads get even shares of a
-/// thousand points.
-const CHAIN_BLOCK: usize = 128;
+/// Points per block of a batch of Jacobians on the dense chain: an eighth of the batch, so
+/// that two or four threads get even shares of even a hundred points, but at least 32 (each
+/// layer's GEMM then has a hundred rows or more) and at most 128 (a block's state stays in
+/// L2). It depends on the point count only, never on the thread count.
+fn chain_block(points: usize) -> usize {
+    points.div_ceil(8).clamp(32, 128)
+}
 
 /// Which results a batch computes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -261,16 +264,17 @@ impl Plan {
         if let (Some(mlp), Kind::Jacobian) = (&self.mlp, kind) {
             // Whole points (checked by the caller), so the dense path cannot fail; its blocks
             // depend on the point count only, so any thread count gives the same bits.
-            // Blocks of CHAIN_BLOCK points (whatever the thread count), each one dense call.
+            // Blocks of `chain_block` points (whatever the thread count), each one dense call.
             // Each block writes its slice of the results in place, with a workspace from the
             // plan's pool.
             let points = xs.len() / n.max(1);
+            let block = chain_block(points);
             let mut ys = vec![0.0; points * m];
             let mut js = vec![0.0; points * m * n];
             let failed = std::sync::atomic::AtomicBool::new(false);
-            xs.par_chunks((CHAIN_BLOCK * n).max(1))
-                .zip(ys.par_chunks_mut((CHAIN_BLOCK * m).max(1)))
-                .zip(js.par_chunks_mut((CHAIN_BLOCK * m * n).max(1)))
+            xs.par_chunks((block * n).max(1))
+                .zip(ys.par_chunks_mut((block * m).max(1)))
+                .zip(js.par_chunks_mut((block * m * n).max(1)))
                 .for_each(|((xb, yb), jb)| {
                     let done = self.with_dense(|ws| {
                         let ok = mlp.jacobian_batch_with(xb, ws).is_ok()
