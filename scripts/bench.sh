@@ -8,7 +8,7 @@ target="${CARGO_TARGET_DIR:-target}"
 cargo bench -p nngrad-core --bench jacobian -- ${1:+"$1"}
 {
   echo "Machine: $(lscpu | sed -n 's/^Model name: *//p') ($(nproc) cores; $(lscpu | sed -n 's/^Flags:.*\(avx512f\).*/AVX-512F, /p')$(grep -q ' avx2 ' /proc/cpuinfo && echo AVX2+FMA || echo no AVX2) detected at run time), $(rustc --version)."
-  echo "Build: \`cargo bench\` profile (release, opt-level 3, debug info), no RUSTFLAGS, no target-cpu: x86-64 baseline SSE2; matrixmultiply and the dense tanh pick AVX2/FMA at run time."
+  echo "Build: \`cargo bench\` profile (release, opt-level 3, debug info), no RUSTFLAGS, no target-cpu: x86-64 baseline SSE2; matrixmultiply, the small-product kernel (AVX2+FMA or AVX-512F) and the dense tanh (AVX2+FMA) are chosen at run time."
   echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'). Load average at the end of the run: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
   python3 scripts/bench_table.py "$target/criterion"
