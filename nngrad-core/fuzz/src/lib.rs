@@ -1,7 +1,8 @@
 //! Structure-aware fuzzing of the ONNX loader: graphs built from the fuzzer's bytes (random
 //! operator sequences over the supported set, random attributes, shapes with 0, 1 and huge
 //! dimensions, initializers of any dtype and of right or wrong length) and structured
-//! mutations of real models, each run through load → forward → jacobian → jvp.
+//! mutations of real models, each run through load → forward → jacobian → jvp → a batch of
+//! three Jacobians.
 //!
 //! Running a target on one input with `NNGRAD_FUZZ_DUMP=<file.onnx>` set writes the model it
 //! builds to that file: that is how every failing input is kept as a model in
@@ -10,8 +11,7 @@
 use arbitrary::{Result, Unstructured};
 use nngrad_core::onnx::proto::{
     data_type as dt, AttributeProto, Dimension, GraphProto, ModelProto, NodeProto,
-    OperatorSetIdProto, TensorProto, TensorShapeProto, TypeProto, TypeProtoTensor,
-    ValueInfoProto,
+    OperatorSetIdProto, TensorProto, TensorShapeProto, TypeProto, TypeProtoTensor, ValueInfoProto,
 };
 use nngrad_core::onnx::Model;
 use prost::Message;
@@ -19,17 +19,60 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// Dimensions the generator draws: mostly small, with the degenerate and the huge.
-const DIMS: &[i64] = &[1, 2, 3, 1, 2, 3, 4, 0, 5, 1 << 30, 1 << 40, 1 << 62, i64::MAX, -1];
+const DIMS: &[i64] = &[
+    1,
+    2,
+    3,
+    1,
+    2,
+    3,
+    4,
+    0,
+    5,
+    1 << 30,
+    1 << 40,
+    1 << 62,
+    i64::MAX,
+    -1,
+];
 
 /// Integers for attributes and integer tensors.
 const INTS: &[i64] = &[
-    0, 1, 2, -1, 3, -2, 4, 0, 1, -3, 7, 1 << 20, 1 << 31, 1 << 40, 1 << 62, i64::MAX, i64::MIN,
+    0,
+    1,
+    2,
+    -1,
+    3,
+    -2,
+    4,
+    0,
+    1,
+    -3,
+    7,
+    1 << 20,
+    1 << 31,
+    1 << 40,
+    1 << 62,
+    i64::MAX,
+    i64::MIN,
 ];
 
 /// Floats for attributes and float tensors.
 const FLOATS: &[f32] = &[
-    0.0, 1.0, -1.0, 0.5, 2.0, -0.0, 1e-5, 1e30, -1e30, f32::INFINITY, f32::NEG_INFINITY,
-    f32::NAN, f32::MIN_POSITIVE, 3.0,
+    0.0,
+    1.0,
+    -1.0,
+    0.5,
+    2.0,
+    -0.0,
+    1e-5,
+    1e30,
+    -1e30,
+    f32::INFINITY,
+    f32::NEG_INFINITY,
+    f32::NAN,
+    f32::MIN_POSITIVE,
+    3.0,
 ];
 
 /// Attribute names the supported operators read, with the kind each takes.
@@ -43,7 +86,10 @@ const ATTRS: &[(&str, Kind)] = &[
     ("pads", Kind::Ints),
     ("dilations", Kind::Ints),
     ("group", Kind::Int),
-    ("auto_pad", Kind::Str(&["NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID", "bogus"])),
+    (
+        "auto_pad",
+        Kind::Str(&["NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID", "bogus"]),
+    ),
     ("ceil_mode", Kind::Int),
     ("storage_order", Kind::Int),
     ("count_include_pad", Kind::Int),
@@ -59,7 +105,10 @@ const ATTRS: &[(&str, Kind)] = &[
     ("ends", Kind::Ints),
     ("to", Kind::Int),
     ("hidden_size", Kind::Int),
-    ("direction", Kind::Str(&["forward", "reverse", "bidirectional", "sideways"])),
+    (
+        "direction",
+        Kind::Str(&["forward", "reverse", "bidirectional", "sideways"]),
+    ),
     ("layout", Kind::Int),
     ("value", Kind::Tensor),
     ("value_float", Kind::Float),
@@ -76,7 +125,10 @@ const ATTRS: &[(&str, Kind)] = &[
     ("linear_before_reset", Kind::Int),
     ("input_forget", Kind::Int),
     ("clip", Kind::Float),
-    ("activations", Kind::Strs(&["Sigmoid", "Tanh", "Relu", "Affine", "HardSigmoid", "Nope"])),
+    (
+        "activations",
+        Kind::Strs(&["Sigmoid", "Tanh", "Relu", "Affine", "HardSigmoid", "Nope"]),
+    ),
     ("activation_alpha", Kind::Floats),
     ("activation_beta", Kind::Floats),
     ("start", Kind::Int),
@@ -146,7 +198,9 @@ fn tensor(u: &mut Unstructured, name: &str) -> Result<TensorProto> {
         dt::FLOAT | dt::FLOAT16 => {
             t.float_data = (0..len).map(|_| pick(u, FLOATS)).collect::<Result<_>>()?;
             if data_type == dt::FLOAT16 {
-                t.int32_data = (0..len).map(|_| u.arbitrary::<u16>().map(i32::from)).collect::<Result<_>>()?;
+                t.int32_data = (0..len)
+                    .map(|_| u.arbitrary::<u16>().map(i32::from))
+                    .collect::<Result<_>>()?;
                 t.float_data.clear();
             }
         }
@@ -285,7 +339,10 @@ pub fn graph_from(u: &mut Unstructured) -> Result<ModelProto> {
             },
         });
     }
-    let last = nodes.last().map(|n| n.output[0].clone()).unwrap_or_default();
+    let last = nodes
+        .last()
+        .map(|n| n.output[0].clone())
+        .unwrap_or_default();
     let out_dims = dims(u, 3)?;
     let mut output = vec![value_info(&last, dt::FLOAT, &out_dims)];
     if u.ratio(1, 3)? {
@@ -411,7 +468,11 @@ pub fn exercise(bytes: &[u8]) {
     let n = m.input_len();
     let x: Vec<f64> = (0..n).map(|i| 0.25 + 0.5 * (i % 5) as f64).collect();
     match m.forward(&x) {
-        Ok(y) => assert_eq!(y.len(), m.output_len(), "forward gave a wrong output length"),
+        Ok(y) => assert_eq!(
+            y.len(),
+            m.output_len(),
+            "forward gave a wrong output length"
+        ),
         Err(e) => internal(&e),
     }
     match m.jacobian(&x) {
@@ -421,5 +482,13 @@ pub fn exercise(bytes: &[u8]) {
     match m.jvp(&x, &vec![1.0; n]) {
         Ok((y, jv)) => assert_eq!(y.len(), jv.len()),
         Err(e) => internal(&e),
+    }
+    // Three points through the batch paths (the tangent route lays them side by side).
+    let xs: Vec<f64> = (0..3 * n).map(|i| -0.5 + 0.25 * (i % 7) as f64).collect();
+    match nngrad_core::Differentiable::jacobian_batch(&m, &xs) {
+        Ok((ys, js)) => assert_eq!(js.len(), ys.len() * n, "batch Jacobians of a wrong size"),
+        Err(nngrad_core::BatchError::Point { source, .. }) => internal(&source),
+        // Shape: not whole points (cannot be here); Output: a size known only at run time.
+        Err(_) => {}
     }
 }
