@@ -18,6 +18,7 @@
 mod build;
 mod chain;
 mod exec;
+mod spatial;
 
 use super::load::Graph;
 use std::sync::Mutex;
@@ -118,6 +119,18 @@ enum Step {
         ib: Vec<usize>,
         op: BinOp,
     },
+    /// Conv with constant weights (`spatial.rs`).
+    Conv(spatial::Conv),
+    /// MaxPool, AveragePool and their global forms (`spatial.rs`).
+    Pool(spatial::Pool),
+    /// `out` row `e` is `x` row `idx[e]`: Transpose, a permutation of whole blocks.
+    Gather {
+        x: usize,
+        out: usize,
+        idx: Vec<usize>,
+    },
+    /// Softmax and LogSoftmax (`spatial.rs`).
+    Softmax(spatial::Softmax),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
