@@ -407,11 +407,15 @@ fn step(
             if val(2).is_some() && bias.is_none() {
                 return None;
             }
-            if zero.len() != images * m * ln || w.data.len() != m * cg * kn {
+            // (checked: a zero extent lets the other dimensions be anything the limits allow)
+            let scratch = cg.checked_mul(kn)?.checked_mul(ln)?;
+            if Some(zero.len()) != images.checked_mul(m).and_then(|v| v.checked_mul(ln))
+                || Some(w.data.len()) != m.checked_mul(cg).and_then(|v| v.checked_mul(kn))
+            {
                 return None;
             }
             let col = sizes.len();
-            sizes.push(cg * kn * ln);
+            sizes.push(scratch);
             Some(Step::Conv(Conv {
                 x,
                 out,
@@ -443,8 +447,8 @@ fn step(
                 (kernel.iter().product(), table)
             };
             let ln = if kn == 0 { 1 } else { table.len() / kn };
-            let planes = xs[0] * xs[1];
-            if zero.len() != planes * ln {
+            let planes = xs[0].checked_mul(xs[1])?;
+            if Some(zero.len()) != planes.checked_mul(ln) {
                 return None;
             }
             let counts = node.op.ends_with("AveragePool").then(|| {
@@ -480,14 +484,16 @@ fn step(
         "Softmax" | "LogSoftmax" => {
             let (x, _) = act(0)?;
             let (outer, d, inner) = ops::reduce::softmax_rows(node, val(0)?.shape(), opset).ok()?;
-            (outer * d * inner == zero.len()).then_some(Step::Softmax(Softmax {
-                x,
-                out,
-                outer,
-                d,
-                inner,
-                log: node.op == "LogSoftmax",
-            }))
+            (outer.checked_mul(d).and_then(|v| v.checked_mul(inner)) == Some(zero.len())).then_some(
+                Step::Softmax(Softmax {
+                    x,
+                    out,
+                    outer,
+                    d,
+                    inner,
+                    log: node.op == "LogSoftmax",
+                }),
+            )
         }
         _ => {
             let op = Unary::of(node)?;

@@ -199,7 +199,7 @@ impl Softmax {
         let (d, inner) = (self.d, self.inner);
         let mut o = std::mem::take(&mut bufs[self.out]);
         let x = &bufs[self.x];
-        // e (d values), then ds (w components: Σ e·z's block)
+        // the e_k (d values), then s and its tangent (w components)
         scratch.resize(d + w, 0.0);
         let (e, ds) = scratch.split_at_mut(d);
         for oo in 0..self.outer {
