@@ -244,9 +244,12 @@ fn conv_case(
     tanh_then(17, x_dims, vec![node("Conv", &ins, &["y"], attrs)], inits)
 }
 
+/// What, X's and W's dimensions, attributes, whether there is a bias.
+type ConvCase = (&'static str, Vec<i64>, Vec<i64>, Vec<AttributeProto>, bool);
+
 #[test]
 fn conv_steps_match_differences_and_generic_path() {
-    let cases: Vec<(&str, Vec<i64>, Vec<i64>, Vec<AttributeProto>, bool)> = vec![
+    let cases: Vec<ConvCase> = vec![
         (
             "plain 3x3",
             vec![1, 2, 5, 5],

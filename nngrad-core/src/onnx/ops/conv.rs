@@ -268,6 +268,10 @@ fn for_each_window(
     }
 }
 
+/// One tap of a window: its offset in the plane (`None` in the padding) and whether it
+/// lies inside the padded extent.
+pub(crate) type Tap = (Option<usize>, bool);
+
 /// The windows of a convolution or pooling over planes of shape `in_sp`, for the tangent
 /// route, which gathers whole `[value | lanes]` rows the way the operators here gather
 /// elements: the output extent, and for each output position (row-major) its taps in
@@ -278,7 +282,7 @@ pub(crate) fn window_taps(
     in_sp: &[usize],
     kernel: &[usize],
     ceil_mode: bool,
-) -> Result<(Vec<usize>, Vec<(Option<usize>, bool)>), String> {
+) -> Result<(Vec<usize>, Vec<Tap>), String> {
     let g = geometry(node, in_sp, kernel, ceil_mode)?;
     let kn: usize = g.k.iter().product();
     let ln: usize = g.out.iter().product();

@@ -446,7 +446,7 @@ fn step(
                 let (_, table) = ops::conv::window_taps(node, &xs[2..], &kernel, ceil).ok()?;
                 (kernel.iter().product(), table)
             };
-            let ln = if kn == 0 { 1 } else { table.len() / kn };
+            let ln = table.len().checked_div(kn).unwrap_or(1);
             let planes = xs[0].checked_mul(xs[1])?;
             if Some(zero.len()) != planes.checked_mul(ln) {
                 return None;

@@ -236,12 +236,12 @@ impl Softmax {
                         }
                         continue;
                     }
-                    for k in 0..d {
+                    for (k, &ek) in e.iter().enumerate() {
                         let a = at(k);
-                        let y = e[k] / s;
+                        let y = ek / s;
                         o[a] = y;
                         for l in 1..w {
-                            o[a + l] = (x[a + l] * e[k] - ds[l] * y) / s;
+                            o[a + l] = (x[a + l] * ek - ds[l] * y) / s;
                         }
                     }
                     if d > 1 {
