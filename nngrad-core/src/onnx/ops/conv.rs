@@ -268,6 +268,34 @@ fn for_each_window(
     }
 }
 
+/// One tap of a window: its offset in the plane (`None` in the padding) and whether it
+/// lies inside the padded extent.
+pub(crate) type Tap = (Option<usize>, bool);
+
+/// The windows of a convolution or pooling over planes of shape `in_sp`, for the tangent
+/// route, which gathers whole `[value | lanes]` rows the way the operators here gather
+/// elements: the output extent, and for each output position (row-major) its taps in
+/// row-major order as `(offset in the plane, or None in the padding, whether the tap lies
+/// inside the padded extent)` — the same table, so the same padding, counts and tie order.
+pub(crate) fn window_taps(
+    node: &Node,
+    in_sp: &[usize],
+    kernel: &[usize],
+    ceil_mode: bool,
+) -> Result<(Vec<usize>, Vec<Tap>), String> {
+    let g = geometry(node, in_sp, kernel, ceil_mode)?;
+    let kn: usize = g.k.iter().product();
+    let ln: usize = g.out.iter().product();
+    let mut table = Vec::with_capacity(kn.saturating_mul(ln));
+    for_each_window(&g, in_sp, |_, taps| table.extend_from_slice(taps));
+    Ok((g.out, table))
+}
+
+/// A pooling node's kernel and `ceil_mode`, as MaxPool and AveragePool read them.
+pub(crate) fn pool_window(node: &Node) -> Result<(Vec<usize>, bool), String> {
+    Ok((pool_kernel(node)?, node.int("ceil_mode", 0) != 0))
+}
+
 fn split_nc(shape: &[usize], what: &str) -> Result<(usize, usize, Vec<usize>), String> {
     if shape.len() < 3 {
         return Err(format!(

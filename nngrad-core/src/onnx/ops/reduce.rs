@@ -358,10 +358,21 @@ fn softmax_t<T: Scalar>(
 /// coerce the input to 2-D at `axis` (default 1) and normalise each row.
 pub(crate) fn softmax<S: Scalar>(node: &Node, ins: &Ins<S>, opset: i64) -> Outs<S> {
     let x = req(ins, 0, "input")?;
-    let shape = x.shape().to_vec();
-    let r = shape.len();
     let log = node.op == "LogSoftmax";
-    let (outer, d, inner) = if opset >= 13 {
+    let (outer, d, inner) = softmax_rows(node, x.shape(), opset)?;
+    let out = float_each!(x, |t| softmax_t(t, outer, d, inner, log));
+    Ok(vec![Some(out)])
+}
+
+/// Softmax's rows for an input of shape `shape`: `(outer, d, inner)`, element `k` of row
+/// `(o, i)` at `(o·d + k)·inner + i` (also the tangent route's).
+pub(crate) fn softmax_rows(
+    node: &Node,
+    shape: &[usize],
+    opset: i64,
+) -> Result<(usize, usize, usize), String> {
+    let r = shape.len();
+    Ok(if opset >= 13 {
         let a = axis_of(node.int("axis", -1), r)?;
         (
             shape[..a].iter().product(),
@@ -381,9 +392,7 @@ pub(crate) fn softmax<S: Scalar>(node: &Node, ins: &Ins<S>, opset: i64) -> Outs<
         }
         let a = a as usize;
         (shape[..a].iter().product(), shape[a..].iter().product(), 1)
-    };
-    let out = float_each!(x, |t| softmax_t(t, outer, d, inner, log));
-    Ok(vec![Some(out)])
+    })
 }
 
 /// The shape a BatchNormalization parameter of shape `p` takes to broadcast against

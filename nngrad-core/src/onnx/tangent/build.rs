@@ -5,6 +5,7 @@
 //! (the same code, hence the same shape rules and the same errors, as every call of the
 //! generic evaluator); nodes that read constants only are folded to constants that way.
 
+use super::spatial::{Conv, Pool, Softmax};
 use super::{BinOp, Plan, Step};
 use crate::onnx::load::{Const, Graph, Node};
 use crate::onnx::ops::{self, elementwise::Unary};
@@ -141,7 +142,7 @@ pub(super) fn build(
             };
             let out = sizes.len();
             sizes.push(zero.len());
-            plan.push(step(node, opset, &vals, &acts, &zero, out)?);
+            plan.push(step(node, opset, &vals, &acts, &zero, out, &mut sizes)?);
             known[id] = Some(Known::Act {
                 buf: out,
                 seed: false,
@@ -179,7 +180,8 @@ pub(super) fn build(
 }
 
 /// The step for a node with at least one activation input, whose output (at the zero
-/// input) is `zero`, written to buffer `out`.
+/// input) is `zero`, written to buffer `out`; a step that needs scratch rows adds a buffer
+/// to `sizes` (so the budget counts it).
 fn step(
     node: &Node,
     opset: i64,
@@ -187,6 +189,7 @@ fn step(
     acts: &[Option<(usize, bool)>],
     zero: &Tensor<f64>,
     out: usize,
+    sizes: &mut Vec<usize>,
 ) -> Option<Step> {
     let act = |i: usize| acts.get(i).copied().flatten();
     let val = |i: usize| vals.get(i).and_then(Option::as_ref);
@@ -382,6 +385,117 @@ fn step(
                 _ => None,
             }
         }
+        "Conv" => {
+            let (x, _) = act(0)?;
+            if act(1).is_some() || act(2).is_some() {
+                return None;
+            }
+            let w = floats(val(1)?)?;
+            let xs = val(0)?.shape();
+            if xs.len() < 3 || w.shape.len() != xs.len() {
+                return None;
+            }
+            let (images, c, m) = (xs[0], xs[1], w.shape[0]);
+            let group = usize::try_from(node.int("group", 1)).ok()?;
+            let (_, table) = ops::conv::window_taps(node, &xs[2..], &w.shape[2..], false).ok()?;
+            let kn: usize = w.shape[2..].iter().product();
+            let (cg, mg) = (c.checked_div(group)?, m.checked_div(group)?);
+            let ln = table.len().checked_div(kn).unwrap_or(0);
+            let bias = match val(2) {
+                None => None,
+                Some(b) => Some(floats(b)?.data).filter(|b| b.len() == m),
+            };
+            if val(2).is_some() && bias.is_none() {
+                return None;
+            }
+            // (checked: a zero extent lets the other dimensions be anything the limits allow)
+            let scratch = cg.checked_mul(kn)?.checked_mul(ln)?;
+            if Some(zero.len()) != images.checked_mul(m).and_then(|v| v.checked_mul(ln))
+                || Some(w.data.len()) != m.checked_mul(cg).and_then(|v| v.checked_mul(kn))
+            {
+                return None;
+            }
+            let col = sizes.len();
+            sizes.push(scratch);
+            Some(Step::Conv(Conv {
+                x,
+                out,
+                col,
+                images,
+                group,
+                cg,
+                mg,
+                plane: xs[2..].iter().product(),
+                ln,
+                kn,
+                taps: table.into_iter().map(|(p, _)| p).collect(),
+                w: w.data,
+                bias,
+            }))
+        }
+        "MaxPool" | "AveragePool" | "GlobalMaxPool" | "GlobalAveragePool" => {
+            let (x, _) = act(0)?;
+            let xs = val(0)?.shape();
+            if xs.len() < 3 {
+                return None;
+            }
+            let plane: usize = xs[2..].iter().product();
+            let (kn, table) = if node.op.starts_with("Global") {
+                (plane, (0..plane).map(|p| (Some(p), true)).collect())
+            } else {
+                let (kernel, ceil) = ops::conv::pool_window(node).ok()?;
+                let (_, table) = ops::conv::window_taps(node, &xs[2..], &kernel, ceil).ok()?;
+                (kernel.iter().product(), table)
+            };
+            let ln = table.len().checked_div(kn).unwrap_or(1);
+            let planes = xs[0].checked_mul(xs[1])?;
+            if Some(zero.len()) != planes.checked_mul(ln) {
+                return None;
+            }
+            let counts = node.op.ends_with("AveragePool").then(|| {
+                let include_pad = node.int("count_include_pad", 0) != 0;
+                (0..ln)
+                    .map(|l| {
+                        table[l * kn..(l + 1) * kn]
+                            .iter()
+                            .filter(|&&(p, inside)| p.is_some() || (include_pad && inside))
+                            .count()
+                    })
+                    .collect()
+            });
+            Some(Step::Pool(Pool {
+                x,
+                out,
+                planes,
+                plane,
+                ln,
+                kn,
+                taps: table.into_iter().map(|(p, _)| p).collect(),
+                counts,
+            }))
+        }
+        "Transpose" => {
+            let (x, _) = act(0)?;
+            let shape = val(0)?.shape();
+            let perm = ops::shape::perm_of(node, shape.len()).ok()?;
+            let index = Tensor::new(shape.to_vec(), (0..zero.len()).collect());
+            let idx = ops::shape::transpose_t(&index, &perm).data;
+            (idx.len() == zero.len()).then_some(Step::Gather { x, out, idx })
+        }
+        "Softmax" | "LogSoftmax" => {
+            let (x, _) = act(0)?;
+            let (outer, d, inner) = ops::reduce::softmax_rows(node, val(0)?.shape(), opset).ok()?;
+            (outer.checked_mul(d).and_then(|v| v.checked_mul(inner)) == Some(zero.len())).then_some(
+                Step::Softmax(Softmax {
+                    x,
+                    out,
+                    outer,
+                    d,
+                    inner,
+                    log: node.op == "LogSoftmax",
+                }),
+            )
+        }
         _ => {
             let op = Unary::of(node)?;
             let (x, _) = act(0)?;
@@ -438,6 +552,10 @@ impl Step {
                 vec![*x]
             }
             Step::Binary { a, b, .. } => vec![*a, *b],
+            Step::Conv(c) => vec![c.x],
+            Step::Pool(p) => vec![p.x],
+            Step::Gather { x, .. } => vec![*x],
+            Step::Softmax(s) => vec![s.x],
         }
     }
 
@@ -471,6 +589,10 @@ impl Step {
                 *a = rep[*a];
                 *b = rep[*b];
             }
+            Step::Conv(c) => c.x = rep[c.x],
+            Step::Pool(p) => p.x = rep[p.x],
+            Step::Gather { x, .. } => *x = rep[*x],
+            Step::Softmax(s) => s.x = rep[s.x],
         }
     }
 }

@@ -365,6 +365,12 @@ impl Step {
                 }
                 work.bufs[*out] = o;
             }
+            Step::Conv(cv) => cv.run(&mut work.bufs, cols, w),
+            Step::Pool(p) => p.run(&mut work.bufs, c.points, w),
+            Step::Gather { x, out, idx } => {
+                super::spatial::gather(&mut work.bufs, *x, *out, idx, cols)
+            }
+            Step::Softmax(sm) => sm.run(&mut work.bufs, &mut work.t, c.points, w),
         }
     }
 }

@@ -4,12 +4,13 @@
 //! Each activation tensor of `E` elements is an `E × cols` row-major f64 matrix: for each of
 //! `P` points a block `[value | lanes]` of `w = 1 + lanes` components (no lanes for
 //! `forward`, the tangent for `jvp`, all `n` input columns for `jacobian`). A dense layer is
-//! then one real GEMM over values and lanes at once, an elementwise function scales each
-//! block's lanes by its slope, and a reshape is nothing at all. The plan is prepared when
-//! the model is loaded: topological order, one buffer per tensor (reused in place where the
-//! tensor dies), constant operands folded and laid out (`alpha·op(B)ᵀ`, broadcast biases),
-//! so a call does no name look-up, hashing or allocation beyond its results (buffers come
-//! from a pool kept with the plan).
+//! then one real GEMM over values and lanes at once, as is a convolution (over the im2col
+//! of whole blocks), an elementwise function scales each block's lanes by its slope,
+//! pooling and transposes move whole blocks, and a reshape is nothing at all. The plan is
+//! prepared when the model is loaded: topological order, one buffer per tensor (reused in
+//! place where the tensor dies), constant operands folded and laid out (`alpha·op(B)ᵀ`,
+//! broadcast biases), so a call does no name look-up, hashing or allocation beyond its
+//! results (buffers come from a pool kept with the plan).
 //!
 //! A model with an operator this route does not cover gets no plan and keeps the generic
 //! evaluator (`Model::eval` with dual numbers) for everything: the two are never mixed, so
@@ -18,6 +19,7 @@
 mod build;
 mod chain;
 mod exec;
+mod spatial;
 
 use super::load::Graph;
 use std::sync::Mutex;
@@ -121,6 +123,18 @@ enum Step {
         ib: Vec<usize>,
         op: BinOp,
     },
+    /// Conv with constant weights (`spatial.rs`).
+    Conv(spatial::Conv),
+    /// MaxPool, AveragePool and their global forms (`spatial.rs`).
+    Pool(spatial::Pool),
+    /// `out` row `e` is `x` row `idx[e]`: Transpose, a permutation of whole blocks.
+    Gather {
+        x: usize,
+        out: usize,
+        idx: Vec<usize>,
+    },
+    /// Softmax and LogSoftmax (`spatial.rs`).
+    Softmax(spatial::Softmax),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
