@@ -479,3 +479,19 @@ fn hostile_corpus_replays_cleanly() {
         failures.join("\n")
     );
 }
+
+/// Found by the `graph` fuzz target: ReduceSumSquare at opset 6 with four inputs, the second
+/// computed from the runtime input. The evaluator read input 1 as axes at any opset while the
+/// load-time shape rule (rightly) did not, so the shape known at load and the one computed
+/// at run time differed ("internal:"). Before the opset that adds the axes input, a second
+/// input is now refused, at load, by both.
+#[test]
+fn a_reduction_with_an_axes_input_before_its_opset_is_refused_at_load() {
+    let path = hostile_dir().join("fuzz_graph_reduce_axes_input_opset6.onnx");
+    let bytes = std::fs::read(&path).unwrap();
+    let e = Model::from_bytes(&bytes).unwrap_err().to_string();
+    assert!(
+        e.contains("ReduceSumSquare at opset 6 takes one input") && !e.contains("internal:"),
+        "{e}"
+    );
+}

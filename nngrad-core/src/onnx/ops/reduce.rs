@@ -212,8 +212,41 @@ fn reduce_int(
     Ok(Tensor { shape, data: out })
 }
 
+/// The first opset in which reduction `op` takes its axes as input 1 (the attribute `axes`
+/// before it): 13 for ReduceSum, 18 for the others.
+pub(crate) fn axes_input_since(op: &str) -> i64 {
+    if op == "ReduceSum" {
+        13
+    } else {
+        18
+    }
+}
+
+/// A reduction's inputs (`inputs`: up to the last one given; empty names at the end do not
+/// count) checked against its opset: before
+/// [`axes_input_since`] the operator has one input, and reading a second one as axes would
+/// give the model a meaning its opset does not (and a shape that depends on values the
+/// load-time shape rule cannot know).
+pub(crate) fn check_reduce_inputs(op: &str, opset: i64, inputs: usize) -> Result<(), String> {
+    let since = axes_input_since(op);
+    if opset < since && inputs > 1 {
+        return Err(format!(
+            "{op} at opset {opset} takes one input (its axes are the attribute `axes` until \
+             opset {since}), got {inputs}"
+        ));
+    }
+    if inputs > 2 {
+        return Err(format!(
+            "{op} takes at most 2 inputs (data, axes), got {inputs}"
+        ));
+    }
+    Ok(())
+}
+
 /// ReduceSum, Mean, Max, Min, Prod, L1, L2, LogSum, LogSumExp, SumSquare: axes from the input (newer opsets) or the attribute.
-pub(crate) fn reduce<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
+pub(crate) fn reduce<S: Scalar>(node: &Node, ins: &Ins<S>, opset: i64) -> Outs<S> {
+    let given = ins.iter().rposition(Option::is_some).map_or(0, |p| p + 1);
+    check_reduce_inputs(&node.op, opset, given)?;
     let x = req(ins, 0, "data")?;
     let red = Red::of(&node.op).ok_or_else(|| format!("{} {NOT_THIS_FAMILY}", node.op))?;
     let keepdims = node.int("keepdims", 1) != 0;

@@ -17,7 +17,9 @@ fn float_only(x: &Meta) -> Result<(), String> {
     Ok(())
 }
 
-pub(crate) fn reduce(node: &Node, ins: &[Option<&Meta>], _: i64) -> Rule {
+pub(crate) fn reduce(node: &Node, ins: &[Option<&Meta>], opset: i64) -> Rule {
+    let given = ins.iter().rposition(Option::is_some).map_or(0, |p| p + 1);
+    crate::onnx::ops::reduce::check_reduce_inputs(&node.op, opset, given)?;
     let x = req(ins, 0, "data")?;
     let axes = match opt(ins, 1) {
         Some(a) => a.ints("axes")?,
