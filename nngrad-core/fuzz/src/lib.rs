@@ -468,6 +468,8 @@ pub fn exercise(bytes: &[u8]) {
     let n = m.input_len();
     let x: Vec<f64> = (0..n).map(|i| 0.25 + 0.5 * (i % 5) as f64).collect();
     match m.forward(&x) {
+        // An output whose shape depends on the input's values has no length until a call.
+        Ok(y) if m.output_is_dynamic() => assert_eq!(m.output_len(), 0, "{} outputs", y.len()),
         Ok(y) => assert_eq!(
             y.len(),
             m.output_len(),
