@@ -660,3 +660,22 @@ fn what_the_route_does_not_cover_keeps_the_generic_evaluator() {
     );
     assert!(Model::from_bytes(&bytes).is_err());
 }
+
+/// The scikit-learn MLP fixtures written with Sub/Div scaling, a float `Cast`, MatMul + Add,
+/// Sigmoid or Tanh and Softmax are on the route too; `tests/onnx_fixtures.rs` holds the same
+/// `Model::jacobian` to their float64 references. (The wine classifier's `ai.onnx.ml`
+/// Scaler is not a route step: it keeps the generic evaluator.)
+#[test]
+fn sklearn_mlp_fixtures_are_on_the_route() {
+    for name in [
+        "diabetes_mlp_tanh_regressor",
+        "digits_mlp_sigmoid_softmax_classifier",
+    ] {
+        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/onnx")
+            .join(name);
+        let model = Model::load(dir.join("model.onnx")).unwrap();
+        let x = random(model.input_len(), 5, -1.0, 1.0);
+        check(&model, &x, false, name);
+    }
+}

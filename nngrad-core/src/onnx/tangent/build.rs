@@ -34,10 +34,13 @@ fn const_value(c: &Const) -> Value<f64> {
 }
 
 /// Operators that pass their first input's data through unchanged (a new shape at most).
+/// Cast is one when it casts to a float type (the model is evaluated in f64, so the generic
+/// operator returns its input as it is); a cast to an integer type gives no activation at
+/// the zero input, which abandons the plan below.
 fn is_alias(op: &str) -> bool {
     matches!(
         op,
-        "Identity" | "Reshape" | "Flatten" | "Squeeze" | "Unsqueeze" | "Dropout"
+        "Identity" | "Reshape" | "Flatten" | "Squeeze" | "Unsqueeze" | "Dropout" | "Cast"
     )
 }
 
