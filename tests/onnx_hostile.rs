@@ -495,3 +495,16 @@ fn a_reduction_with_an_axes_input_before_its_opset_is_refused_at_load() {
         "{e}"
     );
 }
+
+/// Found by the `graph` fuzz target, as the case above: TopK at opset 6 with a second input
+/// read as K (an attribute until opset 10), its value computed from the runtime input.
+#[test]
+fn a_top_k_with_a_k_input_before_opset_10_is_refused_at_load() {
+    let path = hostile_dir().join("fuzz_graph_topk_k_input_opset6.onnx");
+    let bytes = std::fs::read(&path).unwrap();
+    let e = Model::from_bytes(&bytes).unwrap_err().to_string();
+    assert!(
+        e.contains("TopK at opset 6 takes one input") && !e.contains("internal:"),
+        "{e}"
+    );
+}

@@ -111,10 +111,14 @@ pub(crate) fn top_k<S: Scalar>(node: &Node, ins: &Ins<S>, opset: i64) -> Outs<S>
             return Err(format!("K must hold one value, got {}", k.len()));
         };
         k
+    } else if ins.iter().skip(1).any(Option::is_some) {
+        // Reading a second input as K would give the model a meaning its opset does not, and
+        // an output size the load-time shape rule cannot know (found by fuzzing).
+        return Err(format!(
+            "TopK at opset {opset} takes one input (K is the attribute `k` until opset 10)"
+        ));
     } else {
-        opt(ins, 1).map_or(Ok(node.int("k", 0)), |v| {
-            v.int_values("K").map(|k| k.first().copied().unwrap_or(0))
-        })?
+        node.int("k", 0)
     };
     let (outer, d, inner) = split_at(&shape, axis);
     let k = usize::try_from(k)
