@@ -4,7 +4,7 @@
 //! ONNX defines.
 
 use super::shape::axis_of;
-use super::{opt, req, Ins, Outs};
+use super::{req, Ins, Outs};
 use crate::onnx::load::Node;
 use crate::onnx::tensor::{Tensor, Value};
 use crate::Scalar;
