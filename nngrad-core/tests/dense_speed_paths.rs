@@ -184,8 +184,8 @@ fn bad_input_is_an_error() {
     assert_eq!(
         e,
         DenseError::Shape {
-            what: "points × inputs",
-            expected: 0,
+            what: "inputs",
+            expected: 8,
             got: 3
         }
     );
@@ -193,4 +193,20 @@ fn bad_input_is_an_error() {
     assert!(mlp.forward(&[0.0; 9]).is_err());
     assert!(mlp.jacobian_batch(&[0.0; 12]).is_err());
     assert_eq!(Mlp::new(vec![]).unwrap_err(), DenseError::Empty);
+}
+
+/// A network with no inputs still has its outputs (the biases through the layers) and an
+/// `m × 0` Jacobian; a batch cannot count zero-input points and gives none.
+#[test]
+fn zero_inputs_give_the_values_and_an_empty_jacobian() {
+    let net = Mlp::new(vec![
+        Dense::new(0, 2, vec![], vec![0.5, -1.0], Activation::Tanh).unwrap(),
+        Dense::new(2, 1, vec![2.0, 3.0], vec![0.25], Activation::Identity).unwrap(),
+    ])
+    .unwrap();
+    let (y, j) = net.jacobian(&[]).unwrap();
+    let want = 2.0 * 0.5f64.tanh() + 3.0 * (-1.0f64).tanh() + 0.25;
+    assert!((y[0] - want).abs() <= 1e-15, "{y:?} vs {want}");
+    assert_eq!((y.len(), j.nrows(), j.ncols()), (1, 1, 0));
+    assert!(net.jacobian(&[1.0]).is_err());
 }

@@ -46,7 +46,10 @@ impl Mlp {
     /// assert_eq!(ws.jacobian(), &[1.0, 2.0]);
     /// ```
     pub fn jacobian_with(&self, x: &[f64], ws: &mut Workspace) -> Result<(), DenseError> {
-        self.jacobian_batch_with(x, ws)
+        check("inputs", self.inputs(), x.len())?;
+        // One point even with no inputs (a batch cannot count zero-input points).
+        let outputs_first = self.outputs_first_is_cheaper(1);
+        self.jacobian_batch_in(x, 1, ws, outputs_first)
     }
 
     /// Outputs and Jacobians at many points: `xs` holds the points one after the other
@@ -84,18 +87,19 @@ impl Mlp {
     pub fn jacobian_batch_with(&self, xs: &[f64], ws: &mut Workspace) -> Result<(), DenseError> {
         let points = xs.len().checked_div(self.inputs()).unwrap_or(0);
         let outputs_first = self.outputs_first_is_cheaper(points.min(BLOCK_ELEMS));
-        self.jacobian_batch_in(xs, ws, outputs_first)
+        self.jacobian_batch_in(xs, points, ws, outputs_first)
     }
 
-    /// [`jacobian_batch_with`](Mlp::jacobian_batch_with) in the given association order.
+    /// [`jacobian_batch_with`](Mlp::jacobian_batch_with) of `points` points in the given
+    /// association order.
     fn jacobian_batch_in(
         &self,
         xs: &[f64],
+        points: usize,
         ws: &mut Workspace,
         outputs_first: bool,
     ) -> Result<(), DenseError> {
         let n = self.inputs();
-        let points = xs.len().checked_div(n).unwrap_or(0);
         check("points × inputs", points * n, xs.len())?;
         let m = self.outputs();
         grow(&mut ws.vals, points * m);
@@ -165,7 +169,7 @@ impl Mlp {
             .map(|x| {
                 let mut ws = Workspace::default();
                 // The chunk is whole points, so the shape check inside cannot fail.
-                match self.jacobian_batch_in(x, &mut ws, outputs_first) {
+                match self.jacobian_batch_in(x, x.len() / n, &mut ws, outputs_first) {
                     Ok(()) => (ws.vals, ws.jacs),
                     Err(_) => (Vec::new(), Vec::new()),
                 }

@@ -233,7 +233,8 @@ impl Plan {
 
     /// The outputs and the `m×n` Jacobian at `x`, all `n` columns in one pass.
     pub(crate) fn jacobian(&self, x: &[f64]) -> (Vec<f64>, nalgebra::DMatrix<f64>) {
-        if let Some(mlp) = &self.mlp {
+        // With no inputs the dense path has no points to count (xs.len() / n): the steps.
+        if let Some(mlp) = self.mlp.as_ref().filter(|_| self.n > 0) {
             let r = self.with_dense(|ws| {
                 mlp.jacobian_with(x, ws).ok().map(|()| {
                     let j = nalgebra::DMatrix::from_row_slice(self.m, self.n, ws.jacobian());
@@ -275,7 +276,7 @@ impl Plan {
     pub(crate) fn batch(&self, xs: &[f64], vs: &[f64], kind: Kind) -> (Vec<f64>, Vec<f64>) {
         use rayon::prelude::*;
         let (n, m) = (self.n, self.m);
-        if let (Some(mlp), Kind::Jacobian) = (&self.mlp, kind) {
+        if let (Some(mlp), Kind::Jacobian, true) = (&self.mlp, kind, n > 0) {
             // Whole points (checked by the caller), so the dense path cannot fail; its blocks
             // depend on the point count only, so any thread count gives the same bits.
             // Blocks of `chain_block` points (whatever the thread count), each one dense call.
