@@ -91,17 +91,7 @@ enum Deriv {
 
 /// Deterministic pseudo-random direction in [-1, 1]ⁿ.
 fn direction(n: usize, seed: u64) -> Vec<f64> {
-    let mut s = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-        })
-        .collect()
+    common::numeric::uniform(n, seed, -1.0, 1.0)
 }
 
 /// J·v against Richardson-extrapolated central differences of forward along v. The step

@@ -4,6 +4,7 @@
 mod common;
 
 use common::json::{floats, matrix};
+use common::numeric::{rel_err, row_major};
 use nngrad_core::onnx::Model;
 use serde_json::Value as Json;
 use std::path::PathBuf;
@@ -30,23 +31,6 @@ fn reference(name: &str) -> Json {
         .replace("Infinity", "null")
         .replace("NaN", "null");
     serde_json::from_str(&text).unwrap()
-}
-
-/// max |got − want| / max |want|.
-fn rel_err(got: &[f64], want: &[f64]) -> f64 {
-    assert_eq!(got.len(), want.len());
-    let scale = want.iter().fold(0f64, |m, v| m.max(v.abs())).max(1e-300);
-    got.iter()
-        .zip(want)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f64::max)
-        / scale
-}
-
-fn row_major(j: &nalgebra::DMatrix<f64>) -> Vec<f64> {
-    (0..j.nrows())
-        .flat_map(|r| j.row(r).iter().copied().collect::<Vec<_>>())
-        .collect()
 }
 
 /// Checks every point against one reference; returns the per-point Jacobian errors.

@@ -7,6 +7,7 @@
 mod common;
 
 use common::json::matrix;
+use common::numeric::{rel_err, row_major, uniform};
 use common::onnx::{attr_i, attr_ints, attr_s, f32_tensor, model_bytes, node, value_info};
 use nngrad_core::onnx::proto::{data_type, AttributeProto, NodeProto, TensorProto};
 use nngrad_core::onnx::Model;
@@ -17,38 +18,13 @@ fn on_route(model: &Model) -> bool {
     format!("{model:?}").contains("tangent_route: true")
 }
 
-/// max |got − want| / max |want|.
-fn rel_err(got: &[f64], want: &[f64]) -> f64 {
-    assert_eq!(got.len(), want.len());
-    let scale = want.iter().fold(0f64, |m, v| m.max(v.abs())).max(1e-300);
-    got.iter()
-        .zip(want)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f64::max)
-        / scale
-}
-
-fn row_major(j: &nalgebra::DMatrix<f64>) -> Vec<f64> {
-    j.transpose().as_slice().to_vec()
-}
-
 fn bits(v: &[f64]) -> Vec<u64> {
     v.iter().map(|x| x.to_bits()).collect()
 }
 
-/// Uniform values in `[lo, hi)` from a fixed LCG (reproducible, no dependency).
+/// Uniform values in `[lo, hi)`, reproducible.
 fn random(n: usize, seed: u64, lo: f64, hi: f64) -> Vec<f64> {
-    let mut s = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            lo + (hi - lo) * ((s >> 11) as f64 / (1u64 << 53) as f64)
-        })
-        .collect()
+    uniform(n, seed, lo, hi)
 }
 
 /// Float32 values (the weights are stored as float32, so the model holds them exactly).

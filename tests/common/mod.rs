@@ -3,6 +3,7 @@
 
 pub mod hostile;
 pub mod json;
+pub mod numeric;
 pub mod onnx;
 
 /// The shared data folder: `../shared` beside the repository (as CI lays it out), or the
