@@ -511,8 +511,8 @@ fn a_top_k_with_a_k_input_before_opset_10_is_refused_at_load() {
 
 /// Found by the `graph` fuzz target: a model with zero inputs that is a dense chain (one
 /// MatMul of a `[0]` input by a `[0]` weight: one output, 0). The dense path counted its points
-/// as `xs.len() / n` and returned no values beside a 1 × 0 Jacobian; chains with no inputs
-/// now take the route's steps.
+/// as `xs.len() / n` and returned no values beside a 1 × 0 Jacobian; a single point is now
+/// one point whatever its input count.
 #[test]
 fn a_dense_chain_with_zero_inputs_gives_its_value_and_an_empty_jacobian() {
     let path = hostile_dir().join("fuzz_graph_matmul_zero_inputs_dense_chain.onnx");

@@ -222,12 +222,17 @@ pub(crate) fn axes_input_since(op: &str) -> i64 {
     }
 }
 
-/// A reduction's inputs (`inputs`: up to the last one given; empty names at the end do not
-/// count) checked against its opset: before
-/// [`axes_input_since`] the operator has one input, and reading a second one as axes would
-/// give the model a meaning its opset does not (and a shape that depends on values the
-/// load-time shape rule cannot know).
-pub(crate) fn check_reduce_inputs(op: &str, opset: i64, inputs: usize) -> Result<(), String> {
+/// A reduction's inputs `ins` (up to the last one given: empty names at the end do not
+/// count) checked against its opset: before [`axes_input_since`] the operator has one
+/// input, and reading a second one as axes would give the model a meaning its opset does
+/// not (and a shape that depends on values the load-time shape rule cannot know). The
+/// evaluator and the shape rule both call it, on values and on shapes.
+pub(crate) fn check_reduce_inputs<T>(
+    op: &str,
+    opset: i64,
+    ins: &[Option<T>],
+) -> Result<(), String> {
+    let inputs = ins.iter().rposition(Option::is_some).map_or(0, |p| p + 1);
     let since = axes_input_since(op);
     if opset < since && inputs > 1 {
         return Err(format!(
@@ -245,8 +250,7 @@ pub(crate) fn check_reduce_inputs(op: &str, opset: i64, inputs: usize) -> Result
 
 /// ReduceSum, Mean, Max, Min, Prod, L1, L2, LogSum, LogSumExp, SumSquare: axes from the input (newer opsets) or the attribute.
 pub(crate) fn reduce<S: Scalar>(node: &Node, ins: &Ins<S>, opset: i64) -> Outs<S> {
-    let given = ins.iter().rposition(Option::is_some).map_or(0, |p| p + 1);
-    check_reduce_inputs(&node.op, opset, given)?;
+    check_reduce_inputs(&node.op, opset, ins)?;
     let x = req(ins, 0, "data")?;
     let red = Red::of(&node.op).ok_or_else(|| format!("{} {NOT_THIS_FAMILY}", node.op))?;
     let keepdims = node.int("keepdims", 1) != 0;

@@ -233,8 +233,7 @@ impl Plan {
 
     /// The outputs and the `m×n` Jacobian at `x`, all `n` columns in one pass.
     pub(crate) fn jacobian(&self, x: &[f64]) -> (Vec<f64>, nalgebra::DMatrix<f64>) {
-        // With no inputs the dense path has no points to count (xs.len() / n): the steps.
-        if let Some(mlp) = self.mlp.as_ref().filter(|_| self.n > 0) {
+        if let Some(mlp) = &self.mlp {
             let r = self.with_dense(|ws| {
                 mlp.jacobian_with(x, ws).ok().map(|()| {
                     let j = nalgebra::DMatrix::from_row_slice(self.m, self.n, ws.jacobian());
@@ -276,18 +275,19 @@ impl Plan {
     pub(crate) fn batch(&self, xs: &[f64], vs: &[f64], kind: Kind) -> (Vec<f64>, Vec<f64>) {
         use rayon::prelude::*;
         let (n, m) = (self.n, self.m);
+        // With no inputs a batch has no points to count (xs.len() / n): the steps.
         if let (Some(mlp), Kind::Jacobian, true) = (&self.mlp, kind, n > 0) {
             // Whole points (checked by the caller), so the dense path cannot fail; its blocks
             // depend on the point count only, so any thread count gives the same bits.
             // Blocks of `chain_block` points (whatever the thread count), each one dense call.
             // Each block writes its slice of the results in place, with a workspace from the
             // plan's pool.
-            let points = xs.len() / n.max(1);
+            let points = xs.len() / n;
             let block = chain_block(points);
             let mut ys = vec![0.0; points * m];
             let mut js = vec![0.0; points * m * n];
             let failed = std::sync::atomic::AtomicBool::new(false);
-            xs.par_chunks((block * n).max(1))
+            xs.par_chunks(block * n)
                 .zip(ys.par_chunks_mut((block * m).max(1)))
                 .zip(js.par_chunks_mut((block * m * n).max(1)))
                 .for_each(|((xb, yb), jb)| {

@@ -30,7 +30,7 @@ fn size_inputs(op: &str, opset: i64) -> &'static [usize] {
         "Resize" => &[1],
         "ReduceMin" | "ReduceProd" | "ReduceL1" | "ReduceL2" | "ReduceLogSum"
         | "ReduceLogSumExp" | "ReduceSumSquare"
-            if opset >= 18 =>
+            if opset >= crate::onnx::ops::reduce::axes_input_since(op) =>
         {
             &[1]
         }

@@ -18,8 +18,7 @@ fn float_only(x: &Meta) -> Result<(), String> {
 }
 
 pub(crate) fn reduce(node: &Node, ins: &[Option<&Meta>], opset: i64) -> Rule {
-    let given = ins.iter().rposition(Option::is_some).map_or(0, |p| p + 1);
-    crate::onnx::ops::reduce::check_reduce_inputs(&node.op, opset, given)?;
+    crate::onnx::ops::reduce::check_reduce_inputs(&node.op, opset, ins)?;
     let x = req(ins, 0, "data")?;
     let axes = match opt(ins, 1) {
         Some(a) => a.ints("axes")?,
