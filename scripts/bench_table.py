@@ -111,9 +111,16 @@ for key, label in [("plain_eval", "plain f64 evaluation (the plain-loop network)
     t = est("jvp_mlp_m", key)
     print(f"| {label} | {fmt(t)} | {ratio(t, pe)} | {ratio(t, aj)} |")
 
-print("\n### Digits CNN of the shared fixtures (Conv, pooling, Dense; 64 inputs)\n")
-print("| method | time | / (forward × (n+1)) |")
-print("|---|---|---|")
-f, j = est("digits_cnn", "forward"), est("digits_cnn", "jacobian")
-print(f"| `Model::forward` | {fmt(f)} | — |")
-print(f"| `Model::jacobian` | {fmt(j)} | {ratio(j, f and f * 65)} |")
+print("\n### Models of the shared fixtures (one point; `x` = |uniform|)\n")
+print("| model | inputs | `Model::forward` | `Model::jacobian` | / (forward × (n+1)) | generic evaluator (`try_jacobian` over `Model::eval`) | speed-up |")
+print("|---|---|---|---|---|---|---|")
+for name, n in [("diabetes_mlp_tanh_regressor", 10),
+                ("wine_mlp_relu_softmax_classifier", 13),
+                ("digits_mlp_sigmoid_softmax_classifier", 64),
+                ("digits_keras_cnn_conv2d", 64),
+                ("digits_keras_lstm_sequence", 64)]:
+    f = est("fixtures", name, "forward")
+    j = est("fixtures", name, "jacobian")
+    gj = est("fixtures", name, "generic")
+    up = "—" if j is None or gj is None else f"{gj/j:.1f}x"
+    print(f"| {name} | {n} | {fmt(f)} | {fmt(j)} | {ratio(j, f and f * (n + 1))} | {fmt(gj)} | {up} |")

@@ -274,3 +274,21 @@ fn gru_with_linear_before_reset_matches_the_onnx_reference_evaluator() {
         );
     }
 }
+
+/// Which path each fixture's Jacobian takes: the scikit-learn MLPs (a scaler in front,
+/// a softmax behind for the classifiers) are dense chains, the Keras CNN is on the tangent
+/// route. The fixture test above holds each path to the references.
+#[test]
+fn fixtures_take_the_fast_paths() {
+    for (name, route, chain) in [
+        ("diabetes_mlp_tanh_regressor", true, true),
+        ("wine_mlp_relu_softmax_classifier", true, true),
+        ("digits_mlp_sigmoid_softmax_classifier", true, true),
+        ("digits_keras_cnn_conv2d", true, false),
+    ] {
+        let model = Model::load(dir(name).join("model.onnx")).unwrap();
+        let d = format!("{model:?}");
+        assert_eq!(d.contains("tangent_route: true"), route, "{name}: {d}");
+        assert_eq!(d.contains("dense_chain: true"), chain, "{name}: {d}");
+    }
+}

@@ -388,27 +388,44 @@ fn jvp_m(c: &mut Criterion) {
     g.finish();
 }
 
-/// The digits CNN of the shared fixtures (Conv, pooling, Dense): one Jacobian against one
-/// forward pass.
-fn digits_cnn(c: &mut Criterion) {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/data/onnx/digits_keras_cnn_conv2d/model.onnx"
-    );
-    let model = Model::load(path).unwrap();
-    let x = inputs(model.input_len(), 4)
-        .iter()
-        .map(|v| v.abs())
-        .collect::<Vec<_>>();
-    let mut g = c.benchmark_group("digits_cnn");
-    g.bench_function("forward", |b| {
-        robust(b, || model.forward(black_box(&x)).unwrap())
-    });
-    g.bench_function("jacobian", |b| {
-        robust(b, || model.jacobian(black_box(&x)).unwrap())
-    });
+/// The exported models of the shared fixtures (scikit-learn MLPs, the Keras CNN and LSTM):
+/// one Jacobian against one forward pass, and against the generic evaluator (`try_jacobian`
+/// over `Model::eval`, what every model ran before the tangent route).
+fn fixtures(c: &mut Criterion) {
+    let mut g = c.benchmark_group("fixtures");
+    for name in FIXTURES {
+        let path = format!(
+            "{}/../tests/data/onnx/{name}/model.onnx",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let model = Model::load(&path).unwrap();
+        let x = inputs(model.input_len(), 4)
+            .iter()
+            .map(|v| v.abs())
+            .collect::<Vec<_>>();
+        g.bench_function(BenchmarkId::new(name, "forward"), |b| {
+            robust(b, || model.forward(black_box(&x)).unwrap())
+        });
+        g.bench_function(BenchmarkId::new(name, "jacobian"), |b| {
+            robust(b, || model.jacobian(black_box(&x)).unwrap())
+        });
+        g.bench_function(BenchmarkId::new(name, "generic"), |b| {
+            robust(b, || {
+                try_jacobian(|x| model.eval(x), black_box(&x)).unwrap()
+            })
+        });
+    }
     g.finish();
 }
+
+/// The fixture models of the `fixtures` group (tests/data/onnx).
+const FIXTURES: [&str; 5] = [
+    "diabetes_mlp_tanh_regressor",
+    "wine_mlp_relu_softmax_classifier",
+    "digits_mlp_sigmoid_softmax_classifier",
+    "digits_keras_cnn_conv2d",
+    "digits_keras_lstm_sequence",
+];
 
 fn config() -> Criterion {
     Criterion::default()
@@ -421,6 +438,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = mlp_s, mlp_m, mlp_l, batch, rosen, jvp_m, digits_cnn
+    targets = mlp_s, mlp_m, mlp_l, batch, rosen, jvp_m, fixtures
 }
 criterion_main!(benches);

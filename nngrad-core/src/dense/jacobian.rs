@@ -3,7 +3,7 @@
 //! multiply-adds.
 
 use super::{check, Activation, Dense, DenseError, Mlp, Workspace};
-use crate::kernels::{gemm_ws, GemmDims};
+use crate::kernels::GemmDims;
 use nalgebra::DMatrix;
 use rayon::prelude::*;
 
@@ -417,12 +417,13 @@ const BLOCK_ELEMS: usize = 32 * 1024;
 
 /// `out = A·B` (`+=` when `accumulate`) for f64 operands, through the crate's kernels: the
 /// dimensions here grow with the number of points in a block, so every kernel they may pick
-/// gives each entry the same sum, bit for bit (`kernels::small`), and a point's Jacobian does
-/// not depend on the batch it came in (the Python `sensitivity` test pins results for any
+/// gives each entry the same sum, bit for bit (`kernels::small`; never the plain loops that
+/// `gemm_ws` takes for products of at most 64 multiply-adds, which sum without FMA), and a
+/// point's Jacobian does not depend on the batch it came in (the Python `sensitivity` test pins results for any
 /// `block`).
 pub(super) fn product(a: &[f64], b: &[f64], d: GemmDims, out: &mut [f64], accumulate: bool) {
     if accumulate {
-        gemm_ws(a, b, d, out);
+        crate::kernels::gemm_f64_acc(a, b, d, out);
     } else {
         crate::kernels::gemm_f64_assign(a, b, d, out);
     }

@@ -232,6 +232,19 @@ pub(crate) fn gemm_f64_assign(a: &[f64], b: &[f64], d: GemmDims, out: &mut [f64]
     }
 }
 
+/// `out += op(A)·op(B)` for f64 operands through the kernel at every size (no plain loops for
+/// small products, which [`gemm_ws`] takes to sum as nalgebra's own loops do): every entry
+/// is then the kernel's one sum in one order, as in [`dgemm_strided`], whatever the shape, so
+/// the dense path's values equal the tangent route's steps bit for bit (a loaded model's
+/// `forward` and its dense Jacobian), tiny layers included.
+///
+/// # Panics
+/// If a slice length does not match `dims`.
+pub(crate) fn gemm_f64_acc(a: &[f64], b: &[f64], d: GemmDims, out: &mut [f64]) {
+    d.check(a, b, out);
+    real_gemm_ws(a, b, d, 1, 1, out)
+}
+
 /// [`gemm_ws`] for activations given as runs of `w` f64 components each (`b` is `k·n·w`,
 /// `out` `m·n·w` values): the same choice between loops and GEMM, made from the dimensions
 /// alone, hence the same roundings as `gemm_ws` over a dual type of `w` components, and the

@@ -168,7 +168,7 @@ pub(super) fn build(
     let out_buf = *out_buf;
     let m = sizes[out_buf];
     let (plan, sizes, out_buf) = in_place(plan, sizes, out_buf);
-    let mlp = super::chain::mlp(&plan, 0, n, out_buf);
+    let chain = super::chain::chain(&plan, 0, n, out_buf);
     Some(Plan {
         steps: plan,
         sizes,
@@ -177,7 +177,7 @@ pub(super) fn build(
         output: out_buf,
         m,
         pool: Mutex::new(Vec::new()),
-        mlp,
+        chain,
         dense_pool: Mutex::new(Vec::new()),
     })
 }
@@ -351,12 +351,14 @@ fn step(
                         ("Mul", _) => Some(Step::ScaleConst {
                             x,
                             out,
+                            shift: None,
                             c,
                             divide: false,
                         }),
                         ("Div", true) => Some(Step::ScaleConst {
                             x,
                             out,
+                            shift: None,
                             c,
                             divide: true,
                         }),
@@ -485,6 +487,31 @@ fn step(
             let idx = ops::shape::transpose_t(&index, &perm).data;
             (idx.len() == zero.len()).then_some(Step::Gather { x, out, idx })
         }
+        // `(x − offset)·scale` per feature (the last axis) or shared; the generic operator
+        // has checked the counts at the zero input.
+        "Scaler" if node.domain == "ai.onnx.ml" => {
+            let (x, _) = act(0)?;
+            if zero.shape != val(0)?.shape() {
+                return None;
+            }
+            let param = |what: &str, default: f64| {
+                let v = node.floats(what).unwrap_or(&[]);
+                let t = match v.len() {
+                    0 => Tensor::scalar(default),
+                    1 => Tensor::scalar(v[0]),
+                    c => Tensor::new(vec![c], v.to_vec()),
+                };
+                expand_to(&t, &zero.shape).ok().map(|t| t.data)
+            };
+            let shift = param("offset", 0.0)?.iter().map(|v| -v).collect();
+            Some(Step::ScaleConst {
+                x,
+                out,
+                shift: Some(shift),
+                c: param("scale", 1.0)?,
+                divide: false,
+            })
+        }
         "Softmax" | "LogSoftmax" => {
             let (x, _) = act(0)?;
             let (outer, d, inner) = ops::reduce::softmax_rows(node, val(0)?.shape(), opset).ok()?;
@@ -563,7 +590,7 @@ impl Step {
     }
 
     /// `(input, output)` of a step that may run in place.
-    fn elementwise(&self) -> Option<(usize, usize)> {
+    pub(super) fn elementwise(&self) -> Option<(usize, usize)> {
         match self {
             Step::Unary { x, out, .. }
             | Step::AddConst { x, out, .. }

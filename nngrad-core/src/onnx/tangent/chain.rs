@@ -1,14 +1,30 @@
 //! Plans that are a multilayer perceptron: one path from the input through affine maps and
 //! activations to the output, the form every MLP export takes (Gemm + Tanh, MatMul + Add +
-//! Relu, …). Such a plan's Jacobians go to the dense path ([`crate::dense::Mlp`]), which
-//! picks the cheaper association (from the output side when there are fewer outputs than
-//! inputs) and stacks the points of a block so each layer is one large GEMM; forward passes
-//! and JVPs keep the plan's own steps. Both compute every value as the same sum in the same
-//! order (one kernel for all products, a bias on the side the steps add it), so a point's
+//! Relu, …), perhaps behind a standard scaler (Sub + Div, `ai.onnx.ml` Scaler) and before a
+//! Softmax or LogSoftmax (a classifier's probabilities). Such a plan's Jacobians go to the
+//! dense path ([`crate::dense::Mlp`]), which picks the cheaper association (from the output
+//! side when there are fewer outputs than inputs) and stacks the points of a block so each
+//! layer is one large GEMM; forward passes and JVPs keep the plan's own steps. Both compute
+//! every value as the same sum in the same order (one kernel for all products, a bias on the
+//! side the steps add it, the scaler and the softmax by the steps' own code), so a point's
 //! values are the same bits on either path.
 
-use super::Step;
-use crate::dense::{Activation, Dense, Mlp};
+use super::exec::Mode;
+use super::spatial::Softmax;
+use super::{Plan, Step};
+use crate::dense::{Activation, Dense, Mlp, Workspace};
+
+/// A plan's steps as a dense chain.
+pub(super) struct Chain {
+    /// Steps `..prefix` are elementwise affine maps of the input (a scaler): their values
+    /// and the diagonal of their Jacobian come from running them with one lane seeded 1.
+    prefix: usize,
+    /// Their output buffer (the input's own when there are none).
+    scaled: usize,
+    mlp: Mlp,
+    /// A Softmax/LogSoftmax over the chain's outputs, run on `[y | J]` by its step's code.
+    tail: Option<Softmax>,
+}
 
 /// The layer being gathered: a product, then perhaps a bias and an activation.
 struct Open {
@@ -23,15 +39,33 @@ struct Open {
     act: Option<Activation>,
 }
 
-/// The steps as a chain of dense layers, or `None` when they are anything else: a step that
-/// reads something other than the step before, an activation the dense path does not have,
-/// a constant that is not a bias, an output that is not the chain's end.
-pub(super) fn mlp(steps: &[Step], input: usize, n: usize, output: usize) -> Option<Mlp> {
+/// The steps as a dense chain, or `None` when they are anything else: a step that reads
+/// something other than the step before, an activation the dense path does not have, a
+/// constant that is not a bias, an output that is not the chain's end.
+pub(super) fn chain(steps: &[Step], input: usize, n: usize, output: usize) -> Option<Chain> {
+    let mut cur = input;
+    // The scaler: elementwise affine steps on the whole input.
+    let mut prefix = 0;
+    for st in steps {
+        match st {
+            Step::AddConst { x, c, .. } | Step::ScaleConst { x, c, .. }
+                if *x == cur && c.len() == n =>
+            {
+                cur = st.elementwise()?.1;
+                prefix += 1;
+            }
+            _ => break,
+        }
+    }
+    let scaled = cur;
     let mut layers = Vec::new();
     let mut open: Option<Open> = None;
-    let mut cur = input;
     let mut width = n;
-    for st in steps {
+    let mut tail = None;
+    for st in &steps[prefix..] {
+        if tail.is_some() {
+            return None;
+        }
         match st {
             Step::Linear {
                 a,
@@ -43,7 +77,10 @@ pub(super) fn mlp(steps: &[Step], input: usize, n: usize, output: usize) -> Opti
                 wt,
                 bias,
                 seed,
-            } if *a == cur && *k == width && *seed == (layers.is_empty() && open.is_none()) => {
+            } if *a == cur
+                && *k == width
+                && *seed == (prefix == 0 && layers.is_empty() && open.is_none()) =>
+            {
                 if let Some(l) = open.take() {
                     layers.push(close(l)?);
                 }
@@ -80,6 +117,18 @@ pub(super) fn mlp(steps: &[Step], input: usize, n: usize, output: usize) -> Opti
                 l.act = Some(op.dense_activation()?);
                 cur = *out;
             }
+            Step::Softmax(s) if s.x == cur && s.outer == 1 && s.inner == 1 && s.d == width => {
+                open.as_ref()?;
+                tail = Some(Softmax {
+                    x: 0,
+                    out: 1,
+                    outer: 1,
+                    d: width,
+                    inner: 1,
+                    log: s.log,
+                });
+                cur = s.out;
+            }
             _ => return None,
         }
     }
@@ -87,7 +136,12 @@ pub(super) fn mlp(steps: &[Step], input: usize, n: usize, output: usize) -> Opti
     if cur != output {
         return None;
     }
-    Mlp::new(layers).ok()
+    Some(Chain {
+        prefix,
+        scaled,
+        mlp: Mlp::new(layers).ok()?,
+        tail,
+    })
 }
 
 fn close(l: Open) -> Option<Dense> {
@@ -97,4 +151,76 @@ fn close(l: Open) -> Option<Dense> {
     } else {
         d
     })
+}
+
+impl Chain {
+    /// The Jacobians of the `xs.len() / n` points of `xs` (whole points, `n > 0`, checked by
+    /// the caller) into `ys` (point-major values) and `js` (point-major row-major `m × n`
+    /// Jacobians); `false` if the dense path refused (the caller then runs the steps).
+    pub(super) fn jacobians(
+        &self,
+        plan: &Plan,
+        xs: &[f64],
+        ws: &mut Workspace,
+        ys: &mut [f64],
+        js: &mut [f64],
+    ) -> bool {
+        let (n, m) = (plan.n, plan.m);
+        let points = xs.len() / n;
+        // The scaler's values and slopes: its steps with every lane seeded 1 (a JVP along
+        // the ones), so the values are the steps' bits and `d[j]` is `∂x'_j/∂x_j`.
+        let mut d = Vec::new();
+        let scaled;
+        let x = if self.prefix == 0 {
+            xs
+        } else {
+            let ones = vec![1.0; xs.len()];
+            let (v, dv) = plan.run_prefix(xs, points, Mode::Jvp(&ones), self.prefix, self.scaled);
+            scaled = v;
+            d = dv;
+            &scaled
+        };
+        let done = if points == 1 {
+            self.mlp.jacobian_with(x, ws)
+        } else {
+            self.mlp.jacobian_batch_with(x, ws)
+        };
+        if done.is_err() || ws.values().len() != ys.len() || ws.jacobian().len() != js.len() {
+            return false;
+        }
+        ys.copy_from_slice(ws.values());
+        js.copy_from_slice(ws.jacobian());
+        if !d.is_empty() {
+            // J_total = J_mlp · diag(d) per point
+            for (q, jq) in js.chunks_exact_mut(m * n).enumerate() {
+                let dq = &d[q * n..(q + 1) * n];
+                for row in jq.chunks_exact_mut(n) {
+                    row.iter_mut().zip(dq).for_each(|(v, &s)| *v *= s);
+                }
+            }
+        }
+        if let Some(sm) = &self.tail {
+            // `[y | J]` rows laid out as the steps lay them out, through the step's code.
+            let w = 1 + n;
+            let cols = points * w;
+            let mut bufs = vec![vec![0.0; m * cols], vec![0.0; m * cols]];
+            for q in 0..points {
+                for i in 0..m {
+                    let blk = &mut bufs[0][i * cols + q * w..i * cols + (q + 1) * w];
+                    blk[0] = ys[q * m + i];
+                    blk[1..].copy_from_slice(&js[(q * m + i) * n..(q * m + i + 1) * n]);
+                }
+            }
+            let mut scratch = Vec::new();
+            sm.run(&mut bufs, &mut scratch, points, w);
+            for q in 0..points {
+                for i in 0..m {
+                    let blk = &bufs[1][i * cols + q * w..i * cols + (q + 1) * w];
+                    ys[q * m + i] = blk[0];
+                    js[(q * m + i) * n..(q * m + i + 1) * n].copy_from_slice(&blk[1..]);
+                }
+            }
+        }
+        true
+    }
 }

@@ -53,6 +53,50 @@ impl Plan {
         mode: Mode<'_>,
         read: impl FnOnce(&[f64], usize) -> R,
     ) -> R {
+        self.run_steps(
+            xs,
+            points,
+            mode,
+            self.steps.len(),
+            (self.output, self.m),
+            read,
+        )
+    }
+
+    /// The first `count` steps at one lane (a JVP; `mode` must be `Jvp`), read from buffer
+    /// `buf` of `n` elements: the point-major values and lanes. The dense chain's scaler.
+    pub(super) fn run_prefix(
+        &self,
+        xs: &[f64],
+        points: usize,
+        mode: Mode<'_>,
+        count: usize,
+        buf: usize,
+    ) -> (Vec<f64>, Vec<f64>) {
+        let n = self.n;
+        self.run_steps(xs, points, mode, count, (buf, n), |o, cols| {
+            let (mut v, mut d) = (vec![0.0; points * n], vec![0.0; points * n]);
+            for e in 0..n {
+                for q in 0..points {
+                    v[q * n + e] = o[e * cols + 2 * q];
+                    d[q * n + e] = o[e * cols + 2 * q + 1];
+                }
+            }
+            (v, d)
+        })
+    }
+
+    /// Runs the first `count` steps and hands the first `rows` rows of buffer `buf` to
+    /// `read`, as [`Plan::run`].
+    fn run_steps<R>(
+        &self,
+        xs: &[f64],
+        points: usize,
+        mode: Mode<'_>,
+        count: usize,
+        (buf, rows): (usize, usize),
+        read: impl FnOnce(&[f64], usize) -> R,
+    ) -> R {
         let n = self.n;
         assert_eq!(xs.len(), points * n, "tangent route: points × inputs");
         let lanes = match mode {
@@ -94,10 +138,10 @@ impl Plan {
                 }
             }
         }
-        for st in &self.steps {
+        for st in &self.steps[..count] {
             st.run(&mut work, c);
         }
-        let r = read(&work.bufs[self.output][..self.m * cols], cols);
+        let r = read(&work.bufs[buf][..rows * cols], cols);
         self.pool
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -306,6 +350,7 @@ impl Step {
             Step::ScaleConst {
                 x,
                 out,
+                shift,
                 c: cst,
                 divide,
             } => {
@@ -313,6 +358,11 @@ impl Step {
                 if x != out {
                     let len = o.len();
                     o.copy_from_slice(&work.bufs[*x][..len]);
+                }
+                if let Some(sh) = shift {
+                    for (row, &sv) in o.chunks_exact_mut(cols).zip(sh) {
+                        row.iter_mut().step_by(w).for_each(|v| *v += sv);
+                    }
                 }
                 for (row, &cv) in o.chunks_exact_mut(cols).zip(cst) {
                     if *divide {

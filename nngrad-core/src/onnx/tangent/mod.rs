@@ -42,9 +42,9 @@ pub(crate) struct Plan {
     /// The plan as a chain of dense layers, when it is one (`chain.rs`): Jacobians, of one
     /// point or a batch, then take the dense path, which picks the cheaper association. Its
     /// values are the steps' values bit for bit (the same sums through the same kernel, the
-    /// bias on the same side, the same tanh), so `forward` and `jvp`, which keep the steps,
-    /// agree with it exactly (tested).
-    mlp: Option<crate::dense::Mlp>,
+    /// bias on the same side, the same tanh, the scaler and softmax by the steps' code), so
+    /// `forward` and `jvp`, which keep the steps, agree with it exactly (tested).
+    chain: Option<chain::Chain>,
     /// Workspaces of the dense path's finished calls, as `pool` is for the steps: a fresh
     /// workspace would be allocated and zeroed again for every point or block.
     dense_pool: Mutex<Vec<crate::dense::Workspace>>,
@@ -55,7 +55,7 @@ impl std::fmt::Debug for Plan {
         f.debug_struct("Plan")
             .field("steps", &self.steps.len())
             .field("buffers", &self.sizes)
-            .field("dense_chain", &self.mlp.is_some())
+            .field("dense_chain", &self.chain.is_some())
             .finish()
     }
 }
@@ -106,10 +106,13 @@ enum Step {
         c: Vec<f64>,
         negate: bool,
     },
-    /// `out = x·c` or `x / c` (Mul, Div by a constant), `c` broadcast to `x`'s shape.
+    /// `out = x·c` or `x / c` (Mul, Div by a constant), `c` broadcast to `x`'s shape; with
+    /// `shift`, `(x + shift)·c` (`ai.onnx.ml` Scaler, `(x − offset)·scale`, whose
+    /// subtraction is the addition of `−offset` exactly).
     ScaleConst {
         x: usize,
         out: usize,
+        shift: Option<Vec<f64>>,
         c: Vec<f64>,
         divide: bool,
     },
@@ -171,7 +174,7 @@ impl Plan {
 
     /// Whether the plan is a chain of dense layers whose Jacobians take the dense path.
     pub(crate) fn is_chain(&self) -> bool {
-        self.mlp.is_some()
+        self.chain.is_some()
     }
 
     /// Elements of all buffers of one point (a call holds `1 + lanes` f64 components each).
@@ -233,15 +236,11 @@ impl Plan {
 
     /// The outputs and the `m×n` Jacobian at `x`, all `n` columns in one pass.
     pub(crate) fn jacobian(&self, x: &[f64]) -> (Vec<f64>, nalgebra::DMatrix<f64>) {
-        if let Some(mlp) = &self.mlp {
-            let r = self.with_dense(|ws| {
-                mlp.jacobian_with(x, ws).ok().map(|()| {
-                    let j = nalgebra::DMatrix::from_row_slice(self.m, self.n, ws.jacobian());
-                    (ws.values().to_vec(), j)
-                })
-            });
-            if let Some(r) = r {
-                return r;
+        if let (Some(chain), true) = (&self.chain, self.n > 0) {
+            let mut y = vec![0.0; self.m];
+            let mut j = vec![0.0; self.m * self.n];
+            if self.with_dense(|ws| chain.jacobians(self, x, ws, &mut y, &mut j)) {
+                return (y, nalgebra::DMatrix::from_row_slice(self.m, self.n, &j));
             }
         }
         let (m, n) = (self.m, self.n);
@@ -276,7 +275,7 @@ impl Plan {
         use rayon::prelude::*;
         let (n, m) = (self.n, self.m);
         // With no inputs a batch has no points to count (xs.len() / n): the steps.
-        if let (Some(mlp), Kind::Jacobian, true) = (&self.mlp, kind, n > 0) {
+        if let (Some(chain), Kind::Jacobian, true) = (&self.chain, kind, n > 0) {
             // Whole points (checked by the caller), so the dense path cannot fail; its blocks
             // depend on the point count only, so any thread count gives the same bits.
             // Blocks of `chain_block` points (whatever the thread count), each one dense call.
@@ -291,17 +290,7 @@ impl Plan {
                 .zip(ys.par_chunks_mut((block * m).max(1)))
                 .zip(js.par_chunks_mut((block * m * n).max(1)))
                 .for_each(|((xb, yb), jb)| {
-                    let done = self.with_dense(|ws| {
-                        let ok = mlp.jacobian_batch_with(xb, ws).is_ok()
-                            && ws.values().len() == yb.len()
-                            && ws.jacobian().len() == jb.len();
-                        if ok {
-                            yb.copy_from_slice(ws.values());
-                            jb.copy_from_slice(ws.jacobian());
-                        }
-                        ok
-                    });
-                    if !done {
+                    if !self.with_dense(|ws| chain.jacobians(self, xb, ws, yb, jb)) {
                         failed.store(true, std::sync::atomic::Ordering::Relaxed);
                     }
                 });
