@@ -499,6 +499,12 @@ fn step(
                 }),
             )
         }
+        "BatchNormalization"
+        | "LayerNormalization"
+        | "InstanceNormalization"
+        | "GroupNormalization"
+        | "LpNormalization"
+        | "MeanVarianceNormalization" => super::normalize::step(node, opset, vals, acts, zero, out),
         _ => {
             let op = Unary::of(node)?;
             let (x, _) = act(0)?;
@@ -559,6 +565,7 @@ impl Step {
             Step::Pool(p) => vec![p.x],
             Step::Gather { x, .. } => vec![*x],
             Step::Softmax(s) => vec![s.x],
+            Step::Norm(s) => vec![s.x],
         }
     }
 
@@ -568,6 +575,8 @@ impl Step {
             Step::Unary { x, out, .. }
             | Step::AddConst { x, out, .. }
             | Step::ScaleConst { x, out, .. } => Some((*x, *out)),
+            // every statistic of a group is computed before its elements are written
+            Step::Norm(s) => Some((s.x, s.out)),
             _ => None,
         }
     }
@@ -577,6 +586,9 @@ impl Step {
             self
         {
             *out = b;
+        }
+        if let Step::Norm(s) = self {
+            s.out = b;
         }
     }
 
@@ -596,6 +608,7 @@ impl Step {
             Step::Pool(p) => p.x = rep[p.x],
             Step::Gather { x, .. } => *x = rep[*x],
             Step::Softmax(s) => s.x = rep[s.x],
+            Step::Norm(s) => s.x = rep[s.x],
         }
     }
 }
