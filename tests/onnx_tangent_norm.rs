@@ -608,24 +608,77 @@ fn uncovered_normalisations_keep_the_generic_evaluator() {
 }
 
 #[test]
-fn shared_models_with_normalisations() {
-    let shared = common::shared_dir();
-    let mut seen = 0;
-    for sub in ["real-models", "fixtures"] {
-        let Ok(dirs) = std::fs::read_dir(shared.join(sub)) else {
-            continue;
-        };
-        let mut dirs: Vec<_> = dirs.map(|d| d.unwrap().path()).collect();
-        dirs.sort();
-        for d in dirs {
-            let f = d.join("model.onnx");
-            if !f.is_file() {
-                continue;
-            }
-            let model = Model::load(&f).unwrap();
-            seen += 1;
-            eprintln!("{}: tangent route {}", f.display(), on_route(&model));
-        }
+fn opset6_legacy_broadcast_then_batch_normalization_on_the_route() {
+    // MATLAB's exports: Sub with `broadcast=1, axis=1` of a per-channel constant, then a
+    // BatchNormalization with the opset-6 attributes
+    let nodes = vec![
+        node(
+            "Sub",
+            &["x", "mu"],
+            &["a"],
+            vec![attr_i("broadcast", 1), attr_i("axis", 1)],
+        ),
+        node(
+            "BatchNormalization",
+            &["a", "s", "bb", "m", "v"],
+            &["b"],
+            vec![
+                attr_i("is_test", 1),
+                attr_ints("consumed_inputs", &[0, 0, 0, 1, 1]),
+            ],
+        ),
+        node("Tanh", &["b"], &["c"], vec![]),
+        node("Conv", &["c", "w2"], &["y"], vec![]),
+    ];
+    let inits = vec![
+        param("mu", &[2], 10, -0.5, 0.5),
+        param("s", &[2], 11, 0.5, 1.5),
+        param("bb", &[2], 12, -0.5, 0.5),
+        param("m", &[2], 13, -0.3, 0.3),
+        param("v", &[2], 14, 0.2, 2.0),
+        param("w2", &[3, 2, 1, 1], 15, -1.0, 1.0),
+    ];
+    let dims = [1, 2, 3, 3];
+    let model =
+        Model::from_bytes(&model_bytes(6, nodes, inits, &dims, vec![out_info("y")])).unwrap();
+    let x = uniform(numel(&dims), 5, -1.5, 1.5);
+    check(
+        &model,
+        &x,
+        true,
+        "BatchNormalization",
+        "opset 6 after a legacy-broadcast Sub",
+    );
+}
+
+/// MATLAB's opset-6 CNN (Sub, Conv, BatchNormalization, Relu, MaxPool, Gemm, Softmax):
+/// off the route before the normalisation steps (and the legacy-broadcast Sub), on it now;
+/// its 122 500 inputs make a full Jacobian too large for the route's budget, so the JVP and
+/// the values are compared with the generic evaluator.
+#[test]
+fn facegate_matlab_cnn_takes_the_route() {
+    let dir = common::shared_dir().join("real-models/facegate_matlab_cnn");
+    if !dir.is_dir() {
+        eprintln!("\n!!!! SKIPPED: {} is absent !!!!\n", dir.display());
+        return;
     }
-    eprintln!("{seen} shared models listed");
+    let model = Model::load(dir.join("model.onnx")).unwrap();
+    assert!(on_route(&model), "{model:?}");
+    let x = uniform(model.input_len(), 7, 0.0, 255.0);
+    let v = uniform(model.input_len(), 8, -1.0, 1.0);
+    let (y, jv) = model.jvp(&x, &v).unwrap();
+    let (yg, jvg) = try_jvp(|x| model.eval(x), &x, &v).unwrap();
+    let (ev, ej) = (rel_err(&y, &yg), rel_err(&jv, &jvg));
+    let t0 = std::time::Instant::now();
+    model.jvp(&x, &v).unwrap();
+    let route = t0.elapsed();
+    let t0 = std::time::Instant::now();
+    try_jvp(|x| model.eval(x), &x, &v).unwrap();
+    let generic = t0.elapsed();
+    eprintln!(
+        "facegate: y {y:?}, J·v {jv:?}; values vs generic {ev:e}, J·v vs generic {ej:e}; \
+         jvp {route:?} on the route, {generic:?} generic"
+    );
+    assert!(ev <= 1e-12 && ej <= 1e-12, "{ev:e} {ej:e}");
+    assert_eq!(bits(&model.forward(&x).unwrap()), bits(&y));
 }

@@ -312,7 +312,10 @@ fn step(
             _ => None,
         },
         "Add" | "Sub" | "Mul" | "Div" => {
-            if opset < 7 && node.int("broadcast", 0) != 0 {
+            // Opset < 7 `broadcast=1`: B lines up with A from `axis`, reshaped as the
+            // generic operator reshapes it; covered when A is the activation, B a constant.
+            let legacy = opset < 7 && node.int("broadcast", 0) != 0;
+            if legacy && (act(0).is_none() || act(1).is_some()) {
                 return None;
             }
             match (act(0), act(1)) {
@@ -327,7 +330,15 @@ fn step(
                     if zero.shape != xv.shape() {
                         return None;
                     }
-                    let c = expand_to(&floats(cv)?, &zero.shape).ok()?.data;
+                    let mut c = floats(cv)?;
+                    if legacy {
+                        let shape =
+                            ops::elementwise::legacy_b_shape(node, xv.shape(), &c.shape, opset);
+                        if let Some(s) = shape.ok()? {
+                            c = c.reshaped(s);
+                        }
+                    }
+                    let c = expand_to(&c, &zero.shape).ok()?.data;
                     match (node.op.as_str(), x_first) {
                         ("Add", _) => Some(Step::AddConst {
                             x,
