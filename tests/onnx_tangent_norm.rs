@@ -272,7 +272,9 @@ fn batch_normalization_is_a_folded_affine_map_on_the_route() {
             param("v", dims, 14, 0.2, 2.0),
         ]
     };
-    let cases: Vec<(&str, i64, Vec<i64>, Vec<AttributeProto>, Vec<i64>)> = vec![
+    // (what, opset, X, attributes, parameter shape)
+    type Case = (&'static str, i64, Vec<i64>, Vec<AttributeProto>, Vec<i64>);
+    let cases: Vec<Case> = vec![
         ("rank 4, batch 2", 15, vec![2, 3, 4, 4], vec![], vec![3]),
         (
             "rank 3, epsilon 1e-2",

@@ -26,22 +26,30 @@ use crate::onnx::tensor::{expand_to, strides, Tensor, Value};
 pub(super) struct Norm {
     pub(super) x: usize,
     pub(super) out: usize,
-    /// `groups × len` element indices, each group ascending.
-    idx: Vec<usize>,
-    groups: usize,
-    len: usize,
     kind: Kind,
 }
 
-/// What is computed over each group.
+/// A per-element map, or statistics over groups.
 enum Kind {
     /// BatchNormalization: `y = (x − mean)·a + b` per element with `a = scale/√(var + ε)`
-    /// folded at load (no groups).
+    /// folded at load.
     Affine {
         mean: Vec<f64>,
         a: Vec<f64>,
         b: Vec<f64>,
     },
+    /// `groups` groups of `len` elements.
+    Grouped {
+        /// `groups × len` element indices, each group ascending.
+        idx: Vec<usize>,
+        groups: usize,
+        len: usize,
+        stat: Stat,
+    },
+}
+
+/// What is computed over each group.
+enum Stat {
     /// LayerNormalization, InstanceNormalization, GroupNormalization:
     /// `y = (x − μ)·(σ² + ε)^{-1/2}·γ (+ β)`, `γ` and `β` per element.
     Standardize {
@@ -79,15 +87,17 @@ pub(super) fn step(
     }
     let e = zero.len();
     let r = xs.len();
-    let norm = |reduced: &[bool], shape: &[usize], kind: Kind| {
+    let norm = |reduced: &[bool], shape: &[usize], stat: Stat| {
         let (idx, groups, len) = groups(shape, reduced);
         Some(Step::Norm(Norm {
             x,
             out,
-            idx,
-            groups,
-            len,
-            kind,
+            kind: Kind::Grouped {
+                idx,
+                groups,
+                len,
+                stat,
+            },
         }))
     };
     match node.op.as_str() {
@@ -112,9 +122,6 @@ pub(super) fn step(
             Some(Step::Norm(Norm {
                 x,
                 out,
-                idx: Vec::new(),
-                groups: 0,
-                len: 0,
                 kind: Kind::Affine { mean, a, b },
             }))
         }
@@ -127,7 +134,7 @@ pub(super) fn step(
             };
             let reduced: Vec<bool> = (0..r).map(|a| a >= axis).collect();
             let eps = node.float("epsilon", 1e-5);
-            norm(&reduced, &xs, Kind::Standardize { eps, gamma, beta })
+            norm(&reduced, &xs, Stat::Standardize { eps, gamma, beta })
         }
         "InstanceNormalization" => {
             let c = *xs.get(1)?;
@@ -140,7 +147,7 @@ pub(super) fn step(
             let reduced: Vec<bool> = (0..r).map(|a| a >= 2).collect();
             let eps = node.float("epsilon", 1e-5);
             let beta = Some(beta);
-            norm(&reduced, &xs, Kind::Standardize { eps, gamma, beta })
+            norm(&reduced, &xs, Stat::Standardize { eps, gamma, beta })
         }
         "GroupNormalization" => {
             let (n, c) = (*xs.first()?, *xs.get(1)?);
@@ -164,7 +171,7 @@ pub(super) fn step(
             norm(
                 &[false, false, true],
                 &[n, g, rest / g],
-                Kind::Standardize { eps, gamma, beta },
+                Stat::Standardize { eps, gamma, beta },
             )
         }
         "LpNormalization" => {
@@ -175,7 +182,7 @@ pub(super) fn step(
                 _ => return None,
             };
             let reduced: Vec<bool> = (0..r).map(|a| a == axis).collect();
-            norm(&reduced, &xs, Kind::Lp { l1 })
+            norm(&reduced, &xs, Stat::Lp { l1 })
         }
         "MeanVarianceNormalization" => {
             let axes = node
@@ -185,7 +192,7 @@ pub(super) fn step(
             for a in axes {
                 reduced[axis_of(a, r).ok()?] = true;
             }
-            norm(&reduced, &xs, Kind::Mvn)
+            norm(&reduced, &xs, Stat::Mvn)
         }
         _ => None,
     }
@@ -295,25 +302,26 @@ impl Norm {
                     }
                 }
             }
-            kind => {
-                if self.len > 0 {
-                    for g in 0..self.groups {
-                        let idx = &self.idx[g * self.len..(g + 1) * self.len];
-                        for q in 0..points {
-                            let group = Group {
-                                idx,
-                                cols,
-                                off: q * w,
-                                w,
-                            };
-                            match kind {
-                                Kind::Standardize { eps, gamma, beta } => {
-                                    group.standardize(&mut o, s1, s2, *eps, gamma, beta.as_deref())
-                                }
-                                Kind::Lp { l1 } => group.lp(&mut o, s1, *l1),
-                                Kind::Mvn => group.mvn(&mut o, s1, s2),
-                                Kind::Affine { .. } => {}
+            Kind::Grouped {
+                idx,
+                groups,
+                len,
+                stat,
+            } => {
+                for idx in idx.chunks_exact((*len).max(1)).take(*groups) {
+                    for q in 0..points {
+                        let group = Group {
+                            idx,
+                            cols,
+                            off: q * w,
+                            w,
+                        };
+                        match stat {
+                            Stat::Standardize { eps, gamma, beta } => {
+                                group.standardize(&mut o, s1, s2, *eps, gamma, beta.as_deref())
                             }
+                            Stat::Lp { l1 } => group.lp(&mut o, s1, *l1),
+                            Stat::Mvn => group.mvn(&mut o, s1, s2),
                         }
                     }
                 }
