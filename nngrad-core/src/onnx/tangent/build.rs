@@ -312,7 +312,10 @@ fn step(
             _ => None,
         },
         "Add" | "Sub" | "Mul" | "Div" => {
-            if opset < 7 && node.int("broadcast", 0) != 0 {
+            // Opset < 7 `broadcast=1`: B lines up with A from `axis`, reshaped as the
+            // generic operator reshapes it; covered when A is the activation, B a constant.
+            let legacy = opset < 7 && node.int("broadcast", 0) != 0;
+            if legacy && (act(0).is_none() || act(1).is_some()) {
                 return None;
             }
             match (act(0), act(1)) {
@@ -327,7 +330,15 @@ fn step(
                     if zero.shape != xv.shape() {
                         return None;
                     }
-                    let c = expand_to(&floats(cv)?, &zero.shape).ok()?.data;
+                    let mut c = floats(cv)?;
+                    if legacy {
+                        let shape =
+                            ops::elementwise::legacy_b_shape(node, xv.shape(), &c.shape, opset);
+                        if let Some(s) = shape.ok()? {
+                            c = c.reshaped(s);
+                        }
+                    }
+                    let c = expand_to(&c, &zero.shape).ok()?.data;
                     match (node.op.as_str(), x_first) {
                         ("Add", _) => Some(Step::AddConst {
                             x,
@@ -526,6 +537,12 @@ fn step(
                 }),
             )
         }
+        "BatchNormalization"
+        | "LayerNormalization"
+        | "InstanceNormalization"
+        | "GroupNormalization"
+        | "LpNormalization"
+        | "MeanVarianceNormalization" => super::normalize::step(node, opset, vals, acts, zero, out),
         _ => {
             let op = Unary::of(node)?;
             let (x, _) = act(0)?;
@@ -586,6 +603,7 @@ impl Step {
             Step::Pool(p) => vec![p.x],
             Step::Gather { x, .. } => vec![*x],
             Step::Softmax(s) => vec![s.x],
+            Step::Norm(s) => vec![s.x],
         }
     }
 
@@ -595,6 +613,8 @@ impl Step {
             Step::Unary { x, out, .. }
             | Step::AddConst { x, out, .. }
             | Step::ScaleConst { x, out, .. } => Some((*x, *out)),
+            // every statistic of a group is computed before its elements are written
+            Step::Norm(s) => Some((s.x, s.out)),
             _ => None,
         }
     }
@@ -604,6 +624,9 @@ impl Step {
             self
         {
             *out = b;
+        }
+        if let Step::Norm(s) = self {
+            s.out = b;
         }
     }
 
@@ -623,6 +646,7 @@ impl Step {
             Step::Pool(p) => p.x = rep[p.x],
             Step::Gather { x, .. } => *x = rep[*x],
             Step::Softmax(s) => s.x = rep[s.x],
+            Step::Norm(s) => s.x = rep[s.x],
         }
     }
 }

@@ -421,6 +421,7 @@ impl Step {
                 super::spatial::gather(&mut work.bufs, *x, *out, idx, cols)
             }
             Step::Softmax(sm) => sm.run(&mut work.bufs, &mut work.t, c.points, w),
+            Step::Norm(nm) => nm.run(&mut work.bufs, &mut work.t, c.points, w),
         }
     }
 }

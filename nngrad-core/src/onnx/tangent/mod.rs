@@ -19,6 +19,7 @@
 mod build;
 mod chain;
 mod exec;
+mod normalize;
 mod spatial;
 
 use super::load::Graph;
@@ -138,6 +139,8 @@ enum Step {
     },
     /// Softmax and LogSoftmax (`spatial.rs`).
     Softmax(spatial::Softmax),
+    /// The normalisation operators (`normalize.rs`).
+    Norm(normalize::Norm),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
