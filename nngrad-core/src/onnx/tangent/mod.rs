@@ -19,6 +19,7 @@
 mod build;
 mod chain;
 mod exec;
+mod recurrent;
 mod spatial;
 
 use super::load::Graph;
@@ -135,6 +136,9 @@ enum Step {
     },
     /// Softmax and LogSoftmax (`spatial.rs`).
     Softmax(spatial::Softmax),
+    /// RNN, GRU and LSTM with constant weights (`recurrent.rs`), writing Y, Y_h and Y_c
+    /// (those the graph names) to buffers of their own.
+    Recurrent(Box<recurrent::Recurrent>),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
