@@ -173,6 +173,15 @@ enum Out {
     Yc,
     /// `Σ Flatten(o)·M_o` over Y, Y_h (and Y_c): every output used downstream.
     Downstream,
+    /// `Tanh(Slice(of, starts, ends, axes, steps))`: the last step of Y, as Keras exports
+    /// read it, and other slices.
+    Slice(
+        &'static str,
+        &'static [i64],
+        &'static [i64],
+        &'static [i64],
+        &'static [i64],
+    ),
 }
 
 #[derive(Clone)]
@@ -426,6 +435,21 @@ impl Case {
                 nodes.push(node("Tanh", &[sums.last().unwrap()], &["out"], vec![]));
                 "out"
             }
+            Out::Slice(of, starts, ends, axes, steps) => {
+                let k = starts.len() as i64;
+                inits.push(i64_tensor("starts", &[k], starts));
+                inits.push(i64_tensor("ends", &[k], ends));
+                inits.push(i64_tensor("axes", &[k], axes));
+                inits.push(i64_tensor("steps", &[k], steps));
+                nodes.push(node(
+                    "Slice",
+                    &[of, "starts", "ends", "axes", "steps"],
+                    &["sliced"],
+                    vec![],
+                ));
+                nodes.push(node("Tanh", &["sliced"], &["out"], vec![]));
+                "out"
+            }
         };
         let bytes = model_bytes(
             17,
@@ -605,6 +629,33 @@ fn initial_states_and_peepholes() {
         c.input_forget = true;
         c.clip = Some(1.1);
         c.run(&format!("LSTM {dir} peepholes, input_forget, clip"));
+    }
+}
+
+#[test]
+fn slices_of_the_outputs_are_gathers_on_the_route() {
+    let slices: [Out; 4] = [
+        // Keras: the last time step of Y
+        Out::Slice("Y", &[-1], &[i64::MAX], &[0], &[1]),
+        // every other step backwards, the bound clamped
+        Out::Slice("Y", &[-1], &[-100], &[0], &[-2]),
+        // two axes of Y_h, a negative axis
+        Out::Slice("Y_h", &[1, 0], &[3, 1], &[-1, 0], &[1, 1]),
+        // an empty range: no outputs
+        Out::Slice("Y_c", &[2], &[2], &[2], &[1]),
+    ];
+    for (k, out) in slices.into_iter().enumerate() {
+        let mut c = Case::new("LSTM", "bidirectional");
+        c.out = out;
+        if k == 3 {
+            let model = c.model();
+            assert!(on_route(&model), "{model:?}");
+            assert_eq!(model.output_len(), 0);
+            let x = uniform(c.inputs(), 5, -1.0, 1.0);
+            assert!(model.jacobian(&x).unwrap().0.is_empty());
+            continue;
+        }
+        c.run(&format!("slice {k}"));
     }
 }
 
