@@ -184,6 +184,9 @@ enum Out {
     ),
 }
 
+/// `activations`, `activation_alpha`, `activation_beta`.
+type Activations = (Vec<&'static str>, Vec<f32>, Vec<f32>);
+
 #[derive(Clone)]
 struct Case {
     op: &'static str,
@@ -201,8 +204,7 @@ struct Case {
     clip: Option<f32>,
     input_forget: bool,
     linear_before_reset: Option<i64>,
-    /// `activations`, `activation_alpha`, `activation_beta`.
-    acts: Option<(Vec<&'static str>, Vec<f32>, Vec<f32>)>,
+    acts: Option<Activations>,
     out: Out,
     /// Leave Y unnamed (`""`).
     no_y: bool,
@@ -501,36 +503,35 @@ fn lstm_cell_state_as_the_output() {
 
 #[test]
 fn activations_with_alpha_and_beta() {
-    let cases: Vec<(&str, Vec<&str>, Vec<f32>, Vec<f32>)> = vec![
-        ("RNN", vec!["ScaledTanh"], vec![1.5], vec![0.7]),
-        ("RNN", vec!["Affine"], vec![0.6], vec![0.2]),
-        ("RNN", vec!["Elu"], vec![0.8], vec![]),
-        ("RNN", vec!["Softsign"], vec![], vec![]),
-        ("RNN", vec!["LeakyRelu"], vec![0.1], vec![]),
-        ("RNN", vec!["Relu"], vec![], vec![]),
-        ("RNN", vec!["ThresholdedRelu"], vec![0.05], vec![]),
+    let cases: Vec<(&str, Activations)> = vec![
+        ("RNN", (vec!["ScaledTanh"], vec![1.5], vec![0.7])),
+        ("RNN", (vec!["Affine"], vec![0.6], vec![0.2])),
+        ("RNN", (vec!["Elu"], vec![0.8], vec![])),
+        ("RNN", (vec!["Softsign"], vec![], vec![])),
+        ("RNN", (vec!["LeakyRelu"], vec![0.1], vec![])),
+        ("RNN", (vec!["Relu"], vec![], vec![])),
+        ("RNN", (vec!["ThresholdedRelu"], vec![0.05], vec![])),
         (
             "GRU",
-            vec!["HardSigmoid", "Softsign"],
-            vec![0.3],
-            vec![0.45],
+            (vec!["HardSigmoid", "Softsign"], vec![0.3], vec![0.45]),
         ),
         (
             "LSTM",
-            vec!["HardSigmoid", "ScaledTanh", "Softplus"],
-            vec![0.25, 1.2],
-            vec![0.55, 0.9],
+            (
+                vec!["HardSigmoid", "ScaledTanh", "Softplus"],
+                vec![0.25, 1.2],
+                vec![0.55, 0.9],
+            ),
         ),
         (
             "LSTM",
-            vec!["Sigmoid", "Elu", "Affine"],
-            vec![0.7, 0.5],
-            vec![0.1],
+            (vec!["Sigmoid", "Elu", "Affine"], vec![0.7, 0.5], vec![0.1]),
         ),
     ];
-    for (op, names, alpha, beta) in cases {
+    for (op, acts) in cases {
+        let names = acts.0.clone();
         let mut c = Case::new(op, "forward");
-        c.acts = Some((names.clone(), alpha.clone(), beta.clone()));
+        c.acts = Some(acts);
         // every step's state (a ReLU's last one alone may be all zeros)
         c.out = Out::Y;
         c.run(&format!("{op} {names:?}"));

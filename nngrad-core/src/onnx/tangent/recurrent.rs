@@ -399,7 +399,7 @@ impl Recurrent {
         for j in gates {
             let (row, xr) = (&mut hr[j * bc..(j + 1) * bc], &xw_t[j * bc..(j + 1) * bc]);
             for (o, &v) in row.iter_mut().zip(xr) {
-                *o = v + *o;
+                *o += v;
             }
             for bias in [&dir.wb, &dir.rb].into_iter().flatten() {
                 for blk in row.chunks_exact_mut(w) {
@@ -577,7 +577,7 @@ impl Recurrent {
         }
         // the candidate: X·W_hᵀ + hh + Wb_h
         for (o, &v) in t1.iter_mut().zip(&xw_t[2 * hb..3 * hb]) {
-            *o = v + *o;
+            *o += v;
         }
         add_rows(t1, wbh);
         self.activate(t1, dir.acts[1], true, w, tmp);
