@@ -276,8 +276,8 @@ fn gru_with_linear_before_reset_matches_the_onnx_reference_evaluator() {
 }
 
 /// Which path each fixture's Jacobian takes: the scikit-learn MLPs (a scaler in front,
-/// a softmax behind for the classifiers) are dense chains, the Keras CNN is on the tangent
-/// route. The fixture test above holds each path to the references.
+/// a softmax behind for the classifiers) are dense chains, the Keras CNN and LSTM are on the
+/// tangent route. The fixture test above holds each path to the references.
 #[test]
 fn fixtures_take_the_fast_paths() {
     for (name, route, chain) in [
@@ -285,6 +285,7 @@ fn fixtures_take_the_fast_paths() {
         ("wine_mlp_relu_softmax_classifier", true, true),
         ("digits_mlp_sigmoid_softmax_classifier", true, true),
         ("digits_keras_cnn_conv2d", true, false),
+        ("digits_keras_lstm_sequence", true, false),
     ] {
         let model = Model::load(dir(name).join("model.onnx")).unwrap();
         let d = format!("{model:?}");

@@ -10,15 +10,17 @@ use crate::onnx::load::Node;
 use crate::onnx::tensor::{numel_checked, Tensor, Value};
 use crate::Scalar;
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+/// Which recurrent layer.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Kind {
     Lstm,
     Gru,
     Rnn,
 }
 
+/// One entry of the `activations` attribute with its `activation_alpha`/`beta`.
 #[derive(Clone, Copy)]
-struct Act {
+pub(crate) struct Act {
     f: ActFn,
     alpha: f64,
     beta: f64,
@@ -60,6 +62,18 @@ impl Act {
             ActFn::Softplus => x.softplus(),
             ActFn::Affine => x * self.alpha + self.beta,
         }
+    }
+
+    /// The value and slope at `x`: [`Act::apply`] on a dual number, so the tangent route
+    /// takes both from the same rules as the generic operator.
+    pub(crate) fn value_slope(self, x: f64) -> (f64, f64) {
+        let r = self.apply(crate::Dual::new(x, 1.0));
+        (r.re(), r.eps())
+    }
+
+    /// Whether this is plain `tanh` (the tangent route then uses the dense tanh kernel).
+    pub(crate) fn is_tanh(self) -> bool {
+        matches!(self.f, ActFn::Tanh)
     }
 }
 
@@ -165,14 +179,92 @@ impl<'a, T: Scalar> Op<'a, T> {
     }
 }
 
-struct Spec {
-    kind: Kind,
-    h: usize,
-    reverse: Vec<bool>,
-    acts: Vec<Act>,
-    clip: Option<f64>,
-    linear_before_reset: bool,
-    input_forget: bool,
+/// A layer's attributes, as the evaluation reads them.
+pub(crate) struct Spec {
+    pub(crate) kind: Kind,
+    pub(crate) h: usize,
+    /// One entry per direction: whether it runs from the last step to the first.
+    pub(crate) reverse: Vec<bool>,
+    /// The activations, `acts.len() / reverse.len()` per direction.
+    pub(crate) acts: Vec<Act>,
+    pub(crate) clip: Option<f64>,
+    pub(crate) linear_before_reset: bool,
+    pub(crate) input_forget: bool,
+}
+
+impl Spec {
+    /// The attributes of `node` (whose shapes [`rnn_dims`] checked) for hidden size `h`.
+    pub(crate) fn of(node: &Node, h: usize) -> Result<Spec, String> {
+        let kind = kind_of(node);
+        let reverse = match node.string("direction", "forward").as_str() {
+            "forward" => vec![false],
+            "reverse" => vec![true],
+            "bidirectional" => vec![false, true],
+            d => {
+                return Err(format!(
+                    "direction '{d}' is not forward, reverse or bidirectional"
+                ))
+            }
+        };
+        Ok(Spec {
+            kind,
+            h,
+            acts: activations(node, defaults(kind), reverse.len())?,
+            reverse,
+            clip: node.attr("clip").map(|a| a.f),
+            linear_before_reset: node.int("linear_before_reset", 0) != 0,
+            input_forget: node.int("input_forget", 0) != 0,
+        })
+    }
+}
+
+fn kind_of(node: &Node) -> Kind {
+    match node.op.as_str() {
+        "LSTM" => Kind::Lstm,
+        "GRU" => Kind::Gru,
+        _ => Kind::Rnn,
+    }
+}
+
+/// Gates per hidden unit.
+pub(crate) fn gates(kind: Kind) -> usize {
+    match kind {
+        Kind::Lstm => 4,
+        Kind::Gru => 3,
+        Kind::Rnn => 1,
+    }
+}
+
+/// The activations a layer uses when the attribute is absent (per direction).
+fn defaults(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        Kind::Lstm => &["Sigmoid", "Tanh", "Tanh"],
+        Kind::Gru => &["Sigmoid", "Tanh"],
+        Kind::Rnn => &["Tanh"],
+    }
+}
+
+/// The `sequence_lens` input (each clamped to `[0, seq]`) or `seq` for every batch entry.
+pub(crate) fn seq_lens<S: Scalar>(
+    l: Option<&Value<S>>,
+    seq: usize,
+    batch: usize,
+) -> Result<Vec<usize>, String> {
+    let lens: Vec<usize> = match l {
+        Some(l) => l
+            .int_values("sequence_lens")?
+            .iter()
+            .map(|&v| usize::try_from(v).map_or(0, |v| v.min(seq)))
+            .collect(),
+        None => vec![seq; batch],
+    };
+    if lens.len() != batch {
+        return Err(format!(
+            "sequence_lens has {} values for a batch of {batch}",
+            lens.len()
+        ));
+    }
+    Ok(lens)
 }
 
 struct Inputs<'a, T> {
@@ -192,11 +284,7 @@ struct Inputs<'a, T> {
 /// Y `[seq, dirs, batch, H]`, Y_h and Y_c `[dirs, batch, H]`.
 fn run_layer<T: Scalar>(s: &Spec, i: &Inputs<T>) -> (Vec<T>, Vec<T>, Vec<T>) {
     let (seq, batch, h) = (i.seq, i.batch, s.h);
-    let g = match s.kind {
-        Kind::Lstm => 4,
-        Kind::Gru => 3,
-        Kind::Rnn => 1,
-    };
+    let g = gates(s.kind);
     let nd = s.reverse.len();
     let zero = T::cst(0.0);
     let mut y = vec![zero; seq * nd * batch * h];
@@ -380,6 +468,16 @@ pub(crate) struct RnnDims {
 }
 
 impl RnnDims {
+    /// The layer's kind.
+    pub(crate) fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// `(layout, seq_length, batch_size, directions, hidden_size)`.
+    pub(crate) fn sizes(&self) -> (i64, usize, usize, usize, usize) {
+        (self.layout, self.seq, self.batch, self.nd, self.h)
+    }
+
     /// The output shapes: Y, Y_h and (LSTM) Y_c.
     pub(crate) fn outputs(&self) -> Vec<Vec<usize>> {
         let (seq, batch, nd, h) = (self.seq, self.batch, self.nd, self.h);
@@ -399,16 +497,8 @@ impl RnnDims {
 /// LSTM's, GRU's and RNN's checks on the shapes of X, W, R, B, sequence_lens, initial_h,
 /// initial_c, P (`None` where absent) and on the attributes.
 pub(crate) fn rnn_dims(node: &Node, shapes: &[Option<&[usize]>]) -> Result<RnnDims, String> {
-    let kind = match node.op.as_str() {
-        "LSTM" => Kind::Lstm,
-        "GRU" => Kind::Gru,
-        _ => Kind::Rnn,
-    };
-    let g = match kind {
-        Kind::Lstm => 4,
-        Kind::Gru => 3,
-        Kind::Rnn => 1,
-    };
+    let kind = kind_of(node);
+    let g = gates(kind);
     let layout = node.int("layout", 0);
     let get = |i: usize| shapes.get(i).copied().flatten();
     let need =
@@ -476,12 +566,7 @@ pub(crate) fn rnn_dims(node: &Node, shapes: &[Option<&[usize]>]) -> Result<RnnDi
         }
     }
     numel_checked(&[seq, nd, batch, h, g], 8)?;
-    let defaults: &[&str] = match kind {
-        Kind::Lstm => &["Sigmoid", "Tanh", "Tanh"],
-        Kind::Gru => &["Sigmoid", "Tanh"],
-        Kind::Rnn => &["Tanh"],
-    };
-    activations(node, defaults, nd)?;
+    activations(node, defaults(kind), nd)?;
     Ok(RnnDims {
         kind,
         layout,
@@ -493,16 +578,8 @@ pub(crate) fn rnn_dims(node: &Node, shapes: &[Option<&[usize]>]) -> Result<RnnDi
 }
 
 pub(crate) fn rnn<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
-    let kind = match node.op.as_str() {
-        "LSTM" => Kind::Lstm,
-        "GRU" => Kind::Gru,
-        _ => Kind::Rnn,
-    };
-    let g = match kind {
-        Kind::Lstm => 4,
-        Kind::Gru => 3,
-        Kind::Rnn => 1,
-    };
+    let kind = kind_of(node);
+    let g = gates(kind);
     let shapes: Vec<Option<&[usize]>> = (0..8).map(|i| opt(ins, i).map(Value::shape)).collect();
     rnn_dims(node, &shapes)?;
     let layout = node.int("layout", 0);
@@ -557,20 +634,7 @@ pub(crate) fn rnn<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
     if let Some(b) = b {
         check(b, &[nd, 2 * g * h], "B")?;
     }
-    let lens: Vec<usize> = match opt(ins, 4) {
-        Some(l) => l
-            .int_values("sequence_lens")?
-            .iter()
-            .map(|&v| usize::try_from(v).map_or(0, |v| v.min(seq)))
-            .collect(),
-        None => vec![seq; batch],
-    };
-    if lens.len() != batch {
-        return Err(format!(
-            "sequence_lens has {} values for a batch of {batch}",
-            lens.len()
-        ));
-    }
+    let lens = seq_lens(opt(ins, 4), seq, batch)?;
     let state = |i: usize, what: &str| -> Result<Option<Value<S>>, String> {
         let Some(v) = opt(ins, i) else {
             return Ok(None);
@@ -590,20 +654,7 @@ pub(crate) fn rnn<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
         (None, None)
     };
     numel_checked(&[seq, nd, batch, h, g], std::mem::size_of::<S>())?;
-    let defaults: &[&str] = match kind {
-        Kind::Lstm => &["Sigmoid", "Tanh", "Tanh"],
-        Kind::Gru => &["Sigmoid", "Tanh"],
-        Kind::Rnn => &["Tanh"],
-    };
-    let spec = Spec {
-        kind,
-        h,
-        reverse,
-        acts: activations(node, defaults, nd)?,
-        clip: node.attr("clip").map(|a| a.f),
-        linear_before_reset: node.int("linear_before_reset", 0) != 0,
-        input_forget: node.int("input_forget", 0) != 0,
-    };
+    let spec = Spec::of(node, h)?;
     let all_const = [
         Some(&x),
         Some(w0),

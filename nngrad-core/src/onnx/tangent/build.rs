@@ -51,7 +51,7 @@ fn shape_only(op: &str) -> bool {
 }
 
 /// A float constant's values, integers widened as the generic operators widen them.
-fn floats(v: &Value<f64>) -> Option<Tensor<f64>> {
+pub(super) fn floats(v: &Value<f64>) -> Option<Tensor<f64>> {
     match v {
         Value::Float(t) => Some((**t).clone()),
         Value::Int(t) => Some(t.map(|x| x as f64)),
@@ -140,17 +140,37 @@ pub(super) fn build(
             }
             known[id] = Some(Known::Const(v));
         } else {
-            let (Some(Value::Act(zero)), Some(id)) = (first, out0) else {
+            // One buffer per activation output the graph names; the step must write each.
+            let all: Vec<Option<Value<f64>>> =
+                std::iter::once(first).chain(outs.by_ref()).collect();
+            let mut bufs = Vec::with_capacity(all.len());
+            let mut zeros = Vec::new();
+            for (i, v) in all.into_iter().enumerate() {
+                let slot = node.outputs.get(i).copied().flatten();
+                match (slot, v) {
+                    (Some(id), Some(Value::Act(zero))) => {
+                        bufs.push(Some(sizes.len()));
+                        sizes.push(zero.len());
+                        zeros.push((id, zero));
+                    }
+                    (None, _) | (_, None) => bufs.push(None),
+                    // a constant output of a node that reads an activation
+                    (Some(_), Some(_)) => return None,
+                }
+            }
+            let st = step(node, opset, &vals, &acts, &bufs, &zeros, &mut sizes)?;
+            let writes = st.writes();
+            if !bufs.iter().flatten().all(|b| writes.contains(b)) {
                 return None;
-            };
-            let out = sizes.len();
-            sizes.push(zero.len());
-            plan.push(step(node, opset, &vals, &acts, &zero, out, &mut sizes)?);
-            known[id] = Some(Known::Act {
-                buf: out,
-                seed: false,
-                zero,
-            });
+            }
+            plan.push(st);
+            for ((id, zero), buf) in zeros.into_iter().zip(bufs.into_iter().flatten()) {
+                known[id] = Some(Known::Act {
+                    buf,
+                    seed: false,
+                    zero,
+                });
+            }
         }
         // Further outputs: constants only (Dropout's mask); anything else is not covered.
         for (slot, v) in node.outputs.iter().skip(1).zip(outs) {
@@ -182,10 +202,29 @@ pub(super) fn build(
     })
 }
 
-/// The step for a node with at least one activation input, whose output (at the zero
-/// input) is `zero`, written to buffer `out`; a step that needs scratch rows adds a buffer
-/// to `sizes` (so the budget counts it).
+/// The step for a node with at least one activation input whose output `i`, where it is an
+/// activation the graph names, goes to buffer `outs[i]` (`zeros`: those outputs' ids and
+/// values at the zero input, in order). Recurrent layers write several outputs; every other
+/// operator writes its first.
 fn step(
+    node: &Node,
+    opset: i64,
+    vals: &[Option<Value<f64>>],
+    acts: &[Option<(usize, bool)>],
+    outs: &[Option<usize>],
+    zeros: &[(usize, Tensor<f64>)],
+    sizes: &mut Vec<usize>,
+) -> Option<Step> {
+    if matches!(node.op.as_str(), "RNN" | "GRU" | "LSTM") {
+        return super::recurrent::build(node, vals, acts, outs, sizes);
+    }
+    let (out, (_, zero)) = (outs.first().copied().flatten()?, zeros.first()?);
+    single(node, opset, vals, acts, zero, out, sizes)
+}
+
+/// The step for a node of one output (at the zero input `zero`), written to buffer `out`;
+/// a step that needs scratch rows adds a buffer to `sizes` (so the budget counts it).
+fn single(
     node: &Node,
     opset: i64,
     vals: &[Option<Value<f64>>],
@@ -523,6 +562,28 @@ fn step(
                 divide: false,
             })
         }
+        "Slice" => {
+            // The rows it keeps: the generic operator itself, run on the element indices
+            // (exact in f64), so negative bounds, steps and clamping are its own.
+            let (x, _) = act(0)?;
+            if acts[1..].iter().any(Option::is_some) {
+                return None;
+            }
+            let shape = val(0)?.shape();
+            let len: usize = shape.iter().product();
+            let index = Value::float(Tensor::new(
+                shape.to_vec(),
+                (0..len).map(|i| i as f64).collect(),
+            ));
+            let mut ins: Vec<Option<&Value<f64>>> = vals.iter().map(Option::as_ref).collect();
+            ins[0] = Some(&index);
+            let picked = ops::run(node, &ins, opset).ok()?.into_iter().next()??;
+            let Value::Float(t) = picked else {
+                return None;
+            };
+            let idx: Vec<usize> = t.data.iter().map(|&i| i as usize).collect();
+            (idx.len() == zero.len()).then_some(Step::Gather { x, out, idx })
+        }
         "Softmax" | "LogSoftmax" => {
             let (x, _) = act(0)?;
             let (outer, d, inner) = ops::reduce::softmax_rows(node, val(0)?.shape(), opset).ok()?;
@@ -604,6 +665,25 @@ impl Step {
             Step::Gather { x, .. } => vec![*x],
             Step::Softmax(s) => vec![s.x],
             Step::Norm(s) => vec![s.x],
+            Step::Recurrent(r) => r.reads(),
+        }
+    }
+
+    /// The buffers the step writes as its results (scratch buffers not counted).
+    fn writes(&self) -> Vec<usize> {
+        match self {
+            Step::Linear { out, .. }
+            | Step::LinearLeft { out, .. }
+            | Step::Unary { out, .. }
+            | Step::AddConst { out, .. }
+            | Step::ScaleConst { out, .. }
+            | Step::Binary { out, .. }
+            | Step::Gather { out, .. } => vec![*out],
+            Step::Conv(c) => vec![c.out],
+            Step::Pool(p) => vec![p.out],
+            Step::Softmax(s) => vec![s.out],
+            Step::Norm(s) => vec![s.out],
+            Step::Recurrent(r) => r.writes(),
         }
     }
 
@@ -647,6 +727,7 @@ impl Step {
             Step::Gather { x, .. } => *x = rep[*x],
             Step::Softmax(s) => s.x = rep[s.x],
             Step::Norm(s) => s.x = rep[s.x],
+            Step::Recurrent(r) => r.renumber(rep),
         }
     }
 }

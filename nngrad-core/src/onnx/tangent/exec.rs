@@ -422,6 +422,14 @@ impl Step {
             }
             Step::Softmax(sm) => sm.run(&mut work.bufs, &mut work.t, c.points, w),
             Step::Norm(nm) => nm.run(&mut work.bufs, &mut work.t, c.points, w),
+            Step::Recurrent(r) => {
+                let tmp = super::recurrent::Tmp {
+                    z: &mut work.z,
+                    t: &mut work.t,
+                    d: &mut work.d,
+                };
+                r.run(&mut work.bufs, tmp, c.points, w)
+            }
         }
     }
 }

@@ -6,7 +6,9 @@
 //! `forward`, the tangent for `jvp`, all `n` input columns for `jacobian`). A dense layer is
 //! then one real GEMM over values and lanes at once, as is a convolution (over the im2col
 //! of whole blocks), an elementwise function scales each block's lanes by its slope,
-//! pooling and transposes move whole blocks, and a reshape is nothing at all. The plan is
+//! pooling, transposes and slices move whole blocks, a recurrent layer (RNN, GRU, LSTM) is
+//! a GEMM per time step with its gates scaled and multiplied blockwise, and a reshape is
+//! nothing at all. The plan is
 //! prepared when the model is loaded: topological order, one buffer per tensor (reused in
 //! place where the tensor dies), constant operands folded and laid out (`alpha·op(B)ᵀ`,
 //! broadcast biases), so a call does no name look-up, hashing or allocation beyond its
@@ -20,6 +22,7 @@ mod build;
 mod chain;
 mod exec;
 mod normalize;
+mod recurrent;
 mod spatial;
 
 use super::load::Graph;
@@ -131,7 +134,8 @@ enum Step {
     Conv(spatial::Conv),
     /// MaxPool, AveragePool and their global forms (`spatial.rs`).
     Pool(spatial::Pool),
-    /// `out` row `e` is `x` row `idx[e]`: Transpose, a permutation of whole blocks.
+    /// `out` row `e` is `x` row `idx[e]`: Transpose (a permutation of whole blocks) and
+    /// Slice.
     Gather {
         x: usize,
         out: usize,
@@ -141,6 +145,9 @@ enum Step {
     Softmax(spatial::Softmax),
     /// The normalisation operators (`normalize.rs`).
     Norm(normalize::Norm),
+    /// RNN, GRU and LSTM with constant weights (`recurrent.rs`), writing Y, Y_h and Y_c
+    /// (those the graph names) to buffers of their own.
+    Recurrent(Box<recurrent::Recurrent>),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
