@@ -280,8 +280,10 @@ mod tests {
         assert!(d.max_total_elements >= 5 * max[1], "{max:?}");
         assert!(d.max_nodes >= 100 * max[2], "{max:?}");
         assert!(d.max_depth >= 100 * max[3], "{max:?}");
+        // 1.5× for both per-call budgets: facegate's jvp on the tangent route, which keeps
+        // every tensor of the call (163 MB; the generic evaluator's live set was 109 MB)
         for k in [4, 6, 8] {
-            assert!(d.max_eval_bytes >= 2 * max[k], "{}: {max:?}", names[k]);
+            assert!(d.max_eval_bytes >= 3 * max[k] / 2, "{}: {max:?}", names[k]);
         }
         for k in [5, 7, 9] {
             assert!(d.max_work >= 3 * max[k] / 2, "{}: {max:?}", names[k]);
