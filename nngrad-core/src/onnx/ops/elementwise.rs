@@ -76,7 +76,9 @@ impl Bin {
         }
     }
 
-    fn sw<S: Scalar>(self, a: S, b: f64) -> S {
+    /// `a op b` for an activation `a` and a constant `b` (the tangent route's constant
+    /// exponent of Pow evaluates its value and slope with this very function).
+    pub(crate) fn sw<S: Scalar>(self, a: S, b: f64) -> S {
         match self {
             Bin::Add => a + b,
             Bin::Sub => a - b,
@@ -87,7 +89,9 @@ impl Bin {
         }
     }
 
-    fn ws<S: Scalar>(self, a: f64, b: S) -> S {
+    /// `a op b` for a constant `a` and an activation `b` (as [`Bin::sw`], Pow's constant
+    /// base on the tangent route).
+    pub(crate) fn ws<S: Scalar>(self, a: f64, b: S) -> S {
         match self {
             Bin::Add => b + a,
             Bin::Sub => -b + a,

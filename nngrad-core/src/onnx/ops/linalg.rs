@@ -89,11 +89,7 @@ pub(crate) fn matmul<S: Scalar>(ins: &Ins<S>) -> Outs<S> {
     if numel_checked(&mm.out_shape, std::mem::size_of::<S>())? == 0 {
         return Ok(vec![Some(empty_product(a, b, mm.out_shape))]);
     }
-    let (m, k, n) = (mm.dims.m, mm.dims.k, mm.dims.n);
-    let mut pairs = Vec::new();
-    for_each_broadcast(&mm.abatch, &mm.bbatch, &mm.batch, |ia, ib| {
-        pairs.push((ia * m * k, ib * k * n))
-    });
+    let pairs = mm.pairs();
     Ok(vec![Some(products(a, b, mm.dims, &pairs, mm.out_shape)?)])
 }
 
@@ -114,6 +110,24 @@ pub(crate) struct MatMulShape {
     batch: Vec<usize>,
     dims: GemmDims,
     pub out_shape: Vec<usize>,
+}
+
+impl MatMulShape {
+    /// One product's dimensions (`m×k` times `k×n`, neither stored transposed).
+    pub(crate) fn dims(&self) -> GemmDims {
+        self.dims
+    }
+
+    /// Per product, in the output's order (`m·n` elements each): the element offsets of its
+    /// `A` and `B` blocks, the batch dimensions broadcast as NumPy's `matmul` does.
+    pub(crate) fn pairs(&self) -> Vec<(usize, usize)> {
+        let (m, k, n) = (self.dims.m, self.dims.k, self.dims.n);
+        let mut pairs = Vec::new();
+        for_each_broadcast(&self.abatch, &self.bbatch, &self.batch, |ia, ib| {
+            pairs.push((ia * m * k, ib * k * n))
+        });
+        pairs
+    }
 }
 
 /// MatMul's checks and shapes (NumPy `matmul`: 1-D operands promoted, batches broadcast).

@@ -5,6 +5,8 @@
 //! (the same code, hence the same shape rules and the same errors, as every call of the
 //! generic evaluator); nodes that read constants only are folded to constants that way.
 
+use super::power::Pow;
+use super::product::Product;
 use super::spatial::{Conv, Pool, Softmax};
 use super::{BinOp, Plan, Step};
 use crate::onnx::load::{Const, Graph, Node};
@@ -348,9 +350,25 @@ fn single(
                     seed,
                 })
             }
+            (Some((a, _)), Some((b, _))) => {
+                let mm = ops::linalg::matmul_shape(val(0)?.shape(), val(1)?.shape()).ok()?;
+                let d = mm.dims();
+                let pairs = mm.pairs();
+                (Some(zero.len()) == pairs.len().checked_mul(d.m * d.n)).then_some(Step::Product(
+                    Product {
+                        a,
+                        b,
+                        out,
+                        m: d.m,
+                        k: d.k,
+                        n: d.n,
+                        pairs,
+                    },
+                ))
+            }
             _ => None,
         },
-        "Add" | "Sub" | "Mul" | "Div" => {
+        "Add" | "Sub" | "Mul" | "Div" | "Pow" => {
             // Opset < 7 `broadcast=1`: B lines up with A from `axis`, reshaped as the
             // generic operator reshapes it; covered when A is the activation, B a constant.
             let legacy = opset < 7 && node.int("broadcast", 0) != 0;
@@ -412,6 +430,12 @@ fn single(
                             c,
                             divide: true,
                         }),
+                        ("Pow", _) => Some(Step::Pow(Pow {
+                            x,
+                            out,
+                            c,
+                            base: !x_first,
+                        })),
                         _ => None,
                     }
                 }
@@ -660,6 +684,8 @@ impl Step {
                 vec![*x]
             }
             Step::Binary { a, b, .. } => vec![*a, *b],
+            Step::Pow(p) => vec![p.x],
+            Step::Product(p) => vec![p.a, p.b],
             Step::Conv(c) => vec![c.x],
             Step::Pool(p) => vec![p.x],
             Step::Gather { x, .. } => vec![*x],
@@ -680,6 +706,8 @@ impl Step {
             | Step::Binary { out, .. }
             | Step::Gather { out, .. } => vec![*out],
             Step::Conv(c) => vec![c.out],
+            Step::Pow(p) => vec![p.out],
+            Step::Product(p) => vec![p.out],
             Step::Pool(p) => vec![p.out],
             Step::Softmax(s) => vec![s.out],
             Step::Norm(s) => vec![s.out],
@@ -695,6 +723,7 @@ impl Step {
             | Step::ScaleConst { x, out, .. } => Some((*x, *out)),
             // every statistic of a group is computed before its elements are written
             Step::Norm(s) => Some((s.x, s.out)),
+            Step::Pow(p) => Some((p.x, p.out)),
             _ => None,
         }
     }
@@ -707,6 +736,9 @@ impl Step {
         }
         if let Step::Norm(s) = self {
             s.out = b;
+        }
+        if let Step::Pow(p) = self {
+            p.out = b;
         }
     }
 
@@ -723,6 +755,11 @@ impl Step {
                 *b = rep[*b];
             }
             Step::Conv(c) => c.x = rep[c.x],
+            Step::Pow(p) => p.x = rep[p.x],
+            Step::Product(p) => {
+                p.a = rep[p.a];
+                p.b = rep[p.b];
+            }
             Step::Pool(p) => p.x = rep[p.x],
             Step::Gather { x, .. } => *x = rep[*x],
             Step::Softmax(s) => s.x = rep[s.x],

@@ -422,6 +422,8 @@ impl Step {
             }
             Step::Softmax(sm) => sm.run(&mut work.bufs, &mut work.t, c.points, w),
             Step::Norm(nm) => nm.run(&mut work.bufs, &mut work.t, c.points, w),
+            Step::Pow(pw) => pw.run(&mut work.bufs, cols, w),
+            Step::Product(pr) => pr.run(&mut work.bufs, c.points, w),
             Step::Recurrent(r) => {
                 let tmp = super::recurrent::Tmp {
                     z: &mut work.z,

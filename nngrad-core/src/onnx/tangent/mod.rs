@@ -6,7 +6,8 @@
 //! `forward`, the tangent for `jvp`, all `n` input columns for `jacobian`). A dense layer is
 //! then one real GEMM over values and lanes at once, as is a convolution (over the im2col
 //! of whole blocks), an elementwise function scales each block's lanes by its slope,
-//! pooling, transposes and slices move whole blocks, a recurrent layer (RNN, GRU, LSTM) is
+//! pooling, transposes and slices move whole blocks, a product of two activations is a GEMM
+//! per point for the values and per row and column for the lanes, a recurrent layer (RNN, GRU, LSTM) is
 //! a GEMM per time step with its gates scaled and multiplied blockwise, and a reshape is
 //! nothing at all. The plan is
 //! prepared when the model is loaded: topological order, one buffer per tensor (reused in
@@ -22,6 +23,8 @@ mod build;
 mod chain;
 mod exec;
 mod normalize;
+mod power;
+mod product;
 mod recurrent;
 mod spatial;
 
@@ -145,6 +148,10 @@ enum Step {
     Softmax(spatial::Softmax),
     /// The normalisation operators (`normalize.rs`).
     Norm(normalize::Norm),
+    /// Pow with a constant exponent or a constant base (`power.rs`).
+    Pow(power::Pow),
+    /// MatMul of two activations (`product.rs`).
+    Product(product::Product),
     /// RNN, GRU and LSTM with constant weights (`recurrent.rs`), writing Y, Y_h and Y_c
     /// (those the graph names) to buffers of their own.
     Recurrent(Box<recurrent::Recurrent>),
