@@ -62,6 +62,30 @@ impl Product {
                 if lanes == 0 {
                     continue;
                 }
+                if lanes <= m.min(n) {
+                    // Few lanes (a JVP): two full products per lane, dA_l·B and A·dB_l, the
+                    // lane picked out by its offset; per column of C they would be m + n
+                    // matrix-vector products, far slower (a 640³ JVP took over 2 s so).
+                    for l in 1..=lanes {
+                        dgemm_strided(
+                            &xa[oa + at..],
+                            a_val,
+                            &xb[ob + at + l..],
+                            b_val,
+                            &mut o[oc + at + l..],
+                            c_val,
+                        );
+                        dgemm_strided(
+                            &xa[oa + at + l..],
+                            a_val,
+                            &xb[ob + at..],
+                            b_val,
+                            &mut o[oc + at + l..],
+                            c_val,
+                        );
+                    }
+                    continue;
+                }
                 // A·dB, all lanes at once: column j of C (m × lanes) += A (m×k) · the lanes
                 // of column j of B (k × lanes).
                 for j in 0..n {
