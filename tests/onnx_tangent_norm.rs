@@ -10,18 +10,11 @@ mod common;
 
 use common::numeric::{rel_err, row_major, uniform};
 use common::onnx::{attr_i, attr_ints, f32_tensor, model_bytes, node, value_info};
+use common::route::{bits, central_differences, on_route};
 use nngrad_core::onnx::proto::{data_type, AttributeProto, NodeProto, TensorProto};
 use nngrad_core::onnx::Model;
 use nngrad_core::{try_jacobian, try_jvp, Differentiable};
 use std::sync::Mutex;
-
-fn on_route(model: &Model) -> bool {
-    format!("{model:?}").contains("tangent_route: true")
-}
-
-fn bits(v: &[f64]) -> Vec<u64> {
-    v.iter().map(|x| x.to_bits()).collect()
-}
 
 fn random_f32(n: usize, seed: u64, lo: f64, hi: f64) -> Vec<f32> {
     uniform(n, seed, lo, hi)
@@ -42,31 +35,6 @@ fn attr_f(name: &str, f: f32) -> AttributeProto {
 fn named(mut n: NodeProto, name: &str) -> NodeProto {
     n.name = name.into();
     n
-}
-
-/// Central differences of `forward` with steps h and h/2, Richardson-extrapolated: the
-/// row-major `m×n` Jacobian.
-fn central_differences(model: &Model, x: &[f64]) -> Vec<f64> {
-    let (m, n) = (model.output_len(), x.len());
-    let mut j = vec![0.0; m * n];
-    let central = |c: usize, h: f64| {
-        let (mut xp, mut xm) = (x.to_vec(), x.to_vec());
-        xp[c] += h;
-        xm[c] -= h;
-        let (yp, ym) = (model.forward(&xp).unwrap(), model.forward(&xm).unwrap());
-        yp.iter()
-            .zip(&ym)
-            .map(|(a, b)| (a - b) / (2.0 * h))
-            .collect::<Vec<_>>()
-    };
-    for c in 0..n {
-        let h = 1e-4 * x[c].abs().max(1.0);
-        let (d1, d2) = (central(c, h), central(c, h / 2.0));
-        for i in 0..m {
-            j[i * n + c] = (4.0 * d2[i] - d1[i]) / 3.0;
-        }
-    }
-    j
 }
 
 /// The largest errors seen, per check, over all cases of a test (printed at its end).

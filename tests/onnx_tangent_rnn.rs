@@ -10,19 +10,12 @@ use common::json::matrix;
 use common::numeric::{rel_err, row_major, uniform};
 use common::onnx::value_info;
 use common::onnx::{attr_i, attr_s, f32_tensor, i64_tensor, model_bytes, node};
+use common::route::{bits, central_differences, on_route};
 use nngrad_core::onnx::proto::{data_type, AttributeProto, NodeProto, TensorProto};
 use nngrad_core::onnx::Model;
 use nngrad_core::{try_jacobian, try_jvp, Differentiable};
 use serde_json::Value as Json;
 use std::sync::Mutex;
-
-fn on_route(model: &Model) -> bool {
-    format!("{model:?}").contains("tangent_route: true")
-}
-
-fn bits(v: &[f64]) -> Vec<u64> {
-    v.iter().map(|x| x.to_bits()).collect()
-}
 
 /// Float32 values in `[-scale, scale)` (weights are stored as float32, so the model holds
 /// them exactly).
@@ -43,31 +36,6 @@ fn note(i: usize, e: f64) {
         "worst so far: values {:e}, J vs generic {:e}, J·v vs generic {:e}, J vs differences {:e}",
         w[0], w[1], w[2], w[3]
     );
-}
-
-/// Central differences of `forward` with steps h and h/2, Richardson-extrapolated: the
-/// row-major `m×n` Jacobian.
-fn central_differences(model: &Model, x: &[f64]) -> Vec<f64> {
-    let (m, n) = (model.output_len(), x.len());
-    let mut j = vec![0.0; m * n];
-    let central = |c: usize, h: f64| {
-        let (mut xp, mut xm) = (x.to_vec(), x.to_vec());
-        xp[c] += h;
-        xm[c] -= h;
-        let (yp, ym) = (model.forward(&xp).unwrap(), model.forward(&xm).unwrap());
-        yp.iter()
-            .zip(&ym)
-            .map(|(a, b)| (a - b) / (2.0 * h))
-            .collect::<Vec<_>>()
-    };
-    for c in 0..n {
-        let h = 1e-4 * x[c].abs().max(1.0);
-        let (d1, d2) = (central(c, h), central(c, h / 2.0));
-        for i in 0..m {
-            j[i * n + c] = (4.0 * d2[i] - d1[i]) / 3.0;
-        }
-    }
-    j
 }
 
 /// Every check of a model on the route at `x`: it is on the route; values, Jacobian and

@@ -5,6 +5,7 @@ pub mod hostile;
 pub mod json;
 pub mod numeric;
 pub mod onnx;
+pub mod route;
 
 /// The shared data folder: `../shared` beside the repository (as CI lays it out), or the
 /// folder named by `NNGRAD_SHARED`.
