@@ -10,11 +10,10 @@ mod common;
 
 use common::numeric::{rel_err, row_major, uniform};
 use common::onnx::{attr_i, attr_ints, f32_tensor, model_bytes, node, value_info};
-use common::route::{bits, central_differences, on_route};
+use common::route::{bits, central_differences, on_route, record, Worst};
 use nngrad_core::onnx::proto::{data_type, AttributeProto, NodeProto, TensorProto};
 use nngrad_core::onnx::Model;
 use nngrad_core::{try_jacobian, try_jvp, Differentiable};
-use std::sync::Mutex;
 
 fn random_f32(n: usize, seed: u64, lo: f64, hi: f64) -> Vec<f32> {
     uniform(n, seed, lo, hi)
@@ -35,33 +34,6 @@ fn attr_f(name: &str, f: f32) -> AttributeProto {
 fn named(mut n: NodeProto, name: &str) -> NodeProto {
     n.name = name.into();
     n
-}
-
-/// The largest errors seen, per check, over all cases of a test (printed at its end).
-#[derive(Default, Debug, Clone, Copy)]
-struct Worst {
-    values: f64,
-    jacobian: f64,
-    jvp: f64,
-    differences: f64,
-}
-
-static WORST: Mutex<Vec<(String, Worst)>> = Mutex::new(Vec::new());
-
-fn record(op: &str, w: Worst) {
-    let mut all = WORST.lock().unwrap();
-    let slot = match all.iter().position(|(o, _)| o == op) {
-        Some(p) => &mut all[p].1,
-        None => {
-            all.push((op.to_string(), Worst::default()));
-            &mut all.last_mut().unwrap().1
-        }
-    };
-    slot.values = slot.values.max(w.values);
-    slot.jacobian = slot.jacobian.max(w.jacobian);
-    slot.jvp = slot.jvp.max(w.jvp);
-    slot.differences = slot.differences.max(w.differences);
-    eprintln!("max errors so far, {op}: {slot:?}");
 }
 
 /// Every check of a model on the route at `x`: on the route; values, Jacobian and JVP

@@ -9,11 +9,10 @@ mod common;
 
 use common::numeric::{rel_err, row_major, uniform};
 use common::onnx::{attr_ints, f32_tensor, i64_tensor, model_bytes, node, value_info};
-use common::route::{bits, central_differences, on_route};
+use common::route::{bits, central_differences, on_route, record, Worst};
 use nngrad_core::onnx::proto::{data_type, NodeProto, TensorProto};
 use nngrad_core::onnx::Model;
 use nngrad_core::{try_jacobian, try_jvp, Differentiable};
-use std::sync::Mutex;
 
 fn random_f32(n: usize, seed: u64, lo: f64, hi: f64) -> Vec<f32> {
     uniform(n, seed, lo, hi)
@@ -29,33 +28,6 @@ fn numel(d: &[i64]) -> usize {
 /// A weight tensor `name` of `dims`, values in `[-1, 1)`.
 fn weight(name: &str, dims: &[i64], seed: u64) -> TensorProto {
     f32_tensor(name, dims, &random_f32(numel(dims), seed, -1.0, 1.0))
-}
-
-/// The largest errors seen, per check, over all cases of a test (printed as they grow).
-#[derive(Default, Debug, Clone, Copy)]
-struct Worst {
-    values: f64,
-    jacobian: f64,
-    jvp: f64,
-    differences: f64,
-}
-
-static WORST: Mutex<Vec<(String, Worst)>> = Mutex::new(Vec::new());
-
-fn record(op: &str, w: Worst) {
-    let mut all = WORST.lock().unwrap();
-    let slot = match all.iter().position(|(o, _)| o == op) {
-        Some(p) => &mut all[p].1,
-        None => {
-            all.push((op.to_string(), Worst::default()));
-            &mut all.last_mut().unwrap().1
-        }
-    };
-    slot.values = slot.values.max(w.values);
-    slot.jacobian = slot.jacobian.max(w.jacobian);
-    slot.jvp = slot.jvp.max(w.jvp);
-    slot.differences = slot.differences.max(w.differences);
-    eprintln!("max errors so far, {op}: {slot:?}");
 }
 
 /// Every check of a model on the route at `x`: on the route; values, Jacobian and JVP

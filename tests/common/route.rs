@@ -1,6 +1,7 @@
 //! Checks shared by the tangent-route tests (`tests/onnx_tangent_*.rs`).
 
 use nngrad_core::onnx::Model;
+use std::sync::Mutex;
 
 /// Whether the model runs on the tangent route (its `Debug` says so).
 pub fn on_route(model: &Model) -> bool {
@@ -35,4 +36,33 @@ pub fn central_differences(model: &Model, x: &[f64]) -> Vec<f64> {
         }
     }
     j
+}
+
+/// The largest errors seen, per check, over all cases of a test binary (printed as they
+/// grow, so a run shows the margins beside the tolerances).
+#[derive(Default, Debug, Clone, Copy)]
+pub struct Worst {
+    pub values: f64,
+    pub jacobian: f64,
+    pub jvp: f64,
+    pub differences: f64,
+}
+
+/// Each operator's worst errors so far in this test binary.
+static WORST: Mutex<Vec<(String, Worst)>> = Mutex::new(Vec::new());
+
+pub fn record(op: &str, w: Worst) {
+    let mut all = WORST.lock().unwrap();
+    let slot = match all.iter().position(|(o, _)| o == op) {
+        Some(p) => &mut all[p].1,
+        None => {
+            all.push((op.to_string(), Worst::default()));
+            &mut all.last_mut().unwrap().1
+        }
+    };
+    slot.values = slot.values.max(w.values);
+    slot.jacobian = slot.jacobian.max(w.jacobian);
+    slot.jvp = slot.jvp.max(w.jvp);
+    slot.differences = slot.differences.max(w.differences);
+    eprintln!("max errors so far, {op}: {slot:?}");
 }
