@@ -34,9 +34,12 @@ def ratio(a, b):
 
 METHODS = [
     ("nngrad_plain", "nngrad, plain-loop network, `jacobian` (DEFAULT_CHUNK lanes)"),
+    ("nngrad_plain_model", "nngrad, plain-loop network as a `Differentiable` model, provided `jacobian` (lanes from n: 8, 32, 32)"),
+    ("nngrad_plain_macro", "nngrad, plain-loop network, `jacobian!` (lanes from n, as the model)"),
     ("nngrad_plain_c4", "nngrad, plain-loop network, `Chunk::<4>`"),
     ("nngrad_plain_c16", "nngrad, plain-loop network, `Chunk::<16>`"),
     ("nngrad_plain_c32", "nngrad, plain-loop network, `Chunk::<32>`"),
+    ("nngrad_plain_c64", "nngrad, plain-loop network, `Chunk::<64>` (lanes spill out of the 16 AVX2 registers)"),
     ("nngrad_plain_fallback", "nngrad, plain-loop network, `jacobian`, AVX2 clone switched off (the body as written, baseline x86-64)"),
     ("exp_plain_outlined", "experiment: plain-loop network, `tanh` called through an `#[inline(never)]` helper"),
     ("exp_plain_split", "experiment: plain-loop network, `tanh` applied in a loop of its own after each layer"),

@@ -224,6 +224,72 @@ fn user_struct_batches_and_helpers() {
     }
 }
 
+/// A user's plain-loop layer of 40 inputs (tanh of a weighted sum, then a product), counting
+/// the evaluations its `eval` gets.
+struct Layer40 {
+    w: Vec<f64>,
+    evals: std::sync::atomic::AtomicUsize,
+}
+
+// Index loops on purpose: the plain way a user writes a layer.
+#[allow(clippy::needless_range_loop)]
+impl Differentiable for Layer40 {
+    type Error = OutOfDomain;
+    fn input_len(&self) -> usize {
+        40
+    }
+    fn output_len(&self) -> usize {
+        6
+    }
+    #[differentiable]
+    fn eval(&self, x: &[f64]) -> Result<Vec<f64>, OutOfDomain> {
+        self.evals
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut y = Vec::new();
+        for i in 0..6 {
+            let mut acc = 0.0;
+            for j in 0..40 {
+                acc += self.w[i * 40 + j] * x[j];
+            }
+            y.push(acc.tanh() * x[i]);
+        }
+        Ok(y)
+    }
+}
+
+/// The provided `jacobian` picks its lanes from n (40 inputs: three passes of 16, where 8
+/// lanes take five) and gives the 8-lane numbers bit for bit, which are the closed form's.
+#[test]
+fn provided_jacobian_chooses_its_lanes_from_the_input_count() {
+    use std::sync::atomic::Ordering::Relaxed;
+    let model = Layer40 {
+        w: (0..240).map(|k| ((k as f64) * 0.37).sin() * 0.2).collect(),
+        evals: 0.into(),
+    };
+    let x: Vec<f64> = (0..40).map(|j| ((j as f64) * 0.61).cos()).collect();
+    let (y, j) = model.jacobian(&x).unwrap();
+    assert_eq!(model.evals.swap(0, Relaxed), 3);
+    let (y8, j8) = try_jacobian(|x| model.eval(x), &x).unwrap();
+    assert_eq!(model.evals.load(Relaxed), 5);
+    assert_eq!(y, y8);
+    assert!(j
+        .iter()
+        .zip(j8.iter())
+        .all(|(a, b)| a.to_bits() == b.to_bits()));
+    for i in 0..6 {
+        let s: f64 = (0..40).map(|c| model.w[i * 40 + c] * x[c]).sum();
+        let (t, dt) = (s.tanh(), 1.0 - s.tanh() * s.tanh());
+        for c in 0..40 {
+            let want = dt * model.w[i * 40 + c] * x[i] + if c == i { t } else { 0.0 };
+            assert!(
+                (j[(i, c)] - want).abs() < 1e-14,
+                "J[{i},{c}] {} vs {want}",
+                j[(i, c)]
+            );
+        }
+    }
+}
+
 #[test]
 fn per_point_methods_match_central_differences() {
     fn check<M: Differentiable>(model: &M, x: &[f64]) {

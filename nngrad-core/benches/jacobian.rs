@@ -80,6 +80,17 @@ fn mlp_group<const N: usize, const M: usize>(c: &mut Criterion, name: &str, size
     g.bench_function("nngrad_plain", |b| {
         robust(b, || jacobian(|x| plain_forward(&net, x), black_box(&x)))
     });
+    // The same network as a `Differentiable` model (its provided `jacobian` picks 8, 16
+    // or 32 lanes from n), and through `jacobian!`, which does the same for a closure.
+    let model = PlainModel(&net);
+    g.bench_function("nngrad_plain_model", |b| {
+        robust(b, || model.jacobian(black_box(&x)).unwrap())
+    });
+    g.bench_function("nngrad_plain_macro", |b| {
+        robust(b, || {
+            nngrad_core::jacobian!(|x| plain_forward(&net, x), black_box(&x))
+        })
+    });
     g.bench_function("nngrad_plain_c4", |b| {
         robust(b, || {
             jacobian_chunk(Chunk::<4>, |x| plain_forward(&net, x), black_box(&x))
@@ -93,6 +104,11 @@ fn mlp_group<const N: usize, const M: usize>(c: &mut Criterion, name: &str, size
     g.bench_function("nngrad_plain_c32", |b| {
         robust(b, || {
             jacobian_chunk(Chunk::<32>, |x| plain_forward(&net, x), black_box(&x))
+        })
+    });
+    g.bench_function("nngrad_plain_c64", |b| {
+        robust(b, || {
+            jacobian_chunk(Chunk::<64>, |x| plain_forward(&net, x), black_box(&x))
         })
     });
     // The body as written, compiled for the build's target (baseline x86-64 here): the

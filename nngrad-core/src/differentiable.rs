@@ -8,7 +8,7 @@
 //! point that failed, with that point's own error as its source.
 
 use crate::batch;
-use crate::{try_jacobian, try_jvp, Scalar, ScalarLhs, ScalarRef, ScalarRefLhs};
+use crate::{try_jvp, Scalar, ScalarLhs, ScalarRef, ScalarRefLhs};
 use nalgebra::DMatrix;
 use std::fmt;
 
@@ -19,9 +19,9 @@ use std::fmt;
 /// [`output_len`](Differentiable::output_len) and [`eval`](Differentiable::eval); the rest
 /// is provided: [`forward`](Differentiable::forward) evaluates at `f64`,
 /// [`jvp`](Differentiable::jvp) in one pass of [`Dual`](crate::Dual) numbers,
-/// [`jacobian`](Differentiable::jacobian) in `⌈n/8⌉` passes of
-/// [`DualN`](crate::DualN)`<f64, 8>` (the first failing pass stops it), and the batch methods
-/// over many points on rayon's global thread pool.
+/// [`jacobian`](Differentiable::jacobian) in passes of [`DualN`](crate::DualN) numbers whose
+/// lane count (8, 16 or 32) is chosen from `n` (the first failing pass stops it), and the batch
+/// methods over many points on rayon's global thread pool.
 ///
 /// # Batches
 /// `xs` holds `k` points one after another (`k·n` values, row-major); an empty batch gives
@@ -195,6 +195,10 @@ pub trait Differentiable {
     /// # Errors
     /// Those of [`eval`](Differentiable::eval): the first failing pass stops the work.
     ///
+    /// The provided version runs `eval` on [`DualN`](crate::DualN) numbers with the lane
+    /// count [`jacobian!`](crate::jacobian!) picks from `n` (8, 16 or 32): a model of 32
+    /// inputs takes one pass, not four. The numbers are those of any other lane count.
+    ///
     /// ```
     /// use nngrad_core::{matlab::ShallowNet, Differentiable};
     /// let net = ShallowNet::from_source(
@@ -204,7 +208,9 @@ pub trait Differentiable {
     /// # Ok::<(), nngrad_core::matlab::Error>(())
     /// ```
     fn jacobian(&self, x: &[f64]) -> Result<(Vec<f64>, DMatrix<f64>), Self::Error> {
-        try_jacobian(|x| self.eval(x), x)
+        // `eval` is generic, so the lanes can follow `n` here (a closure could not choose):
+        // 32 inputs take one pass of 32 lanes instead of four of 8, with the same numbers.
+        crate::try_jacobian!(|x| self.eval(x), x)
     }
 
     /// The outputs at each of the `k` points of `xs` (`k·n` values), `k·m` values in all.

@@ -234,6 +234,103 @@ where
     jacobian_chunk(Chunk::<DEFAULT_CHUNK>, f, x)
 }
 
+/// The lanes per evaluation that [`jacobian!`](crate::jacobian!),
+/// [`try_jacobian!`](crate::try_jacobian!) and [`Differentiable::jacobian`](crate::Differentiable::jacobian)
+/// take for `n` inputs: 8, 16 or 32, whichever gives the fewest passes weighted by what one
+/// pass of that width costs.
+///
+/// The weights (10 : 14 : 22 for 8, 16 and 32 lanes) are measured: one pass of the plain-loop
+/// MLPs of `BENCHMARKS.md` at 16 lanes costs 1.27–1.44 times a pass at 8, at 32 lanes
+/// 1.97–2.4 times, and 64 lanes cost more than two passes at 32 (the lanes of a `DualN`
+/// no longer fit the 16 vector registers, so every `acc += w * h` goes through memory).
+/// So 8 inputs take one pass of 8, 9–32 one pass of 16 or 32, 33–48 three passes of 16,
+/// and more inputs passes of 32. The lanes never change a derivative: each lane is
+/// computed by the same operations whatever the width.
+///
+/// ```
+/// use nngrad_core::__private::lanes_for;
+/// assert_eq!([lanes_for(0), lanes_for(8), lanes_for(12), lanes_for(32)], [8, 8, 16, 32]);
+/// assert_eq!([lanes_for(40), lanes_for(128)], [16, 32]);
+/// ```
+pub fn lanes_for(n: usize) -> usize {
+    const WIDTHS: [(usize, usize); 3] = [(8, 10), (16, 14), (32, 22)];
+    let cost = |&(lanes, weight): &(usize, usize)| n.div_ceil(lanes).max(1) * weight;
+    // `min_by_key` keeps the first of equal costs: the narrower width.
+    WIDTHS.iter().min_by_key(|w| cost(w)).map_or(8, |w| w.0)
+}
+
+/// [`jacobian`] with the lanes per evaluation chosen from the input count (8, 16 or 32, see
+/// [`lanes_for`](crate::__private::lanes_for)): the same `(values, J)` as [`jacobian`], bit
+/// for bit, in fewer evaluations when there are more than 8 inputs.
+///
+/// A closure is typed for one lane count, so a function cannot choose it at run time; this
+/// macro writes `f` once per width and runs the one that fits. So `f` must be a closure
+/// expression or a generic function (a `#[differentiable]` fn, a fn generic over
+/// [`Scalar`](crate::Scalar)), not a variable holding a closure. It is what
+/// [`Differentiable::jacobian`](crate::Differentiable::jacobian) uses for a model's generic
+/// `eval`. Each width is a monomorphised copy of `f`, so it costs three times `f`'s compile
+/// time.
+///
+/// ```
+/// use nngrad_core::{differentiable, jacobian, Scalar};
+///
+/// #[differentiable(wrt(x))]
+/// fn layer(w: &[f64], x: &[f64]) -> Vec<f64> {
+///     (0..2).map(|i| (0..x.len()).map(|j| w[i * x.len() + j] * x[j]).sum::<f64>().tanh()).collect()
+/// }
+///
+/// let w: Vec<f64> = (0..64).map(|k| 0.01 * k as f64).collect();
+/// let x = vec![0.5; 32];
+/// let (y, j) = jacobian!(|x| layer(&w, x), &x); // one evaluation of 32 lanes
+/// assert_eq!((y.clone(), j.clone()), jacobian(|x| layer(&w, x), &x)); // four of 8
+/// assert_eq!(j.shape(), (2, 32));
+/// ```
+#[macro_export]
+macro_rules! jacobian {
+    ($f:expr, $x:expr $(,)?) => {
+        $crate::__lanes_from_len!($crate::jacobian_chunk, $f, $x)
+    };
+}
+
+/// [`try_jacobian`] with the lanes chosen from the input count, as [`jacobian!`](crate::jacobian!)
+/// does: the first error stops the passes and is returned.
+///
+/// ```
+/// use nngrad_core::{try_jacobian, Scalar};
+/// fn f<S: Scalar>(x: &[S]) -> Result<Vec<S>, String> {
+///     if x.len() != 20 {
+///         return Err(format!("expected 20 inputs, got {}", x.len()));
+///     }
+///     Ok(vec![x[0] * x[19]])
+/// }
+/// let (y, j) = try_jacobian!(f, &[2.0; 20])?; // one evaluation of 32 lanes
+/// assert_eq!((y[0], j[(0, 19)]), (4.0, 2.0));
+/// assert!(try_jacobian!(f, &[2.0; 3]).is_err());
+/// # Ok::<(), String>(())
+/// ```
+#[macro_export]
+macro_rules! try_jacobian {
+    ($f:expr, $x:expr $(,)?) => {
+        $crate::__lanes_from_len!($crate::try_jacobian_chunk, $f, $x)
+    };
+}
+
+/// The body of [`jacobian!`](crate::jacobian!) and [`try_jacobian!`](crate::try_jacobian!):
+/// `$helper` run with the chunk [`lanes_for`] picks, `$f` written once per width so that
+/// each copy is typed for its own.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __lanes_from_len {
+    ($helper:path, $f:expr, $x:expr) => {{
+        let x: &[_] = $x;
+        match $crate::__private::lanes_for(x.len()) {
+            8 => $helper($crate::Chunk::<8>, $f, x),
+            16 => $helper($crate::Chunk::<16>, $f, x),
+            _ => $helper($crate::Chunk::<32>, $f, x),
+        }
+    }};
+}
+
 /// [`jacobian`] with `C` lanes per evaluation.
 ///
 /// # Panics

@@ -327,7 +327,9 @@
 //! A struct whose `eval` is `#[differentiable]` code is a model like the loaded ones: it gets
 //! `forward`, `jvp`, `jacobian` and the parallel batch methods, and every tool written for
 //! "any model" (`&impl Differentiable`) takes it. Put the attribute on `eval` alone; its
-//! where-clauses are the ones the trait declares.
+//! where-clauses are the ones the trait declares. Its `jacobian` runs `eval` with 8, 16 or 32
+//! tangent lanes per pass, chosen from the input count (a closure given to the `jacobian`
+//! function is typed for one width, 8; `jacobian!` chooses as the trait does).
 //! ```
 //! use nngrad_core::{differentiable, Differentiable};
 //!

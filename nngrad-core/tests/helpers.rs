@@ -262,6 +262,103 @@ fn jacobian_over_several_chunks() {
     );
 }
 
+/// f: Rⁿ → R³, fₖ = Σⱼ wₖⱼxⱼ² + sin(xₖ·xₙ₋₁₋ₖ), for any n ≥ 3, and its closed-form Jacobian.
+fn wide_field<S: Scalar>(x: &[S]) -> Vec<S> {
+    let n = x.len();
+    (0..3)
+        .map(|k| {
+            let quad: S = x
+                .iter()
+                .enumerate()
+                .map(|(j, &xj)| xj * xj * weight(k, j))
+                .sum();
+            quad + (x[k] * x[n - 1 - k]).sin()
+        })
+        .collect()
+}
+fn wide_field_jacobian(x: &[f64]) -> DMatrix<f64> {
+    let n = x.len();
+    DMatrix::from_fn(3, n, |k, j| {
+        let c = (x[k] * x[n - 1 - k]).cos();
+        let mut d = 2.0 * weight(k, j) * x[j];
+        if j == k {
+            d += c * x[n - 1 - k];
+        }
+        if j == n - 1 - k {
+            d += c * x[k];
+        }
+        d
+    })
+}
+
+fn lanes_of<const C: usize>(_: &[DualN<f64, C>]) -> usize {
+    C
+}
+
+/// `jacobian!` takes the lane count `lanes_for` picks from n (8, 16, 32: the evaluations and
+/// their width are counted), and gives the 8-lane `jacobian`'s numbers bit for bit, which are
+/// the closed form's.
+#[test]
+fn width_choosing_jacobian_takes_fewer_passes_with_the_same_numbers() {
+    use nngrad_core::__private::lanes_for;
+    let expect = [
+        (3, 8, 1),
+        (8, 8, 1),
+        (9, 16, 1),
+        (16, 16, 1),
+        (17, 32, 1),
+        (32, 32, 1),
+        (33, 16, 3),
+        (48, 16, 3),
+        (49, 32, 2),
+        (100, 32, 4),
+        (128, 32, 4),
+    ];
+    for (n, lanes, passes) in expect {
+        assert_eq!(lanes_for(n), lanes, "lanes_for({n})");
+        let x = point(n);
+        let (calls, seen) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+        let (y, j) = nngrad_core::jacobian!(
+            |x| {
+                calls.set(calls.get() + 1);
+                seen.set(lanes_of(x));
+                wide_field(x)
+            },
+            &x
+        );
+        assert_eq!((seen.get(), calls.get()), (lanes, passes), "n = {n}");
+        let (y8, j8) = jacobian(wide_field, &x);
+        assert_eq!(y, y8, "values, n = {n}");
+        for (a, b) in j.iter().zip(j8.iter()) {
+            assert_eq!(a.to_bits(), b.to_bits(), "J, n = {n}");
+        }
+        assert_vec("outputs", &y, &wide_field(&x), 0.0);
+        assert_mat("J", &j, &wide_field_jacobian(&x), 1e-14);
+    }
+    // A generic fn is accepted as it is, and the fallible form stops at the first error.
+    let x = point(20);
+    assert_eq!(
+        nngrad_core::jacobian!(wide_field, &x).1,
+        jacobian(wide_field, &x).1
+    );
+    let calls = std::cell::Cell::new(0);
+    let r = nngrad_core::try_jacobian!(
+        |x| -> Result<Vec<_>, String> {
+            calls.set(calls.get() + 1);
+            Err(format!("{} inputs", x.len()))
+        },
+        &point(100)
+    );
+    assert_eq!((r, calls.get()), (Err("100 inputs".to_string()), 1));
+    // No inputs: one pass and an m×0 Jacobian, as `jacobian` gives.
+    fn constant<S: Scalar>(_: &[S]) -> Vec<S> {
+        vec![S::cst(1.0)]
+    }
+    let (y, j) = nngrad_core::jacobian!(constant, &[0.0f64; 0]);
+    let (y0, j0) = jacobian(constant, &[0.0f64; 0]);
+    assert_eq!((y, j.shape()), (y0, j0.shape()));
+}
+
 #[test]
 fn jacobian_of_gradient_is_the_hessian() {
     let x = point(7);

@@ -313,6 +313,24 @@ pub fn plain_forward(net: &Net, x: &[f64]) -> Vec<f64> {
     h
 }
 
+/// The plain-loop network as a user's own model: `eval` is `plain_forward` under the
+/// attribute, and the trait's provided `jacobian` chooses its lanes from the input count.
+pub struct PlainModel<'a>(pub &'a Net);
+
+impl nngrad_core::Differentiable for PlainModel<'_> {
+    type Error = std::convert::Infallible;
+    fn input_len(&self) -> usize {
+        self.0.inputs()
+    }
+    fn output_len(&self) -> usize {
+        self.0.outputs()
+    }
+    #[nngrad_core::differentiable]
+    fn eval(&self, x: &[f64]) -> Result<Vec<f64>, std::convert::Infallible> {
+        Ok(plain_forward(self.0, x))
+    }
+}
+
 /// `C (m×n) = A (m×k) · B (k×n)`, all row-major, through `matrixmultiply`.
 pub fn dgemm(m: usize, k: usize, n: usize, a: &[f64], b: &[f64], c: &mut [f64]) {
     assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);

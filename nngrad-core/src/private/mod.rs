@@ -36,6 +36,9 @@ pub use receiver::{RecvL0, RecvL1, RecvRef};
 pub use simd::{force_simd_fallback, simd_avx2_fma};
 pub use wrap::{identity_or, same_or_cst, W};
 
+/// The lane count of the width-choosing Jacobians (`jacobian!`, `Differentiable::jacobian`).
+pub use crate::first_order::lanes_for;
+
 /// Strips the `#[nograd]`/`#[lift]` markers and leaves the f64 code as written (reference
 /// copies in tests).
 pub use nngrad_derive::plain;
