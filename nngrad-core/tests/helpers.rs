@@ -193,15 +193,15 @@ fn laplacian_and_hessian_diagonal_are_the_hessian_diagonal() {
 /// f: R¹⁹ → R⁷, fₖ = Σⱼ wₖⱼxⱼ² + sin(xₖ·xₖ₊₁₀): the Jacobian spans three 8-lane chunks.
 fn field<S: Scalar>(x: &[S]) -> Vec<S> {
     (0..7)
-        .map(|k| {
-            let quad: S = x
-                .iter()
-                .enumerate()
-                .map(|(j, &xj)| xj * xj * weight(k, j))
-                .sum();
-            quad + (x[k] * x[k + 10]).sin()
-        })
+        .map(|k| quadratic(x, k) + (x[k] * x[k + 10]).sin())
         .collect()
+}
+/// Σⱼ wₖⱼxⱼ².
+fn quadratic<S: Scalar>(x: &[S], k: usize) -> S {
+    x.iter()
+        .enumerate()
+        .map(|(j, &xj)| xj * xj * weight(k, j))
+        .sum()
 }
 fn weight(k: usize, j: usize) -> f64 {
     ((k * 19 + j) % 5) as f64 * 0.25 - 0.5
@@ -266,14 +266,7 @@ fn jacobian_over_several_chunks() {
 fn wide_field<S: Scalar>(x: &[S]) -> Vec<S> {
     let n = x.len();
     (0..3)
-        .map(|k| {
-            let quad: S = x
-                .iter()
-                .enumerate()
-                .map(|(j, &xj)| xj * xj * weight(k, j))
-                .sum();
-            quad + (x[k] * x[n - 1 - k]).sin()
-        })
+        .map(|k| quadratic(x, k) + (x[k] * x[n - 1 - k]).sin())
         .collect()
 }
 fn wide_field_jacobian(x: &[f64]) -> DMatrix<f64> {
