@@ -10,10 +10,10 @@ mod common;
 
 use common::numeric::{rel_err, row_major, uniform};
 use common::onnx::{attr_i, attr_ints, f32_tensor, model_bytes, node, value_info};
-use common::route::{bits, central_differences, on_route, record, Worst};
+use common::route::{self, bits, central_differences, on_route, Case};
 use nngrad_core::onnx::proto::{data_type, AttributeProto, NodeProto, TensorProto};
 use nngrad_core::onnx::Model;
-use nngrad_core::{try_jacobian, try_jvp, Differentiable};
+use nngrad_core::try_jvp;
 
 fn random_f32(n: usize, seed: u64, lo: f64, hi: f64) -> Vec<f32> {
     uniform(n, seed, lo, hi)
@@ -36,72 +36,11 @@ fn named(mut n: NodeProto, name: &str) -> NodeProto {
     n
 }
 
-/// Every check of a model on the route at `x`: on the route; values, Jacobian and JVP
-/// against the generic evaluator to 1e-12 of their max-norm; when `fd`, the Jacobian
-/// against central differences to 1e-7; the forward pass and the JVP's values are the
-/// Jacobian's values; a batch of three points matches the points one by one.
+/// [`route::check`] of a model at `x`, central differences when `fd`.
 fn check(model: &Model, x: &[f64], fd: bool, op: &str, what: &str) {
-    assert!(
-        on_route(model),
-        "{what}: not on the tangent route: {model:?}"
-    );
-    let mut w = Worst::default();
-    let (y, j) = model.jacobian(x).unwrap();
-    let jr = row_major(&j);
-    let (yg, jg) = try_jacobian(|x| model.eval(x), x).unwrap();
-    w.values = rel_err(&y, &yg);
-    assert!(
-        w.values <= 1e-12,
-        "{what}: values vs generic {:e}",
-        w.values
-    );
-    w.jacobian = rel_err(&jr, &row_major(&jg));
-    assert!(w.jacobian <= 1e-12, "{what}: J vs generic {:e}", w.jacobian);
-    assert!(jr.iter().all(|v| v.is_finite()), "{what}: J finite");
-    assert_eq!(
-        bits(&model.forward(x).unwrap()),
-        bits(&y),
-        "{what}: forward"
-    );
-    if fd {
-        w.differences = rel_err(&jr, &central_differences(model, x));
-        assert!(
-            w.differences <= 1e-7,
-            "{what}: J vs central differences {:e}",
-            w.differences
-        );
-    }
-    let n = x.len();
-    let v = uniform(n, 99, -1.0, 1.0);
-    let (yv, jv) = model.jvp(x, &v).unwrap();
-    assert_eq!(bits(&yv), bits(&y), "{what}: jvp values");
-    let (_, jvg) = try_jvp(|x| model.eval(x), x, &v).unwrap();
-    w.jvp = rel_err(&jv, &jvg);
-    assert!(w.jvp <= 1e-12, "{what}: J·v vs generic {:e}", w.jvp);
-    let jv_ref: Vec<f64> = (0..j.nrows())
-        .map(|i| (0..n).map(|c| jr[i * n + c] * v[c]).sum())
-        .collect();
-    let e = rel_err(&jv, &jv_ref);
-    assert!(e <= 1e-12, "{what}: J·v vs J {e:e}");
-    let mut xs = x.to_vec();
-    xs.extend(uniform(n, 7, -1.0, 1.0));
-    xs.extend(uniform(n, 8, -2.0, 2.0));
-    let (ys, js) = model.jacobian_batch(&xs).unwrap();
-    let m = y.len();
-    for p in 0..3 {
-        let (yp, jp) = model.jacobian(&xs[p * n..(p + 1) * n]).unwrap();
-        assert_eq!(
-            bits(&ys[p * m..(p + 1) * m]),
-            bits(&yp),
-            "{what}: batch y {p}"
-        );
-        assert_eq!(
-            bits(&js[p * m * n..(p + 1) * m * n]),
-            bits(&row_major(&jp)),
-            "{what}: batch J {p}"
-        );
-    }
-    record(op, w);
+    let mut case = Case::new(op, what);
+    case.differences = fd;
+    route::check(model, x, case);
 }
 
 fn out_info(name: &str) -> nngrad_core::onnx::proto::ValueInfoProto {
@@ -479,13 +418,11 @@ fn zero_norms_and_variances_match_the_generic_evaluator() {
         &["b"],
         vec![attr_ints("axes", &[])],
     );
-    check(
-        &after_relu(13, &[3, 4], n, vec![]),
-        &x,
-        false,
-        "MeanVarianceNormalization",
-        "groups of one",
-    );
+    // (y = 0 whatever x: the Jacobian is zero by construction)
+    let mut case = Case::new("MeanVarianceNormalization", "groups of one");
+    case.differences = false;
+    case.nonzero = false;
+    route::check(&after_relu(13, &[3, 4], n, vec![]), &x, case);
     let n = node(
         "MeanVarianceNormalization",
         &["a"],
@@ -513,13 +450,11 @@ fn zero_norms_and_variances_match_the_generic_evaluator() {
         param("g", &[4], 5, 0.5, 1.5),
         param("be", &[4], 6, -0.5, 0.5),
     ];
-    check(
-        &after_relu(6, &[3, 4], n, inits),
-        &x,
-        false,
-        "InstanceNormalization",
-        "rank 2: groups of one",
-    );
+    // (y = beta whatever x: the Jacobian is zero by construction)
+    let mut case = Case::new("InstanceNormalization", "rank 2: groups of one");
+    case.differences = false;
+    case.nonzero = false;
+    route::check(&after_relu(6, &[3, 4], n, inits), &x, case);
 }
 
 #[test]

@@ -9,10 +9,10 @@ mod common;
 
 use common::numeric::{rel_err, row_major, uniform};
 use common::onnx::{attr_ints, f32_tensor, i64_tensor, model_bytes, node, value_info};
-use common::route::{bits, central_differences, on_route, record, Worst};
+use common::route::{self, bits, on_route, Case};
 use nngrad_core::onnx::proto::{data_type, NodeProto, TensorProto};
 use nngrad_core::onnx::Model;
-use nngrad_core::{try_jacobian, try_jvp, Differentiable};
+use nngrad_core::try_jacobian;
 
 fn random_f32(n: usize, seed: u64, lo: f64, hi: f64) -> Vec<f32> {
     uniform(n, seed, lo, hi)
@@ -30,66 +30,11 @@ fn weight(name: &str, dims: &[i64], seed: u64) -> TensorProto {
     f32_tensor(name, dims, &random_f32(numel(dims), seed, -1.0, 1.0))
 }
 
-/// Every check of a model on the route at `x`: on the route; values, Jacobian and JVP
-/// against the generic evaluator to 1e-12 of their max-norm; the Jacobian against central
-/// differences to 1e-7; the forward pass and the JVP's values are the Jacobian's values;
-/// a batch of `x` and `others` matches the points one by one bit for bit.
+/// [`route::check`] of a model at `x`, batched with `others`.
 fn check(model: &Model, x: &[f64], others: &[Vec<f64>], op: &str, what: &str) {
-    assert!(
-        on_route(model),
-        "{what}: not on the tangent route: {model:?}"
-    );
-    let mut w = Worst::default();
-    let (y, j) = model.jacobian(x).unwrap();
-    let jr = row_major(&j);
-    let (yg, jg) = try_jacobian(|x| model.eval(x), x).unwrap();
-    w.values = rel_err(&y, &yg);
-    assert!(
-        w.values <= 1e-12,
-        "{what}: values vs generic {:e}",
-        w.values
-    );
-    w.jacobian = rel_err(&jr, &row_major(&jg));
-    assert!(w.jacobian <= 1e-12, "{what}: J vs generic {:e}", w.jacobian);
-    assert!(jr.iter().all(|v| v.is_finite()), "{what}: J finite");
-    assert_eq!(
-        bits(&model.forward(x).unwrap()),
-        bits(&y),
-        "{what}: forward"
-    );
-    w.differences = rel_err(&jr, &central_differences(model, x));
-    assert!(
-        w.differences <= 1e-7,
-        "{what}: J vs central differences {:e}",
-        w.differences
-    );
-    let n = x.len();
-    let v = uniform(n, 99, -1.0, 1.0);
-    let (yv, jv) = model.jvp(x, &v).unwrap();
-    assert_eq!(bits(&yv), bits(&y), "{what}: jvp values");
-    let (_, jvg) = try_jvp(|x| model.eval(x), x, &v).unwrap();
-    w.jvp = rel_err(&jv, &jvg);
-    assert!(w.jvp <= 1e-12, "{what}: J·v vs generic {:e}", w.jvp);
-    let mut xs = x.to_vec();
-    for o in others {
-        xs.extend_from_slice(o);
-    }
-    let (ys, js) = model.jacobian_batch(&xs).unwrap();
-    let m = y.len();
-    for p in 0..=others.len() {
-        let (yp, jp) = model.jacobian(&xs[p * n..(p + 1) * n]).unwrap();
-        assert_eq!(
-            bits(&ys[p * m..(p + 1) * m]),
-            bits(&yp),
-            "{what}: batch y {p}"
-        );
-        assert_eq!(
-            bits(&js[p * m * n..(p + 1) * m * n]),
-            bits(&row_major(&jp)),
-            "{what}: batch J {p}"
-        );
-    }
-    record(op, w);
+    let mut case = Case::new(op, what);
+    case.others = Some(others.to_vec());
+    route::check(model, x, case);
 }
 
 fn model(opset: i64, nodes: Vec<NodeProto>, inits: Vec<TensorProto>, x_dims: &[i64]) -> Model {

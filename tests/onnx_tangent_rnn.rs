@@ -10,12 +10,11 @@ use common::json::matrix;
 use common::numeric::{rel_err, row_major, uniform};
 use common::onnx::value_info;
 use common::onnx::{attr_i, attr_s, f32_tensor, i64_tensor, model_bytes, node};
-use common::route::{bits, central_differences, on_route};
+use common::route::{self, bits, central_differences, on_route};
 use nngrad_core::onnx::proto::{data_type, AttributeProto, NodeProto, TensorProto};
 use nngrad_core::onnx::Model;
-use nngrad_core::{try_jacobian, try_jvp, Differentiable};
+use nngrad_core::{try_jacobian, Differentiable};
 use serde_json::Value as Json;
-use std::sync::Mutex;
 
 /// Float32 values in `[-scale, scale)` (weights are stored as float32, so the model holds
 /// them exactly).
@@ -26,75 +25,9 @@ fn random_f32(n: usize, seed: u64, scale: f64) -> Vec<f32> {
         .collect()
 }
 
-/// The largest errors seen, for the report the tests print.
-static WORST: Mutex<[f64; 4]> = Mutex::new([0.0; 4]);
-
-fn note(i: usize, e: f64) {
-    let mut w = WORST.lock().unwrap();
-    w[i] = w[i].max(e);
-    eprintln!(
-        "worst so far: values {:e}, J vs generic {:e}, J·v vs generic {:e}, J vs differences {:e}",
-        w[0], w[1], w[2], w[3]
-    );
-}
-
-/// Every check of a model on the route at `x`: it is on the route; values, Jacobian and
-/// J·v match the generic evaluator to 1e-12 (relative to the max norm); the Jacobian
-/// matches central differences to 1e-7; forward and jvp values are the Jacobian's values;
-/// a batch of three points matches the points one by one, bit for bit.
+/// [`route::check`] of a model at `x`, every comparison.
 fn check(model: &Model, x: &[f64], what: &str) {
-    assert!(
-        on_route(model),
-        "{what}: not on the tangent route: {model:?}"
-    );
-    let (y, j) = model.jacobian(x).unwrap();
-    let jr = row_major(&j);
-    let (yg, jg) = try_jacobian(|x| model.eval(x), x).unwrap();
-    let e = rel_err(&y, &yg);
-    note(0, e);
-    assert!(e <= 1e-12, "{what}: values vs generic {e:e}");
-    let e = rel_err(&jr, &row_major(&jg));
-    note(1, e);
-    assert!(e <= 1e-12, "{what}: J vs generic {e:e}");
-    assert!(
-        jr.iter().any(|&v| v != 0.0),
-        "{what}: a zero Jacobian tests nothing"
-    );
-    assert_eq!(
-        bits(&model.forward(x).unwrap()),
-        bits(&y),
-        "{what}: forward"
-    );
-    let e = rel_err(&jr, &central_differences(model, x));
-    note(3, e);
-    assert!(e <= 1e-7, "{what}: J vs central differences {e:e}");
-    let n = x.len();
-    let v = uniform(n, 99, -1.0, 1.0);
-    let (yv, jv) = model.jvp(x, &v).unwrap();
-    assert_eq!(bits(&yv), bits(&y), "{what}: jvp values");
-    let (ygv, jvg) = try_jvp(|x| model.eval(x), x, &v).unwrap();
-    assert!(rel_err(&yv, &ygv) <= 1e-12, "{what}: jvp values vs generic");
-    let e = rel_err(&jv, &jvg);
-    note(2, e);
-    assert!(e <= 1e-12, "{what}: J·v vs generic {e:e}");
-    let mut xs = x.to_vec();
-    xs.extend(uniform(n, 7, -1.0, 1.0));
-    xs.extend(uniform(n, 8, -2.0, 2.0));
-    let (ys, js) = model.jacobian_batch(&xs).unwrap();
-    let m = y.len();
-    for p in 0..3 {
-        let (yp, jp) = model.jacobian(&xs[p * n..(p + 1) * n]).unwrap();
-        assert_eq!(
-            bits(&ys[p * m..(p + 1) * m]),
-            bits(&yp),
-            "{what}: batch y {p}"
-        );
-        assert_eq!(
-            bits(&js[p * m * n..(p + 1) * m * n]),
-            bits(&row_major(&jp)),
-            "{what}: batch J {p}"
-        );
-    }
+    route::check(model, x, route::Case::new("recurrent", what));
 }
 
 fn attr_f(name: &str, f: f32) -> AttributeProto {
