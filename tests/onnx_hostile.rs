@@ -523,3 +523,146 @@ fn a_dense_chain_with_zero_inputs_gives_its_value_and_an_empty_jacobian() {
     let (y2, j) = m.jacobian(&[]).unwrap();
     assert_eq!((y2, j.nrows(), j.ncols()), (y, 1, 0));
 }
+
+/// A PyTorch-style Conv at opset 6 (explicit kernel_shape, pads, strides, dilations and
+/// group, with a bias) of an `[n, c, h, w]` input by `[m, c / group, kh, kw]` weights
+/// `0.25·(i mod 7) − 0.75` and bias `0.5`: dyadic values whose products and sums are exact
+/// in f64, so any summation order gives the same outputs.
+fn torch_conv(xs: [i64; 4], ws: [i64; 4], pads: [i64; 4], group: i64) -> (Vec<u8>, Vec<f32>) {
+    let w: Vec<f32> = (0..ws.iter().product::<i64>())
+        .map(|i| 0.25 * (i % 7) as f32 - 0.75)
+        .collect();
+    let conv = node(
+        "Conv",
+        &["x", "w", "b"],
+        &["y"],
+        vec![
+            attr_ints("dilations", &[1, 1]),
+            attr_i("group", group),
+            attr_ints("kernel_shape", &ws[2..]),
+            attr_ints("pads", &pads),
+            attr_ints("strides", &[1, 1]),
+        ],
+    );
+    let inits = vec![
+        f32_tensor("w", &ws, &w),
+        f32_tensor("b", &[ws[0]], &vec![0.5; ws[0] as usize]),
+    ];
+    (model_bytes(6, vec![conv], inits, &xs, vec![out("y")]), w)
+}
+
+/// Found by the `bytes` fuzz target (second round on the final code): an opset-6
+/// PyTorch-style Conv of a `[70, 3, 6, 6]` input (7560 values, 1120 outputs; here `W [1, 3,
+/// 3, 3]` with a bias), whose full Jacobian goes to the generic evaluator in 945 passes of
+/// `DualN<f64, 8>`. The work estimate counted the products and the inputs and outputs but
+/// not the im2col gather, which writes every image's `C·K·L` elements a pass — as many as
+/// the products when each group has one output channel — so the Jacobian was admitted at
+/// 331 252 740 operations (under the default 2^29) while it did about twice that (and the
+/// kernel, besides, copied X and rebuilt its window table for every image). The estimate
+/// now counts the gather: the Jacobian's need is the closed form below, over the default,
+/// refused before it starts; raised to it as the message says, it runs, and every entry is
+/// the weight that couples its output to its input (0 elsewhere).
+#[test]
+fn a_conv_jacobian_counts_its_im2col_gather_in_the_work_budget() {
+    let (bytes, w) = torch_conv([70, 3, 6, 6], [1, 3, 3, 3], [0; 4], 1);
+    let m = Model::from_bytes(&bytes).unwrap();
+    let (n, c, h, wd, kh, kw) = (70, 3, 6, 6, 3, 3);
+    let (oh, ow) = (h - kh + 1, wd - kw + 1);
+    assert_eq!((m.input_len(), m.output_len()), (7560, 1120));
+    let x: Vec<f64> = (0..7560).map(|i| 0.25 + 0.5 * (i % 5) as f64).collect();
+    let xi = |b: usize, ch: usize, r: usize, s: usize| ((b * c + ch) * h + r) * wd + s;
+    let wi = |ch: usize, r: usize, s: usize| (ch * kh + r) * kw + s;
+    // the direct convolution, exact in f64 for these values
+    let mut want = Vec::with_capacity(1120);
+    for b in 0..n {
+        for r in 0..oh {
+            for s in 0..ow {
+                let mut acc = 0.5;
+                for ch in 0..c {
+                    for p in 0..kh {
+                        for q in 0..kw {
+                            acc += w[wi(ch, p, q)] as f64 * x[xi(b, ch, r + p, s + q)];
+                        }
+                    }
+                }
+                want.push(acc);
+            }
+        }
+    }
+    assert_eq!(m.forward(&x).unwrap(), want);
+
+    // per pass and component: the products (1120 outputs × C·K = 27), the gather (N·C·K·L =
+    // 70·3·9·16), the inputs (X, W, B) and the output; × 9 components × 945 passes
+    let pass = 1120 * 27 + 70 * 3 * 9 * 16 + (7560 + 27 + 1) + 1120;
+    let need = pass * 9 * 945;
+    assert_eq!(need, 588_443_940);
+    match m.jacobian(&x) {
+        Err(Error::Limit {
+            limit: Limit::Work,
+            needed,
+            max,
+            ..
+        }) => assert_eq!((needed, max), (need, 1 << 29)),
+        other => panic!("want the work limit, got {:?}", other.map(|_| ())),
+    }
+    let raised = LoadOptions {
+        max_work: need,
+        ..LoadOptions::default()
+    };
+    let m = Model::from_bytes_with(&bytes, &raised).unwrap();
+    let (y, j) = m.jacobian(&x).unwrap();
+    assert_eq!(y, want);
+    let mut coupled = 0usize;
+    for b in 0..n {
+        for r in 0..oh {
+            for s in 0..ow {
+                let row = (b * oh + r) * ow + s;
+                let mut expect = vec![0.0; 7560];
+                for ch in 0..c {
+                    for p in 0..kh {
+                        for q in 0..kw {
+                            expect[xi(b, ch, r + p, s + q)] = w[wi(ch, p, q)] as f64;
+                        }
+                    }
+                }
+                coupled += expect.iter().filter(|&&v| v != 0.0).count();
+                assert!(
+                    j.row(row).iter().zip(&expect).all(|(a, e)| a == e),
+                    "row {row}"
+                );
+            }
+        }
+    }
+    // the weights' zeros aside, every output reads 27 inputs
+    assert!(coupled > 1120 * 20, "{coupled}");
+}
+
+/// The gather is counted per group as well: `N·G·(C/G·K)·L = N·C·K·L` elements, with
+/// padding (its taps are written as zeros like any other). The f64 forward pass's need of a
+/// grouped, padded Conv is the closed form, and the model refused below it loads at it.
+#[test]
+fn a_grouped_padded_conv_counts_its_gather_per_group() {
+    // X [2, 4, 5, 5], W [4, 2, 3, 3], group 2, pads 1: Y [2, 4, 5, 5]
+    let (bytes, _) = torch_conv([2, 4, 5, 5], [4, 2, 3, 3], [1; 4], 2);
+    let products = 200 * 18;
+    let gather = 2 * 4 * 9 * 25;
+    let need = products + gather + (200 + 72 + 4) + 200;
+    let tight = LoadOptions {
+        max_work: need - 1,
+        ..LoadOptions::default()
+    };
+    match Model::from_bytes_with(&bytes, &tight) {
+        Err(Error::Limit {
+            limit: Limit::Work,
+            needed,
+            ..
+        }) => assert_eq!(needed, need),
+        other => panic!("want the work limit, got {:?}", other.map(|_| ())),
+    }
+    let at = LoadOptions {
+        max_work: need,
+        ..LoadOptions::default()
+    };
+    let m = Model::from_bytes_with(&bytes, &at).unwrap();
+    assert_eq!(m.output_shape(), &[2, 4, 5, 5]);
+}

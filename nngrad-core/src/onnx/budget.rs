@@ -17,7 +17,8 @@ pub(crate) struct Cost {
     /// values (the runtime input's copy included) and the largest node's outputs and scratch.
     pub peak: usize,
     /// Scalar operations of one pass, per component: each node's input and output elements,
-    /// times the reduction length for products, convolutions, pools and recurrences.
+    /// times the reduction length for products, convolutions, pools and recurrences, plus
+    /// the elements a node gathers into scratch (Conv's im2col).
     pub work: usize,
 }
 
@@ -53,11 +54,22 @@ fn node_cost(node: &Node, ins: &[Option<&[usize]>], outs: &[Option<&[usize]>]) -
     let out = span(Some(y));
     let times = |k: usize| out.saturating_mul(k.max(1)).saturating_add(base);
     match node.op.as_str() {
-        // y[N, M, L] = W[M, C/G·K] · im2col (C/G·K × L), one image and group at a time
+        // y[N, M, L] = W[M, C/G·K] · im2col (C/G·K × L), one image and group at a time: the
+        // products, and the gather that writes every image's N·C·K·L im2col elements (as
+        // many as the products when M/G = 1); scratch: one image and group's im2col and the
+        // K·L gather table (16-byte entries, 2 elements)
         "Conv" => {
             let ck = product(w.get(1..).unwrap_or(&[]));
+            let k = product(w.get(2..).unwrap_or(&[]));
             let l = product(y.get(2..).unwrap_or(&[]));
-            (times(ck), ck.saturating_mul(l))
+            let gather = product(x.get(..2).unwrap_or(&[]))
+                .saturating_mul(k)
+                .saturating_mul(l);
+            (
+                times(ck).saturating_add(gather),
+                ck.saturating_add(2usize.saturating_mul(k))
+                    .saturating_mul(l),
+            )
         }
         // every input element scatters into M/G·K outputs
         "ConvTranspose" => {

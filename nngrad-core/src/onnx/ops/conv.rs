@@ -231,8 +231,10 @@ fn for_each_window(
     let ln: usize = g.out.iter().product();
     let mut taps = vec![(None, true); kn];
     let mut oi = vec![0usize; nd];
+    // the tap odometer wraps back to all zeros after each window's `kn` taps, so one buffer
+    // serves every window
+    let mut ki = vec![0usize; nd];
     for l in 0..ln {
-        let mut ki = vec![0usize; nd];
         for tap in taps.iter_mut() {
             let mut off = Some(0usize);
             let mut inside = true;
@@ -305,29 +307,36 @@ fn split_nc(shape: &[usize], what: &str) -> Result<(usize, usize, Vec<usize>), S
     Ok((shape[0], shape[1], shape[2..].to_vec()))
 }
 
-/// im2col for one image and one group: `cols[(c·K + tap)·L + l]`.
+/// The gather table of im2col, tap-major: entry `tap·L + l` is the plane offset that kernel
+/// tap `tap` of output position `l` reads, or `None` in the padding. Built once per call, as
+/// every image, group and channel reads the same positions.
+fn gather_table(g: &Geometry, in_sp: &[usize]) -> Vec<Option<usize>> {
+    let kn: usize = g.k.iter().product();
+    let ln: usize = g.out.iter().product();
+    let mut table = vec![None; kn * ln];
+    for_each_window(g, in_sp, |l, taps| {
+        for (t, &(off, _)) in taps.iter().enumerate() {
+            table[t * ln + l] = off;
+        }
+    });
+    table
+}
+
+/// im2col for one image and one group into `cols` (its previous contents replaced):
+/// `cols[(c·K + tap)·L + l]`, written in order, zeros in the padding.
 fn im2col<T: Scalar>(
     x: &[T],
     c0: usize,
     cg: usize,
     plane: usize,
-    g: &Geometry,
-    in_sp: &[usize],
-) -> Vec<T> {
-    let kn: usize = g.k.iter().product();
-    let ln: usize = g.out.iter().product();
-    let mut cols = vec![T::cst(0.0); cg * kn * ln];
-    for_each_window(g, in_sp, |l, taps| {
-        for c in 0..cg {
-            let base = (c0 + c) * plane;
-            for (t, &(off, _)) in taps.iter().enumerate() {
-                if let Some(o) = off {
-                    cols[(c * kn + t) * ln + l] = x[base + o];
-                }
-            }
-        }
-    });
-    cols
+    table: &[Option<usize>],
+    cols: &mut Vec<T>,
+) {
+    cols.clear();
+    for c in c0..c0 + cg {
+        let xc = &x[c * plane..(c + 1) * plane];
+        cols.extend(table.iter().map(|off| off.map_or(T::cst(0.0), |o| xc[o])));
+    }
 }
 
 /// The shapes of one grouped convolution, lowered to one GEMM per image and group:
@@ -337,8 +346,7 @@ struct GroupedConv<'a> {
     group: usize,
     cg: usize,
     plane: usize,
-    g: &'a Geometry,
-    in_sp: &'a [usize],
+    table: &'a [Option<usize>],
     dims: GemmDims,
 }
 
@@ -356,10 +364,12 @@ impl GroupedConv<'_> {
         let (c, m) = (cg * group, mg * group);
         let wl = mg * self.dims.k;
         let mut out = vec![O::cst(0.0); n * m * ln];
+        // one im2col buffer for every image and group
+        let mut cols = Vec::with_capacity(self.dims.k * ln);
         for b in 0..n {
             for gi in 0..group {
                 let xb = &x[b * c * plane..(b + 1) * c * plane];
-                let cols = im2col(xb, gi * cg, cg, plane, self.g, self.in_sp);
+                im2col(xb, gi * cg, cg, plane, self.table, &mut cols);
                 let o = &mut out[(b * m + gi * mg) * ln..(b * m + (gi + 1) * mg) * ln];
                 gemm(&w[gi * wl..(gi + 1) * wl], &cols, self.dims, o);
             }
@@ -452,13 +462,13 @@ pub(crate) fn conv<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
         trans_a: false,
         trans_b: false,
     };
+    let table = gather_table(&g, &in_sp);
     let plan = GroupedConv {
         n,
         group,
         cg,
         plane,
-        g: &g,
-        in_sp: &in_sp,
+        table: &table,
         dims,
     };
     let y = match (x, w) {
@@ -466,13 +476,16 @@ pub(crate) fn conv<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
             out_shape,
             plan.run(&xt.data, &wt.data, gemm_ws::<f64>),
         )),
-        (xv, Value::Float(wt)) => {
-            let xt = xv.to_act("X")?;
-            Value::Act(Tensor::new(
-                out_shape,
-                plan.run(&xt.data, &wt.data, gemm_ws),
-            ))
-        }
+        // activations read in place (a copy of X costs as much as a pass over the input);
+        // only a constant X beside activation weights is lifted
+        (Value::Act(xt), Value::Float(wt)) => Value::Act(Tensor::new(
+            out_shape,
+            plan.run(&xt.data, &wt.data, gemm_ws),
+        )),
+        (Value::Act(xt), Value::Act(wt)) => Value::Act(Tensor::new(
+            out_shape,
+            plan.run(&xt.data, &wt.data, gemm_ss),
+        )),
         (xv, wv) => {
             let xt = xv.to_act("X")?;
             let wt = wv.to_act("W")?;
