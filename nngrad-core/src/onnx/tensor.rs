@@ -305,9 +305,15 @@ impl<S: Scalar> Value<S> {
     /// The floats as activations: constants are lifted (only for operators that mix them with
     /// activations element by element, e.g. Concat).
     pub fn to_act(&self, what: &str) -> Result<Tensor<S>, String> {
+        self.act_ref(what).map(std::borrow::Cow::into_owned)
+    }
+
+    /// [`to_act`](Value::to_act) for an operator that only reads the tensor: an activation is
+    /// borrowed, not copied (a copy of a large input costs as much as the operator's pass).
+    pub fn act_ref(&self, what: &str) -> Result<std::borrow::Cow<'_, Tensor<S>>, String> {
         match self {
-            Value::Act(t) => Ok(t.clone()),
-            Value::Float(t) => Ok(t.map(S::cst)),
+            Value::Act(t) => Ok(std::borrow::Cow::Borrowed(t)),
+            Value::Float(t) => Ok(std::borrow::Cow::Owned(t.map(S::cst))),
             Value::Int(_) => Err(format!("{what} must be a float tensor, got an integer one")),
         }
     }

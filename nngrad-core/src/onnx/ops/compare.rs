@@ -116,7 +116,7 @@ pub(crate) fn where_op<S: Scalar>(ins: &Ins<S>) -> Outs<S> {
         (Float(p), Float(q)) => Value::float(select(&c, p, q)?),
         (Int(p), Float(q)) => Value::float(select(&c, &p.map(|v| v as f64), q)?),
         (Float(p), Int(q)) => Value::float(select(&c, p, &q.map(|v| v as f64))?),
-        _ => Act(select(&c, &x.to_act("X")?, &y.to_act("Y")?)?),
+        _ => Act(select(&c, &*x.act_ref("X")?, &*y.act_ref("Y")?)?),
     };
     Ok(vec![Some(out)])
 }

@@ -196,7 +196,7 @@ pub(crate) fn conv_transpose<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
             Value::float(scatter(&**xt, &wt.data, &ws, group, &l, |a, b| a * b)?)
         }
         (xv, Value::Float(wt)) => Value::Act(scatter(
-            &xv.to_act("X")?,
+            &*xv.act_ref("X")?,
             &wt.data,
             &ws,
             group,
@@ -206,7 +206,7 @@ pub(crate) fn conv_transpose<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
         (xv, wv) => {
             let wt = wv.to_act("W")?;
             Value::Act(scatter(
-                &xv.to_act("X")?,
+                &*xv.act_ref("X")?,
                 &wt.data,
                 &ws,
                 group,

@@ -305,7 +305,7 @@ pub(crate) fn run_mod<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
         (Float(x), Float(y)) => {
             Value::float(zip_broadcast(x, y, |p, q| Ok(mod_value(p, q, fmod)))?)
         }
-        _ => Act(zip_broadcast(&a.to_act("A")?, &b.to_act("B")?, |p, q| {
+        _ => Act(zip_broadcast(&*a.act_ref("A")?, &*b.act_ref("B")?, |p, q| {
             Ok(mod_scalar(p, q, fmod))
         })?),
     })])

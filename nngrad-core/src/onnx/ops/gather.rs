@@ -199,9 +199,9 @@ fn scatter<S: Scalar>(
             Value::int(f.map(|v| v as i64))
         }
         _ => Value::Act(scatter_t(
-            &data.to_act("data")?,
+            &*data.act_ref("data")?,
             offs,
-            &upd.to_act("updates")?,
+            &*upd.act_ref("updates")?,
             r,
         )),
     })

@@ -106,7 +106,7 @@ pub(crate) fn lp_norm<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
     // a zero vector normalises to zeros (ONNX's expected values), not 0/0
     Ok(vec![Some(match (&y, &norm) {
         (Value::Float(t), Value::Float(n)) => Value::float(zero_where_norm_zero(t, n)),
-        (Value::Act(t), n) => Value::Act(zero_where_norm_zero(t, &n.to_act("norm")?)),
+        (Value::Act(t), n) => Value::Act(zero_where_norm_zero(t, &*n.act_ref("norm")?)),
         _ => y,
     })])
 }

@@ -688,7 +688,7 @@ pub(crate) fn rnn<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
             Value::float(Tensor::new(vec![nd, batch, h], yc)),
         )
     } else {
-        let xt = x.to_act("X")?;
+        let xt = x.act_ref("X")?;
         let inp = Inputs {
             x: &xt.data,
             seq,
