@@ -125,8 +125,8 @@ enum Step {
         c: Vec<f64>,
         divide: bool,
     },
-    /// `out = a ± b`, `a·b` or `a / b` for two activations, element `e` of `out` reading elements
-    /// `ia[e]` and `ib[e]` (broadcast).
+    /// `out = a ± b`, `a·b` or `a / b` for two activations, element `e` of `out` reading
+    /// elements `ia[e]` and `ib[e]` (broadcast).
     Binary {
         a: usize,
         b: usize,
@@ -139,8 +139,8 @@ enum Step {
     Conv(spatial::Conv),
     /// MaxPool, AveragePool and their global forms (`spatial.rs`).
     Pool(spatial::Pool),
-    /// `out` row `e` is `x` row `idx[e]`: Transpose (a permutation of whole blocks) and
-    /// Slice, Expand (a broadcast of whole blocks).
+    /// `out` row `e` is `x` row `idx[e]`: Transpose (a permutation of whole blocks), Slice
+    /// and Expand (a broadcast of whole blocks).
     Gather {
         x: usize,
         out: usize,
