@@ -359,8 +359,9 @@ fn an_attention_head_is_on_the_route() {
 
 /// The models these two steps bring onto the route: DecayFitNet's 1-D CNN (its `Pow`s) and
 /// the transformer encoder with the constant mask (its `Q·Kᵀ` and `softmax·V`), against the
-/// generic evaluator. (`ddingr_pytorch_mlp` and `encoder_mask_input.onnx` still stop at a
-/// `ReduceSum` of an activation.)
+/// generic evaluator. (`ddingr_pytorch_mlp` is on the route since ReduceSum, Clip, Expand
+/// and Div of two activations are: `onnx_tangent_reduce.rs`; `encoder_mask_input.onnx`
+/// still stops at an `Equal` of an activation.)
 #[test]
 fn real_models_with_pow_and_attention_are_on_the_route() {
     let shared = common::shared_dir();

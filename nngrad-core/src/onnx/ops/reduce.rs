@@ -25,8 +25,9 @@ macro_rules! float_each {
 pub(crate) use float_each;
 
 /// For every input element in row-major order, calls `f(input index, output index)`, where
-/// the output drops (or keeps as 1) the `reduced` axes.
-fn for_each_reduced(shape: &[usize], reduced: &[bool], mut f: impl FnMut(usize, usize)) {
+/// the output drops (or keeps as 1) the `reduced` axes. The order in which the reductions
+/// fold their elements (the tangent route's ReduceSum and ReduceMean take it from here).
+pub(crate) fn for_each_reduced(shape: &[usize], reduced: &[bool], mut f: impl FnMut(usize, usize)) {
     let out_shape: Vec<usize> = shape
         .iter()
         .zip(reduced)

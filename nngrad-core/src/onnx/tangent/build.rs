@@ -444,6 +444,7 @@ fn single(
                         "Add" => BinOp::Add,
                         "Sub" => BinOp::Sub,
                         "Mul" => BinOp::Mul,
+                        "Div" => BinOp::Div,
                         _ => return None,
                     };
                     let (ash, bsh) = (val(0)?.shape(), val(1)?.shape());
@@ -608,6 +609,20 @@ fn single(
             let idx: Vec<usize> = t.data.iter().map(|&i| i as usize).collect();
             (idx.len() == zero.len()).then_some(Step::Gather { x, out, idx })
         }
+        "Expand" => {
+            // The rows it repeats: the broadcast of the element indices to the shape the
+            // generic operator gave at the zero input (its own shape rule).
+            let (x, _) = act(0)?;
+            if acts[1..].iter().any(Option::is_some) {
+                return None;
+            }
+            let shape = val(0)?.shape();
+            let index = Tensor::new(shape.to_vec(), (0..shape.iter().product()).collect());
+            let idx = expand_to(&index, &zero.shape).ok()?.data;
+            (idx.len() == zero.len()).then_some(Step::Gather { x, out, idx })
+        }
+        "ReduceSum" | "ReduceMean" => super::reduce::build(node, vals, acts, zero, out),
+        "Clip" => super::elementwise::clip(node, opset, vals, acts, zero, out),
         "Softmax" | "LogSoftmax" => {
             let (x, _) = act(0)?;
             let (outer, d, inner) = ops::reduce::softmax_rows(node, val(0)?.shape(), opset).ok()?;
@@ -692,6 +707,8 @@ impl Step {
             Step::Softmax(s) => vec![s.x],
             Step::Norm(s) => vec![s.x],
             Step::Recurrent(r) => r.reads(),
+            Step::Reduce(r) => vec![r.x],
+            Step::Clip(c) => vec![c.x],
         }
     }
 
@@ -712,6 +729,8 @@ impl Step {
             Step::Softmax(s) => vec![s.out],
             Step::Norm(s) => vec![s.out],
             Step::Recurrent(r) => r.writes(),
+            Step::Reduce(r) => vec![r.out],
+            Step::Clip(c) => vec![c.out],
         }
     }
 
@@ -724,6 +743,7 @@ impl Step {
             // every statistic of a group is computed before its elements are written
             Step::Norm(s) => Some((s.x, s.out)),
             Step::Pow(p) => Some((p.x, p.out)),
+            Step::Clip(c) => Some((c.x, c.out)),
             _ => None,
         }
     }
@@ -739,6 +759,9 @@ impl Step {
         }
         if let Step::Pow(p) = self {
             p.out = b;
+        }
+        if let Step::Clip(c) = self {
+            c.out = b;
         }
     }
 
@@ -765,6 +788,8 @@ impl Step {
             Step::Softmax(s) => s.x = rep[s.x],
             Step::Norm(s) => s.x = rep[s.x],
             Step::Recurrent(r) => r.renumber(rep),
+            Step::Reduce(r) => r.x = rep[r.x],
+            Step::Clip(c) => c.x = rep[c.x],
         }
     }
 }

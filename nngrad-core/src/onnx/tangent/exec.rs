@@ -411,6 +411,7 @@ impl Step {
                                 }
                             }
                         }
+                        BinOp::Div => super::elementwise::quotient(row, ra, rb, w),
                     }
                 }
                 work.bufs[*out] = o;
@@ -432,6 +433,8 @@ impl Step {
                 };
                 r.run(&mut work.bufs, tmp, c.points, w)
             }
+            Step::Reduce(rd) => rd.run(&mut work.bufs, cols, w),
+            Step::Clip(cl) => cl.run(&mut work.bufs, w),
         }
     }
 }

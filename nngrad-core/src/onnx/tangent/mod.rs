@@ -21,11 +21,13 @@
 
 mod build;
 mod chain;
+mod elementwise;
 mod exec;
 mod normalize;
 mod power;
 mod product;
 mod recurrent;
+mod reduce;
 mod spatial;
 
 use super::load::Graph;
@@ -123,8 +125,8 @@ enum Step {
         c: Vec<f64>,
         divide: bool,
     },
-    /// `out = a ± b` or `a·b` for two activations, element `e` of `out` reading elements
-    /// `ia[e]` and `ib[e]` (broadcast).
+    /// `out = a ± b`, `a·b` or `a / b` for two activations, element `e` of `out` reading
+    /// elements `ia[e]` and `ib[e]` (broadcast).
     Binary {
         a: usize,
         b: usize,
@@ -137,8 +139,8 @@ enum Step {
     Conv(spatial::Conv),
     /// MaxPool, AveragePool and their global forms (`spatial.rs`).
     Pool(spatial::Pool),
-    /// `out` row `e` is `x` row `idx[e]`: Transpose (a permutation of whole blocks) and
-    /// Slice.
+    /// `out` row `e` is `x` row `idx[e]`: Transpose (a permutation of whole blocks), Slice
+    /// and Expand (a broadcast of whole blocks).
     Gather {
         x: usize,
         out: usize,
@@ -155,6 +157,10 @@ enum Step {
     /// RNN, GRU and LSTM with constant weights (`recurrent.rs`), writing Y, Y_h and Y_c
     /// (those the graph names) to buffers of their own.
     Recurrent(Box<recurrent::Recurrent>),
+    /// ReduceSum and ReduceMean (`reduce.rs`).
+    Reduce(reduce::Reduce),
+    /// Clip with constant bounds (`elementwise.rs`).
+    Clip(elementwise::Clip),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -162,6 +168,8 @@ enum BinOp {
     Add,
     Sub,
     Mul,
+    /// The quotient rule (`elementwise::quotient`).
+    Div,
 }
 
 impl Plan {
