@@ -107,18 +107,73 @@ impl Mlp {
         ws.outputs = m;
         ws.inputs = n;
         ws.points = points;
+        // The results go to the workspace's own buffers, taken out for the call so the
+        // blocks can borrow the rest of it.
+        let (mut vals, mut jacs) = (std::mem::take(&mut ws.vals), std::mem::take(&mut ws.jacs));
+        self.blocks_into(
+            xs,
+            points,
+            ws,
+            outputs_first,
+            (&mut vals[..points * m], &mut jacs[..points * m * n]),
+        );
+        (ws.vals, ws.jacs) = (vals, jacs);
+        Ok(())
+    }
+
+    /// [`jacobian_batch_with`](Mlp::jacobian_batch_with) with the results written straight
+    /// into `vals` (`points × outputs`) and `jacs` (`points × outputs × inputs`), both
+    /// point-major, instead of the workspace's buffers ([`Workspace::values`] and
+    /// [`Workspace::jacobian`] are left as they were): a caller that returns the results in
+    /// buffers of its own (a loaded model's batch) skips a copy. Same blocks, same sums, so
+    /// the same bits as `jacobian_batch_with`, and for one point as
+    /// [`jacobian_with`](Mlp::jacobian_with) (the association order compares costs that both
+    /// grow in proportion to the points).
+    ///
+    /// # Errors
+    /// [`DenseError::Shape`] if `xs.len()` is not a multiple of [`inputs`](Mlp::inputs) or
+    /// `vals` or `jacs` does not have the length of that many points' results.
+    pub(crate) fn jacobian_batch_into(
+        &self,
+        xs: &[f64],
+        ws: &mut Workspace,
+        vals: &mut [f64],
+        jacs: &mut [f64],
+    ) -> Result<(), DenseError> {
+        let (n, m) = (self.inputs(), self.outputs());
+        let points = xs.len().checked_div(n).unwrap_or(0);
+        check("points × inputs", points * n, xs.len())?;
+        check("points × outputs", points * m, vals.len())?;
+        check("points × outputs × inputs", points * m * n, jacs.len())?;
+        let outputs_first = self.outputs_first_is_cheaper(points.min(BLOCK_ELEMS));
+        self.blocks_into(xs, points, ws, outputs_first, (vals, jacs));
+        Ok(())
+    }
+
+    /// The blocks of a batch of `points` points (shapes checked by the caller), each block's
+    /// results written to its part of `out` (values, Jacobians).
+    fn blocks_into(
+        &self,
+        xs: &[f64],
+        points: usize,
+        ws: &mut Workspace,
+        outputs_first: bool,
+        (vals, jacs): (&mut [f64], &mut [f64]),
+    ) {
+        let (n, m) = (self.inputs(), self.outputs());
         let block = self.block_points(points, outputs_first);
         let mut p0 = 0;
         while p0 < points {
             let p1 = (p0 + block).min(points);
+            let x = &xs[p0 * n..p1 * n];
+            let out = (&mut vals[p0 * m..p1 * m], &mut jacs[p0 * m * n..p1 * m * n]);
             if outputs_first {
-                self.jacobian_block_outputs_first(&xs[p0 * n..p1 * n], p1 - p0, ws, p0);
+                self.jacobian_block_outputs_first(x, p1 - p0, ws, out);
             } else {
-                self.jacobian_block(&xs[p0 * n..p1 * n], p1 - p0, ws, p0);
+                self.jacobian_block(x, p1 - p0, ws, out);
             }
             p0 = p1;
         }
-        Ok(())
     }
 
     /// [`jacobian_batch`](Mlp::jacobian_batch) on `threads` threads of a rayon pool made for
@@ -217,12 +272,14 @@ impl Mlp {
     /// forward pass keeps every layer's slopes, then `R ← (R D_l) W_l` from `R = D_L W_L`
     /// down to the first layer, all points' `R` stacked so each step is one GEMM
     /// (activations × weights) and the final `R` is the point-major Jacobians.
+    ///
+    /// `out` receives the block's values and Jacobians (point-major).
     fn jacobian_block_outputs_first(
         &self,
         xs: &[f64],
         points: usize,
         ws: &mut Workspace,
-        first: usize,
+        (vals, jacs): (&mut [f64], &mut [f64]),
     ) {
         let (n, m) = (self.inputs(), self.outputs());
         let widest = self.layers.iter().map(|l| l.outputs).max().unwrap_or(0);
@@ -274,7 +331,7 @@ impl Mlp {
         }
         for i in 0..m {
             for p in 0..points {
-                ws.vals[(first + p) * m + i] = ws.cur[i * points + p];
+                vals[p * m + i] = ws.cur[i * points + p];
             }
         }
 
@@ -291,7 +348,8 @@ impl Mlp {
                 }
             }
         }
-        for l in self.layers[..self.layers.len() - 1].iter().rev() {
+        let layers = self.layers.len();
+        for (li, l) in self.layers[..layers - 1].iter().enumerate().rev() {
             let (h, k) = (l.outputs, l.inputs);
             off -= h * points;
             // R ← R D_l: column j of point p's block scaled by slope j at p.
@@ -305,8 +363,8 @@ impl Mlp {
                     }
                 }
             }
-            // R ← R W_l.
-            let out = &mut ws.next[..points * m * k];
+            // R ← R W_l; the last product (the first layer's) is the Jacobians themselves,
+            // written in place.
             let dims = GemmDims {
                 m: points * m,
                 k: h,
@@ -314,14 +372,27 @@ impl Mlp {
                 trans_a: false,
                 trans_b: false,
             };
+            if li == 0 {
+                product(&ws.a[..points * m * h], &l.w, dims, jacs, false);
+                return;
+            }
+            let out = &mut ws.next[..points * m * k];
             product(&ws.a[..points * m * h], &l.w, dims, out, false);
             core::mem::swap(&mut ws.a, &mut ws.next);
         }
-        ws.jacs[first * m * n..(first + points) * m * n].copy_from_slice(&ws.a[..points * m * n]);
+        // One layer (never cheaper from this side, but correct): R = D_L W_L is the Jacobian.
+        jacs.copy_from_slice(&ws.a[..points * m * n]);
     }
 
-    /// One block of `points` points, results written from point `first` on.
-    fn jacobian_block(&self, xs: &[f64], points: usize, ws: &mut Workspace, first: usize) {
+    /// One block of `points` points from the input side, its values and Jacobians written to
+    /// `out` (point-major).
+    fn jacobian_block(
+        &self,
+        xs: &[f64],
+        points: usize,
+        ws: &mut Workspace,
+        (vals, jacs): (&mut [f64], &mut [f64]),
+    ) {
         let (n, m) = (self.inputs(), self.outputs());
         let w = 1 + n;
         let cols = points * w;
@@ -394,9 +465,9 @@ impl Mlp {
         // Reorder [unit][point][value | lanes] into values and Jacobians, point-major.
         for (i, row) in ws.cur[..m * cols].chunks_exact(cols).enumerate() {
             for (p, blk) in row.chunks_exact(w).enumerate() {
-                let q = (first + p) * m + i;
-                ws.vals[q] = blk[0];
-                ws.jacs[q * n..(q + 1) * n].copy_from_slice(&blk[1..]);
+                let q = p * m + i;
+                vals[q] = blk[0];
+                jacs[q * n..(q + 1) * n].copy_from_slice(&blk[1..]);
             }
         }
     }
@@ -426,5 +497,94 @@ pub(super) fn product(a: &[f64], b: &[f64], d: GemmDims, out: &mut [f64], accumu
         crate::kernels::gemm_f64_acc(a, b, d, out);
     } else {
         crate::kernels::gemm_f64_assign(a, b, d, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tanh network of the given widths (linear last layer), weights from a fixed
+    /// sequence in (−0.5, 0.5).
+    fn net(sizes: &[usize]) -> Mlp {
+        let mut s = 0x2545_f491_4f6c_dd1du64;
+        let mut r = move || {
+            s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        let last = sizes.len() - 2;
+        let layers = sizes
+            .windows(2)
+            .enumerate()
+            .map(|(l, w)| {
+                let act = if l == last {
+                    Activation::Identity
+                } else {
+                    Activation::Tanh
+                };
+                let wt = (0..w[0] * w[1]).map(|_| r()).collect();
+                let b = (0..w[1]).map(|_| r()).collect();
+                Dense::new(w[0], w[1], wt, b, act).unwrap()
+            })
+            .collect();
+        Mlp::new(layers).unwrap()
+    }
+
+    fn bits(v: &[f64]) -> Vec<u64> {
+        v.iter().map(|x| x.to_bits()).collect()
+    }
+
+    /// Into the caller's buffers, the same bits as into the workspace and as each point
+    /// alone: both association orders (fewer outputs than inputs, and more), one layer
+    /// (whose Jacobian is known exactly), and batches of one, part of a block and several
+    /// blocks.
+    #[test]
+    fn batch_into_caller_buffers_is_batch_with_bit_for_bit() {
+        for sizes in [&[8usize, 32, 32, 4][..], &[4, 32, 32, 8], &[6, 3]] {
+            let mlp = net(sizes);
+            let (n, m) = (mlp.inputs(), mlp.outputs());
+            for points in [1usize, 37, 500] {
+                let xs: Vec<f64> = (0..points * n).map(|i| (i as f64 * 0.37).sin()).collect();
+                let mut ws = Workspace::default();
+                mlp.jacobian_batch_with(&xs, &mut ws).unwrap();
+                let (mut ys, mut js) = (vec![0.0; points * m], vec![0.0; points * m * n]);
+                let mut ws2 = Workspace::default();
+                mlp.jacobian_batch_into(&xs, &mut ws2, &mut ys, &mut js)
+                    .unwrap();
+                assert_eq!(bits(&ys), bits(ws.values()), "{sizes:?} {points}");
+                assert_eq!(bits(&js), bits(ws.jacobian()), "{sizes:?} {points}");
+                for p in [0, points / 2, points - 1] {
+                    mlp.jacobian_with(&xs[p * n..(p + 1) * n], &mut ws).unwrap();
+                    assert_eq!(bits(&ys[p * m..(p + 1) * m]), bits(ws.values()));
+                    assert_eq!(bits(&js[p * m * n..(p + 1) * m * n]), bits(ws.jacobian()));
+                }
+                // A one-layer net's Jacobian is diag(slopes)·W: here the identity, so W.
+                if sizes.len() == 2 {
+                    for jq in js.chunks_exact(m * n) {
+                        assert_eq!(bits(jq), bits(&mlp.layers()[0].w));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn batch_into_checks_every_length() {
+        let mlp = net(&[3, 5, 2]);
+        let mut ws = Workspace::default();
+        let xs = [0.1; 6];
+        let (mut ys, mut js) = (vec![0.0; 4], vec![0.0; 12]);
+        assert!(mlp
+            .jacobian_batch_into(&xs, &mut ws, &mut ys, &mut js)
+            .is_ok());
+        assert!(mlp
+            .jacobian_batch_into(&xs[..5], &mut ws, &mut ys, &mut js)
+            .is_err());
+        assert!(mlp
+            .jacobian_batch_into(&xs, &mut ws, &mut ys[..3], &mut js)
+            .is_err());
+        assert!(mlp
+            .jacobian_batch_into(&xs, &mut ws, &mut ys, &mut js[..11])
+            .is_err());
     }
 }

@@ -153,69 +153,89 @@ fn close(l: Open) -> Option<Dense> {
     })
 }
 
+/// The buffers of one call on the chain, kept in the plan's pool between calls: the dense
+/// path's workspace, and the scaler's and the softmax's buffers (a batch's blocks would
+/// otherwise allocate them again each).
+#[derive(Default)]
+pub(super) struct Work {
+    dense: Workspace,
+    /// All 1: the scaler's seed (only ever grown, so every prefix of it is all ones).
+    ones: Vec<f64>,
+    /// The scaler's values and slopes, point-major.
+    scaled: Vec<f64>,
+    slopes: Vec<f64>,
+    /// The softmax's input and output `[y | J]` rows, and its scratch.
+    tail: [Vec<f64>; 2],
+    scratch: Vec<f64>,
+}
+
 impl Chain {
     /// The Jacobians of the `xs.len() / n` points of `xs` (whole points, `n > 0`, checked by
     /// the caller) into `ys` (point-major values) and `js` (point-major row-major `m × n`
-    /// Jacobians); `false` if the dense path refused (the caller then runs the steps).
+    /// Jacobians), which the dense path writes directly; `false` if it refused (the caller
+    /// then runs the steps).
     pub(super) fn jacobians(
         &self,
         plan: &Plan,
         xs: &[f64],
-        ws: &mut Workspace,
+        work: &mut Work,
         ys: &mut [f64],
         js: &mut [f64],
     ) -> bool {
         let (n, m) = (plan.n, plan.m);
         let points = xs.len() / n;
+        let Work {
+            dense,
+            ones,
+            scaled,
+            slopes,
+            tail,
+            scratch,
+        } = work;
         // The scaler's values and slopes: its steps with every lane seeded 1 (a JVP along
-        // the ones), so the values are the steps' bits and `d[j]` is `∂x'_j/∂x_j`.
-        let mut d = Vec::new();
-        let scaled;
+        // the ones), so the values are the steps' bits and `slopes[j]` is `∂x'_j/∂x_j`.
         let x = if self.prefix == 0 {
             xs
         } else {
-            let ones = vec![1.0; xs.len()];
-            let (v, dv) = plan.run_prefix(xs, points, Mode::Jvp(&ones), self.prefix, self.scaled);
-            scaled = v;
-            d = dv;
-            &scaled
+            if ones.len() < xs.len() {
+                ones.resize(xs.len(), 1.0);
+            }
+            let seed = Mode::Jvp(&ones[..xs.len()]);
+            plan.run_prefix(xs, points, seed, self.prefix, self.scaled, (scaled, slopes));
+            &scaled[..]
         };
-        let done = if points == 1 {
-            self.mlp.jacobian_with(x, ws)
-        } else {
-            self.mlp.jacobian_batch_with(x, ws)
-        };
-        if done.is_err() || ws.values().len() != ys.len() || ws.jacobian().len() != js.len() {
+        // One point or many: the same blocks and sums (one point is a block of one).
+        if self.mlp.jacobian_batch_into(x, dense, ys, js).is_err() {
             return false;
         }
-        ys.copy_from_slice(ws.values());
-        js.copy_from_slice(ws.jacobian());
-        if !d.is_empty() {
-            // J_total = J_mlp · diag(d) per point
+        if self.prefix > 0 {
+            // J_total = J_mlp · diag(slopes) per point
             for (q, jq) in js.chunks_exact_mut(m * n).enumerate() {
-                let dq = &d[q * n..(q + 1) * n];
+                let dq = &slopes[q * n..(q + 1) * n];
                 for row in jq.chunks_exact_mut(n) {
                     row.iter_mut().zip(dq).for_each(|(v, &s)| *v *= s);
                 }
             }
         }
         if let Some(sm) = &self.tail {
-            // `[y | J]` rows laid out as the steps lay them out, through the step's code.
+            // `[y | J]` rows laid out as the steps lay them out, through the step's code
+            // (which writes every component of its output, so the buffers need no zeroing).
             let w = 1 + n;
             let cols = points * w;
-            let mut bufs = vec![vec![0.0; m * cols], vec![0.0; m * cols]];
+            for b in tail.iter_mut() {
+                b.resize(m * cols, 0.0);
+            }
             for q in 0..points {
                 for i in 0..m {
-                    let blk = &mut bufs[0][i * cols + q * w..i * cols + (q + 1) * w];
+                    let blk = &mut tail[0][i * cols + q * w..i * cols + (q + 1) * w];
                     blk[0] = ys[q * m + i];
                     blk[1..].copy_from_slice(&js[(q * m + i) * n..(q * m + i + 1) * n]);
                 }
             }
-            let mut scratch = Vec::new();
-            sm.run(&mut bufs, &mut scratch, points, w);
+            sm.run(tail, scratch, points, w);
             for q in 0..points {
                 for i in 0..m {
-                    let blk = &bufs[1][i * cols + q * w..i * cols + (q + 1) * w];
+                    let blk = &tail[1][i * cols + q * w..i * cols + (q + 1) * w];
                     ys[q * m + i] = blk[0];
                     js[(q * m + i) * n..(q * m + i + 1) * n].copy_from_slice(&blk[1..]);
                 }

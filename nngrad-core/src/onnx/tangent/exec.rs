@@ -64,7 +64,8 @@ impl Plan {
     }
 
     /// The first `count` steps at one lane (a JVP; `mode` must be `Jvp`), read from buffer
-    /// `buf` of `n` elements: the point-major values and lanes. The dense chain's scaler.
+    /// `buf` of `n` elements: the point-major values into `v` and lanes into `d` (both set
+    /// to `points × n` elements, every one written). The dense chain's scaler.
     pub(super) fn run_prefix(
         &self,
         xs: &[f64],
@@ -72,17 +73,18 @@ impl Plan {
         mode: Mode<'_>,
         count: usize,
         buf: usize,
-    ) -> (Vec<f64>, Vec<f64>) {
+        (v, d): (&mut Vec<f64>, &mut Vec<f64>),
+    ) {
         let n = self.n;
+        v.resize(points * n, 0.0);
+        d.resize(points * n, 0.0);
         self.run_steps(xs, points, mode, count, (buf, n), |o, cols| {
-            let (mut v, mut d) = (vec![0.0; points * n], vec![0.0; points * n]);
             for e in 0..n {
                 for q in 0..points {
                     v[q * n + e] = o[e * cols + 2 * q];
                     d[q * n + e] = o[e * cols + 2 * q + 1];
                 }
             }
-            (v, d)
         })
     }
 

@@ -54,9 +54,10 @@ pub(crate) struct Plan {
     /// bias on the same side, the same tanh, the scaler and softmax by the steps' code), so
     /// `forward` and `jvp`, which keep the steps, agree with it exactly (tested).
     chain: Option<chain::Chain>,
-    /// Workspaces of the dense path's finished calls, as `pool` is for the steps: a fresh
-    /// workspace would be allocated and zeroed again for every point or block.
-    dense_pool: Mutex<Vec<crate::dense::Workspace>>,
+    /// Buffers of the chain's finished calls (the dense path's workspace among them), as
+    /// `pool` is for the steps: fresh ones would be allocated and zeroed again for every
+    /// point or block.
+    dense_pool: Mutex<Vec<chain::Work>>,
 }
 
 impl std::fmt::Debug for Plan {
@@ -276,9 +277,9 @@ impl Plan {
         })
     }
 
-    /// `f` with a workspace of the dense path from the pool (a new one if none is free),
-    /// returned to the pool afterwards.
-    fn with_dense<R>(&self, f: impl FnOnce(&mut crate::dense::Workspace) -> R) -> R {
+    /// `f` with the chain's buffers from the pool (new ones if none are free), returned to
+    /// the pool afterwards.
+    fn with_dense<R>(&self, f: impl FnOnce(&mut chain::Work) -> R) -> R {
         let pool = || self.dense_pool.lock().unwrap_or_else(|e| e.into_inner());
         let mut ws = pool().pop().unwrap_or_default();
         let r = f(&mut ws);
