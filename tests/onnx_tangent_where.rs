@@ -264,6 +264,35 @@ fn where_broadcasts_its_condition_and_branches() {
     );
 }
 
+/// Where reading the runtime input itself (its lanes the identity) as condition operand
+/// and branch: `Where(x > 0, x, −x/2)`, a leaky ReLU, whose diagonal Jacobian is checked in
+/// closed form.
+#[test]
+fn where_selects_the_runtime_input() {
+    let m = model(
+        vec![
+            node("Greater", &["x", "zero"], &["g"], vec![]),
+            node("Mul", &["x", "half"], &["h"], vec![]),
+            node("Where", &["g", "x", "h"], &["w"], vec![]),
+            node("Tanh", &["w"], &["y"], vec![]),
+        ],
+        vec![scalar("zero", 0.0), scalar("half", -0.5)],
+        &[3, 4],
+    );
+    let x = uniform(12, 16, -1.0, 1.0);
+    assert!(x.iter().any(|&v| v > 0.0) && x.iter().any(|&v| v < 0.0));
+    let (_, j) = m.jacobian(&x).unwrap();
+    for (i, &v) in x.iter().enumerate() {
+        let t = if v > 0.0 { v } else { -0.5 * v };
+        let slope = if v > 0.0 { 1.0 } else { -0.5 };
+        let want = slope * (1.0 - t.tanh().powi(2));
+        assert!((j[(i, i)] - want).abs() <= 1e-15, "diagonal {i}");
+    }
+    let mut case = Case::new("Where", "Where(x > 0, x, -x/2) on the input");
+    case.others = Some(vec![uniform(12, 17, -1.0, 1.0), uniform(12, 18, -2.0, 2.0)]);
+    route::check(&m, &x, case);
+}
+
 #[test]
 fn logic_on_masks_and_the_additive_mask_pattern() {
     // Not, And, Or, Cast to bool, Reshape and Expand of masks, then the transformer's
