@@ -116,7 +116,7 @@ impl Test {
     }
 }
 
-/// Whether `op` is one of the comparisons and predicates [`compare`] covers.
+/// Whether `node` is one of the comparisons and predicates [`compare`] covers.
 pub(super) fn is_test(node: &Node) -> bool {
     Test::of(node).is_some()
 }
