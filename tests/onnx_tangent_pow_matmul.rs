@@ -361,7 +361,7 @@ fn an_attention_head_is_on_the_route() {
 /// the transformer encoder with the constant mask (its `Q·Kᵀ` and `softmax·V`), against the
 /// generic evaluator. (`ddingr_pytorch_mlp` is on the route since ReduceSum, Clip, Expand
 /// and Div of two activations are: `onnx_tangent_reduce.rs`; `encoder_mask_input.onnx`
-/// still stops at an `Equal` of an activation.)
+/// since masks and Where are: `onnx_tangent_where.rs`.)
 #[test]
 fn real_models_with_pow_and_attention_are_on_the_route() {
     let shared = common::shared_dir();

@@ -7,6 +7,7 @@
 
 use super::power::Pow;
 use super::product::Product;
+use super::select::Kind;
 use super::spatial::{Conv, Pool, Softmax};
 use super::{BinOp, Plan, Step};
 use crate::onnx::load::{Const, Graph, Node};
@@ -23,6 +24,14 @@ enum Known {
         buf: usize,
         seed: bool,
         zero: Tensor<f64>,
+    },
+    /// A mask or a flat value (`select.rs`) in buffer `buf`: not an activation, so it
+    /// reaches only the steps [`piece`] allows; `zero`: the generic operators' value at a
+    /// zero input (a bool tensor for a mask, floats for a flat value).
+    Piece {
+        buf: usize,
+        kind: Kind,
+        zero: Value<f64>,
     },
     /// A constant (an initializer, or computed from constants only).
     Const(Value<f64>),
@@ -84,31 +93,61 @@ pub(super) fn build(
         let opset = g.opset(&node.domain);
         let mut vals: Vec<Option<Value<f64>>> = Vec::with_capacity(node.inputs.len());
         let mut acts: Vec<Option<(usize, bool)>> = Vec::with_capacity(node.inputs.len());
+        // each input's buffer, any kind, and the kinds of those that are not activations
+        let mut bufs_in: Vec<Option<usize>> = Vec::with_capacity(node.inputs.len());
+        let mut kinds: Vec<Option<Kind>> = Vec::with_capacity(node.inputs.len());
         for i in &node.inputs {
             let Some(id) = *i else {
                 vals.push(None);
                 acts.push(None);
+                bufs_in.push(None);
+                kinds.push(None);
                 continue;
             };
-            match (&g.consts[id], &known[id]) {
-                (Some(c), _) if id != input => {
-                    vals.push(Some(const_value(c)));
-                    acts.push(None);
+            let (v, act, buf, kind) = match (&g.consts[id], &known[id]) {
+                (Some(c), _) if id != input => (const_value(c), None, None, None),
+                (_, Some(Known::Act { buf, seed, zero })) => (
+                    Value::Act(zero.clone()),
+                    Some((*buf, *seed)),
+                    Some(*buf),
+                    None,
+                ),
+                (_, Some(Known::Piece { buf, kind, zero })) => {
+                    (zero.clone(), None, Some(*buf), Some(*kind))
                 }
-                (_, Some(Known::Act { buf, seed, zero })) => {
-                    vals.push(Some(Value::Act(zero.clone())));
-                    acts.push(Some((*buf, *seed)));
-                }
-                (_, Some(Known::Const(v))) => {
-                    vals.push(Some(v.clone()));
-                    acts.push(None);
-                }
+                (_, Some(Known::Const(v))) => (v.clone(), None, None, None),
                 // A value the generic evaluator would not have either: it reports the error.
                 _ => return None,
-            }
+            };
+            vals.push(Some(v));
+            acts.push(act);
+            bufs_in.push(buf);
+            kinds.push(kind);
         }
         let ins: Vec<Option<&Value<f64>>> = vals.iter().map(Option::as_ref).collect();
         let outs = ops::run(node, &ins, opset).ok()?;
+        let reads_piece = kinds.iter().any(Option::is_some);
+        if reads_piece
+            || (acts.iter().any(Option::is_some)
+                && (super::select::is_test(node) || node.op == "Where"))
+        {
+            // one output, the first, for every operator here
+            let mut outs = outs.into_iter();
+            let (first, out0) = (
+                outs.next().flatten(),
+                node.outputs.first().copied().flatten(),
+            );
+            if outs.any(|v| v.is_some()) || node.outputs.iter().skip(1).any(Option::is_some) {
+                return None;
+            }
+            let (Some(id), Some(first)) = (out0, first) else {
+                return None;
+            };
+            known[id] = Some(piece(
+                node, opset, &vals, &acts, &bufs_in, &kinds, first, &mut sizes, &mut plan,
+            )?);
+            continue;
+        }
         if acts.iter().all(Option::is_none) {
             for (slot, v) in node.outputs.iter().zip(outs) {
                 if let (Some(id), Some(v)) = (slot, v) {
@@ -202,6 +241,152 @@ pub(super) fn build(
         chain,
         dense_pool: Mutex::new(Vec::new()),
     })
+}
+
+/// What a node gives that reads a mask or a flat value (`select.rs`), or that compares or
+/// selects with an activation, its step (if any) added to `plan`; `first`: its output at
+/// the zero input. A mask or a flat value reaches the comparisons, `Where`, the aliases,
+/// Expand, Shape and Size, and a flat value Add/Sub with an activation; anything else is
+/// not covered (`None`), so neither is ever read as an activation.
+#[allow(clippy::too_many_arguments)]
+fn piece(
+    node: &Node,
+    opset: i64,
+    vals: &[Option<Value<f64>>],
+    acts: &[Option<(usize, bool)>],
+    bufs: &[Option<usize>],
+    kinds: &[Option<Kind>],
+    first: Value<f64>,
+    sizes: &mut Vec<usize>,
+    plan: &mut Vec<Step>,
+) -> Option<Known> {
+    let kind_of = |i: usize| kinds.get(i).copied().flatten();
+    let fresh = |sizes: &mut Vec<usize>, len: usize| {
+        sizes.push(len);
+        sizes.len() - 1
+    };
+    // The kind of a mask or flat value passed on: a mask stays one as integers (a Cast to
+    // bool or an integer type keeps 0/1), becomes flat as floats (a Cast to a float type:
+    // 0.0/1.0, no derivative); a flat value stays flat as floats only.
+    let passed = |k: Kind, v: &Value<f64>| match (k, v) {
+        (Kind::Mask, Value::Int(_)) => Some(Kind::Mask),
+        (_, Value::Float(_)) => Some(Kind::Flat),
+        _ => None,
+    };
+    if super::select::is_test(node) {
+        let out = fresh(sizes, super::select::len(&first));
+        plan.push(Step::Compare(super::select::compare(
+            node, vals, bufs, &first, out,
+        )?));
+        return Some(Known::Piece {
+            buf: out,
+            kind: Kind::Mask,
+            zero: first,
+        });
+    }
+    let lone = |i: usize| {
+        acts.iter().all(Option::is_none)
+            && kinds
+                .iter()
+                .enumerate()
+                .all(|(j, k)| (j == i) == k.is_some())
+    };
+    match node.op.as_str() {
+        "Where" => {
+            // Mask branches would select integers: not covered.
+            if kind_of(1) == Some(Kind::Mask) || kind_of(2) == Some(Kind::Mask) {
+                return None;
+            }
+            let out = fresh(sizes, super::select::len(&first));
+            plan.push(Step::Where(super::select::select(vals, bufs, &first, out)?));
+            match first {
+                Value::Act(zero) => Some(Known::Act {
+                    buf: out,
+                    seed: false,
+                    zero,
+                }),
+                Value::Float(_) => Some(Known::Piece {
+                    buf: out,
+                    kind: Kind::Flat,
+                    zero: first,
+                }),
+                Value::Int(_) => None,
+            }
+        }
+        "Identity" | "Reshape" | "Flatten" | "Squeeze" | "Unsqueeze" | "Cast" if lone(0) => {
+            let (buf, kind) = (bufs[0]?, passed(kind_of(0)?, &first)?);
+            (super::select::len(&first) == sizes[buf]).then_some(Known::Piece {
+                buf,
+                kind,
+                zero: first,
+            })
+        }
+        "Expand" if lone(0) => {
+            let (x, kind) = (bufs[0]?, kind_of(0)?);
+            if passed(kind, &first) != Some(kind) {
+                return None;
+            }
+            let shape = vals[0].as_ref()?.shape();
+            let index = Tensor::new(shape.to_vec(), (0..shape.iter().product()).collect());
+            let idx = expand_to(&index, first.shape()).ok()?.data;
+            if idx.len() != super::select::len(&first) {
+                return None;
+            }
+            let out = fresh(sizes, super::select::len(&first));
+            plan.push(Step::Gather { x, out, idx });
+            Some(Known::Piece {
+                buf: out,
+                kind,
+                zero: first,
+            })
+        }
+        "Shape" | "Size" => (!matches!(first, Value::Act(_))).then_some(Known::Const(first)),
+        // An activation plus or minus a flat value: its lanes pass as they are (± 0).
+        "Add" | "Sub" if !(opset < 7 && node.int("broadcast", 0) != 0) => {
+            let flat = |i: usize| kind_of(i) == Some(Kind::Flat);
+            let act = |i: usize| acts.get(i).copied().flatten();
+            let (a, b) = match (act(0), act(1)) {
+                (Some((a, _)), None) if flat(1) => (a, bufs[1]?),
+                (None, Some((b, _))) if flat(0) => (bufs[0]?, b),
+                _ => return None,
+            };
+            let Value::Act(zero) = first else {
+                return None;
+            };
+            let (mut ia, mut ib) = (Vec::new(), Vec::new());
+            for_each_broadcast(
+                vals[0].as_ref()?.shape(),
+                vals[1].as_ref()?.shape(),
+                &zero.shape,
+                |i, j| {
+                    ia.push(i);
+                    ib.push(j);
+                },
+            );
+            if ia.len() != zero.len() {
+                return None;
+            }
+            let out = fresh(sizes, zero.len());
+            plan.push(Step::Binary {
+                a,
+                b,
+                out,
+                ia,
+                ib,
+                op: if node.op == "Add" {
+                    BinOp::Add
+                } else {
+                    BinOp::Sub
+                },
+            });
+            Some(Known::Act {
+                buf: out,
+                seed: false,
+                zero,
+            })
+        }
+        _ => None,
+    }
 }
 
 /// The step for a node with at least one activation input whose output `i`, where it is an
@@ -709,6 +894,8 @@ impl Step {
             Step::Recurrent(r) => r.reads(),
             Step::Reduce(r) => vec![r.x],
             Step::Clip(c) => vec![c.x],
+            Step::Compare(c) => c.reads(),
+            Step::Where(w) => w.reads(),
         }
     }
 
@@ -731,6 +918,8 @@ impl Step {
             Step::Recurrent(r) => r.writes(),
             Step::Reduce(r) => vec![r.out],
             Step::Clip(c) => vec![c.out],
+            Step::Compare(c) => vec![c.out()],
+            Step::Where(w) => vec![w.out()],
         }
     }
 
@@ -790,6 +979,8 @@ impl Step {
             Step::Recurrent(r) => r.renumber(rep),
             Step::Reduce(r) => r.x = rep[r.x],
             Step::Clip(c) => c.x = rep[c.x],
+            Step::Compare(c) => c.renumber(rep),
+            Step::Where(w) => w.renumber(rep),
         }
     }
 }

@@ -437,6 +437,8 @@ impl Step {
             }
             Step::Reduce(rd) => rd.run(&mut work.bufs, cols, w),
             Step::Clip(cl) => cl.run(&mut work.bufs, w),
+            Step::Compare(cm) => cm.run(&mut work.bufs, cols, w),
+            Step::Where(sl) => sl.run(&mut work.bufs, cols, w),
         }
     }
 }

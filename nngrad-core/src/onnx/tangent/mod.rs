@@ -28,6 +28,7 @@ mod power;
 mod product;
 mod recurrent;
 mod reduce;
+mod select;
 mod spatial;
 
 use super::load::Graph;
@@ -162,6 +163,10 @@ enum Step {
     Reduce(reduce::Reduce),
     /// Clip with constant bounds (`elementwise.rs`).
     Clip(elementwise::Clip),
+    /// A comparison or predicate into a 0/1 mask with zero lanes (`select.rs`).
+    Compare(select::Compare),
+    /// Where: the selected branch's blocks per element and point (`select.rs`).
+    Where(select::Select),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
