@@ -305,9 +305,11 @@ pub(crate) fn run_mod<S: Scalar>(node: &Node, ins: &Ins<S>) -> Outs<S> {
         (Float(x), Float(y)) => {
             Value::float(zip_broadcast(x, y, |p, q| Ok(mod_value(p, q, fmod)))?)
         }
-        _ => Act(zip_broadcast(&*a.act_ref("A")?, &*b.act_ref("B")?, |p, q| {
-            Ok(mod_scalar(p, q, fmod))
-        })?),
+        _ => Act(zip_broadcast(
+            &*a.act_ref("A")?,
+            &*b.act_ref("B")?,
+            |p, q| Ok(mod_scalar(p, q, fmod)),
+        )?),
     })])
 }
 
