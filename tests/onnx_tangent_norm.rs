@@ -9,7 +9,7 @@
 mod common;
 
 use common::numeric::{rel_err, row_major, uniform};
-use common::onnx::{attr_i, attr_ints, f32_tensor, model_bytes, node, value_info};
+use common::onnx::{attr_i, attr_ints, f32_tensor, model_bytes, node, numel, value_info};
 use common::route::{self, bits, central_differences, on_route, Case};
 use nngrad_core::onnx::proto::{data_type, AttributeProto, NodeProto, TensorProto};
 use nngrad_core::onnx::Model;
@@ -116,10 +116,6 @@ fn sandwich(opset: i64, x_dims: &[i64], norm: NodeProto, mut inits: Vec<TensorPr
         vec![out_info("y")],
     ))
     .unwrap()
-}
-
-fn numel(d: &[i64]) -> usize {
-    d.iter().product::<i64>() as usize
 }
 
 /// A parameter tensor `name` of `dims`, values in `[lo, hi)`.

@@ -117,3 +117,18 @@ pub fn model_bytes(
     }
     .encode_to_vec()
 }
+
+/// Elements of a tensor of `dims`.
+pub fn numel(dims: &[i64]) -> usize {
+    dims.iter().product::<i64>() as usize
+}
+
+/// A float32 weight tensor `name` of `dims`, values uniform in `[-1, 1)` from `seed`
+/// (stored as float32, so the model holds them exactly).
+pub fn weight(name: &str, dims: &[i64], seed: u64) -> nngrad_core::onnx::proto::TensorProto {
+    let v: Vec<f32> = super::numeric::uniform(numel(dims), seed, -1.0, 1.0)
+        .into_iter()
+        .map(|v| v as f32)
+        .collect();
+    f32_tensor(name, dims, &v)
+}

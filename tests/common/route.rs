@@ -181,3 +181,22 @@ pub fn record(op: &str, w: Worst) {
     slot.differences = slot.differences.max(w.differences);
     eprintln!("max errors so far, {op}: {slot:?}");
 }
+
+/// The model's values and Jacobian at `x`, asserted equal bit for bit to the generic
+/// evaluator's (dual numbers through `Model::eval`), for the steps that do the generic
+/// operator's own arithmetic.
+pub fn same_bits_as_generic(
+    model: &Model,
+    x: &[f64],
+    what: &str,
+) -> (Vec<f64>, nalgebra::DMatrix<f64>) {
+    let (y, j) = model.jacobian(x).unwrap();
+    let (yg, jg) = try_jacobian(|x| model.eval(x), x).unwrap();
+    assert_eq!(bits(&y), bits(&yg), "{what}: values");
+    assert_eq!(
+        bits(&row_major(&j)),
+        bits(&row_major(&jg)),
+        "{what}: Jacobian"
+    );
+    (y, j)
+}
