@@ -8,11 +8,9 @@
 mod common;
 
 use common::numeric::{rel_err, row_major, uniform};
-use common::onnx::{
-    attr_ints, f32_tensor, i64_tensor, model_bytes, node, numel, value_info, weight,
-};
+use common::onnx::{attr_ints, f32_tensor, i64_tensor, model, node, numel, weight};
 use common::route::{self, on_route, Case};
-use nngrad_core::onnx::proto::{data_type, NodeProto, TensorProto};
+use nngrad_core::onnx::proto::{NodeProto, TensorProto};
 use nngrad_core::onnx::Model;
 use nngrad_core::try_jacobian;
 
@@ -21,17 +19,6 @@ fn check(model: &Model, x: &[f64], others: &[Vec<f64>], op: &str, what: &str) {
     let mut case = Case::new(op, what);
     case.others = Some(others.to_vec());
     route::check(model, x, case);
-}
-
-fn model(opset: i64, nodes: Vec<NodeProto>, inits: Vec<TensorProto>, x_dims: &[i64]) -> Model {
-    Model::from_bytes(&model_bytes(
-        opset,
-        nodes,
-        inits,
-        x_dims,
-        vec![value_info("y", data_type::FLOAT, &[])],
-    ))
-    .unwrap()
 }
 
 /// The exponent (or base) operand of a Pow case.

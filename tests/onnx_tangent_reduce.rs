@@ -9,11 +9,9 @@
 mod common;
 
 use common::numeric::{rel_err, row_major, uniform};
-use common::onnx::{
-    attr_i, attr_ints, f32_tensor, i64_tensor, model_bytes, node, numel, value_info, weight,
-};
+use common::onnx::{attr_i, attr_ints, f32_tensor, i64_tensor, model, node, numel, weight};
 use common::route::{self, on_route, Case};
-use nngrad_core::onnx::proto::{data_type, AttributeProto, NodeProto, TensorProto};
+use nngrad_core::onnx::proto::{AttributeProto, NodeProto, TensorProto};
 use nngrad_core::onnx::Model;
 use nngrad_core::try_jacobian;
 
@@ -25,17 +23,6 @@ fn attr_f(name: &str, f: f32) -> AttributeProto {
         r#type: 1,
         ..Default::default()
     }
-}
-
-fn model(opset: i64, nodes: Vec<NodeProto>, inits: Vec<TensorProto>, x_dims: &[i64]) -> Model {
-    Model::from_bytes(&model_bytes(
-        opset,
-        nodes,
-        inits,
-        x_dims,
-        vec![value_info("y", data_type::FLOAT, &[])],
-    ))
-    .unwrap()
 }
 
 /// Every comparison of [`route::check`] at a uniform point of the model's input, batched

@@ -12,9 +12,9 @@ mod common;
 
 use common::json::floats;
 use common::numeric::{rel_err, row_major, uniform};
-use common::onnx::{attr_i, f32_tensor, i64_tensor, model_bytes, node, value_info, weight};
+use common::onnx::{self, attr_i, f32_tensor, i64_tensor, node, weight};
 use common::route::{self, on_route, Case};
-use nngrad_core::onnx::proto::{data_type, NodeProto, TensorProto};
+use nngrad_core::onnx::proto::{NodeProto, TensorProto};
 use nngrad_core::onnx::Model;
 use nngrad_core::try_jacobian;
 
@@ -26,14 +26,7 @@ fn scalar(name: &str, v: f32) -> TensorProto {
 }
 
 fn model(nodes: Vec<NodeProto>, inits: Vec<TensorProto>, x_dims: &[i64]) -> Model {
-    Model::from_bytes(&model_bytes(
-        17,
-        nodes,
-        inits,
-        x_dims,
-        vec![value_info("y", data_type::FLOAT, &[])],
-    ))
-    .unwrap()
+    onnx::model(17, nodes, inits, x_dims)
 }
 
 /// `x [2, 3, 4] → MatMul W1 → Tanh → a`, `x → MatMul W2 → Sin → b` (two activations with

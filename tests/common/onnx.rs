@@ -132,3 +132,15 @@ pub fn weight(name: &str, dims: &[i64], seed: u64) -> nngrad_core::onnx::proto::
         .collect();
     f32_tensor(name, dims, &v)
 }
+
+/// The loaded one-input model of `model_bytes` whose output is the float tensor `y`.
+pub fn model(
+    opset: i64,
+    nodes: Vec<NodeProto>,
+    inits: Vec<nngrad_core::onnx::proto::TensorProto>,
+    x_dims: &[i64],
+) -> nngrad_core::onnx::Model {
+    let y = value_info("y", nngrad_core::onnx::proto::data_type::FLOAT, &[]);
+    nngrad_core::onnx::Model::from_bytes(&model_bytes(opset, nodes, inits, x_dims, vec![y]))
+        .unwrap()
+}
