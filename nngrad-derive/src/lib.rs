@@ -7,7 +7,8 @@
 //! keeping its `syn` original; `attr` reads the attribute's arguments), `valid` runs every
 //! semantic check on it and reports all errors at once, `expand` only generates: `select`
 //! decides which parameters become `S`, `rewrite` applies the body rules (`route` the matrix
-//! operations, `scope` the file's `f64` constants). `diagnostics` is the fallback output.
+//! operations, `scope` the file's `f64` constants, `rows` the register blocking of reduction
+//! loop nests). `diagnostics` is the fallback output.
 
 use proc_macro::TokenStream;
 
@@ -17,6 +18,7 @@ mod diagnostics;
 mod expand;
 mod rewrite;
 mod route;
+mod rows;
 mod scope;
 mod select;
 #[cfg(test)]

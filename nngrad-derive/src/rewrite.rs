@@ -156,6 +156,9 @@ pub struct Ctx {
 
 /// Rewrites `block` in place (the function body).
 pub fn rewrite_body(ctx: &Ctx, block: &mut Block) {
+    // On the original syntax, before the rules: the nests the pass writes are then rewritten
+    // like the rest of the body.
+    crate::rows::block_rows(&ctx.scalar, &ctx.krate, block);
     let names = bindings(block);
     // `use std::f64::consts::PI;` or `const G: f64 = ..;` inside the body itself.
     let body_items: Vec<syn::Item> = block
@@ -372,21 +375,43 @@ fn is_none(p: &syn::Path) -> bool {
                 .is_some_and(|s| s.ident == "Option"))
 }
 
+/// An expression that can be evaluated again, or at another time, without effect: names,
+/// literals, fields, indexing, casts, arithmetic and comparisons, tuples, `len()`.
+pub fn pure(e: &Expr) -> bool {
+    match unparen(e) {
+        Expr::Path(_) | Expr::Lit(_) => true,
+        Expr::Field(f) => pure(&f.base),
+        Expr::Index(i) => pure(&i.expr) && pure(&i.index),
+        Expr::Unary(u) => pure(&u.expr),
+        Expr::Cast(c) => pure(&c.expr),
+        Expr::Binary(b) => !assigns(&b.op) && pure(&b.left) && pure(&b.right),
+        Expr::Tuple(t) => t.elems.iter().all(pure),
+        Expr::MethodCall(m) => m.method == "len" && m.args.is_empty() && pure(&m.receiver),
+        _ => false,
+    }
+}
+
+/// `+=`, `-=`, .. (an assignment, not a value).
+fn assigns(op: &syn::BinOp) -> bool {
+    use syn::BinOp as B;
+    matches!(
+        op,
+        B::AddAssign(_)
+            | B::SubAssign(_)
+            | B::MulAssign(_)
+            | B::DivAssign(_)
+            | B::RemAssign(_)
+            | B::BitXorAssign(_)
+            | B::BitAndAssign(_)
+            | B::BitOrAssign(_)
+            | B::ShlAssign(_)
+            | B::ShrAssign(_)
+    )
+}
+
 /// A place whose sub-expressions can be evaluated twice without effect (the generated code
 /// reads its type with `&place` before assigning).
 fn pure_place(e: &Expr) -> bool {
-    fn pure(e: &Expr) -> bool {
-        match unparen(e) {
-            Expr::Path(_) | Expr::Lit(_) => true,
-            Expr::Field(f) => pure(&f.base),
-            Expr::Index(i) => pure(&i.expr) && pure(&i.index),
-            Expr::Unary(u) => pure(&u.expr),
-            Expr::Binary(b) => pure(&b.left) && pure(&b.right),
-            Expr::Tuple(t) => t.elems.iter().all(pure),
-            Expr::MethodCall(m) => m.method == "len" && m.args.is_empty() && pure(&m.receiver),
-            _ => false,
-        }
-    }
     matches!(unparen(e), Expr::Field(_) | Expr::Index(_) | Expr::Unary(_)) && pure(e)
 }
 

@@ -360,3 +360,69 @@ fn core_path_follows_a_renamed_dependency() {
     assert_eq!(overridden.replace(' ', ""), "::facade::core");
     assert_eq!(itself.replace(' ', ""), "::nngrad_core");
 }
+
+// ---- register blocking of reduction nests (`rows`) ----
+
+/// Whether the nest in `block` goes through `__private::rows` (and keeps its original copy).
+fn blocked(block: TokenStream) -> bool {
+    let got = rw(false, block);
+    let through = got.contains("__private :: rows");
+    if through {
+        assert!(got.contains("__ROW_BLOCKS"), "{got}");
+    }
+    through
+}
+
+#[test]
+fn rows_take_the_plain_dense_layer_and_its_variants() {
+    // As in the benchmarks: weights flat, `acc += w * h`.
+    assert!(blocked(quote! {
+        for i in 0..layer.out {
+            let mut acc = layer.b[i];
+            for j in 0..layer.inp {
+                acc += layer.w[i * layer.inp + j] * h[j];
+            }
+            y.push(acc.tanh());
+        }
+    }));
+    // Typed accumulator, operand order swapped, `-=`, a literal, a cast, a label, continue.
+    assert!(blocked(quote! {
+        'rows: for i in 0..n {
+            let mut acc: f64 = 0.5 * (i as f64);
+            for j in 0..k {
+                acc -= x[j] * w[i][j];
+            }
+            if acc > 0.0 { continue 'rows; }
+            out[i] = acc;
+        }
+    }));
+}
+
+#[test]
+fn rows_leave_every_nest_whose_reordering_could_be_seen() {
+    let cases = [
+        // The rest writes what the terms read (in-place update of `h`).
+        quote! { for i in 0..n { let mut a = b[i]; for j in 0..n { a += w[i][j] * h[j]; } h[i] = a; } },
+        // The rest stops the loop early.
+        quote! { for i in 0..n { let mut a = b[i]; for j in 0..k { a += w[j] * h[j]; } if a > 1.0 { break; } y.push(a); } },
+        quote! { for i in 0..n { let mut a = b[i]; for j in 0..k { a += w[j] * h[j]; } check(a)?; } },
+        quote! { for i in 0..n { let mut a = b[i]; for j in 0..k { a += w[j] * h[j]; } return a; } },
+        // A call in the term (it could have effects).
+        quote! { for i in 0..n { let mut a = b[i]; for j in 0..k { a += f(j) * h[j]; } y.push(a); } },
+        // The inner range depends on the row; the term reads the accumulator.
+        quote! { for i in 0..n { let mut a = b[i]; for j in 0..i { a += w[j] * h[j]; } y.push(a); } },
+        quote! { for i in 0..n { let mut a = b[i]; for j in 0..k { a += a * h[j]; } y.push(a); } },
+        // Two statements in the inner loop; a statement before the accumulator.
+        quote! { for i in 0..n { let mut a = b[i]; for j in 0..k { a += h[j]; c += 1; } y.push(a); } },
+        quote! { for i in 0..n { let r = &w[i]; let mut a = b[i]; for j in 0..k { a += r[j] * h[j]; } y.push(a); } },
+        // Not a half-open range of pure ends; not a `let mut` accumulator.
+        quote! { for i in 0..=n { let mut a = b[i]; for j in 0..k { a += h[j]; } y.push(a); } },
+        quote! { for i in rows() { let mut a = b[i]; for j in 0..k { a += h[j]; } y.push(a); } },
+        quote! { for i in 0..n { let a = b[i]; for j in 0..k { a += h[j]; } y.push(a); } },
+        // An item that must exist once in the rest (the rest is emitted twice).
+        quote! { for i in 0..n { let mut a = b[i]; for j in 0..k { a += h[j]; } static S: u8 = 0; y.push(a); } },
+    ];
+    for case in cases {
+        assert!(!blocked(case.clone()), "blocked: {case}");
+    }
+}

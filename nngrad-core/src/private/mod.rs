@@ -17,7 +17,8 @@
 //!
 //! One family per file: `wrap.rs` (the wrappers and the conversions they share),
 //! `promote.rs`, `receiver.rs`, `assign.rs`, `cast.rs`, `matrix.rs` (f64 matrices met by
-//! scalar vectors in annotated code), `simd.rs` (the run-time choice of the AVX2 clone); this module only re-exports them under
+//! scalar vectors in annotated code), `simd.rs` (the run-time choice of the AVX2 clone), `rows.rs` (register blocking of
+//! reduction loop nests); this module only re-exports them under
 //! the paths the generated code names.
 
 mod assign;
@@ -25,6 +26,7 @@ mod cast;
 mod matrix;
 mod promote;
 mod receiver;
+mod rows;
 mod simd;
 mod wrap;
 
@@ -33,6 +35,7 @@ pub use cast::{AsF64, ToSL0, ToSL1, ValL0, ValL1};
 pub use matrix::{AnyBin, Elem, ElemL0, ElemL1, MatBin, MatMul, MatOperand, Pair, Unknown};
 pub use promote::{PromoteL0, PromoteL1};
 pub use receiver::{RecvL0, RecvL1, RecvRef};
+pub use rows::{rows, Rows};
 pub use simd::{force_simd_fallback, simd_avx2_fma};
 pub use wrap::{identity_or, same_or_cst, W};
 

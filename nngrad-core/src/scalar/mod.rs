@@ -97,6 +97,13 @@ pub trait Scalar:
     #[doc(hidden)]
     const __SIMD_CLONE: bool = false;
 
+    /// Whether `#[differentiable]` code runs recognised reduction loop nests through
+    /// `__private::rows` (several outputs per sweep; bit-identical results): `true` for the
+    /// dual types, `false` for `f64`, whose calls run the loops as written. See
+    /// `private/rows.rs`.
+    #[doc(hidden)]
+    const __ROW_BLOCKS: bool = false;
+
     /// The type's layout as a run of `f64`s, for the GEMM kernels (`None`: take the loops).
     /// Only this crate can make a layout; see `dual/impls/layout.rs`.
     #[doc(hidden)]

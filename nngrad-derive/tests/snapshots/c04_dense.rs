@@ -29,17 +29,43 @@ where
             #[allow(unused_imports)]
             use ::nngrad_core::Scalar as _;
             let mut out = vec![< S as ::nngrad_core::Scalar > ::cst(0.0); w.len()];
-            for i in 0..w.len() {
-                let mut acc = (&::nngrad_core::__private::W::new(b[i])).__promote::<S>();
-                for j in 0..x.len() {
-                    acc += w[i][j] * x[j];
+            if <S as ::nngrad_core::Scalar>::__ROW_BLOCKS {
+                for (i, __nngrad_row_acc) in ::nngrad_core::__private::rows(
+                    0..w.len(),
+                    || 0..x.len(),
+                    |i| {
+                        #[allow(unused_mut)]
+                        let mut acc = (&::nngrad_core::__private::W::new(b[i]))
+                            .__promote::<S>();
+                        acc
+                    },
+                    |acc, i, j| {
+                        *acc += w[i][j] * x[j];
+                    },
+                ) {
+                    #[allow(unused_mut)]
+                    let mut acc = (&::nngrad_core::__private::W::new(__nngrad_row_acc))
+                        .__promote::<S>();
+                    out[i] = (&&&::nngrad_core::__private::W2::new(
+                        acc.tanh(),
+                        ::nngrad_core::__private::place_type(&out[i]),
+                    ))
+                        .__conv::<S>();
                 }
-                out[i] = (&&&::nngrad_core::__private::W2::new(
-                    acc.tanh(),
-                    ::nngrad_core::__private::place_type(&out[i]),
-                ))
-                    .__conv::<S>();
-            }
+            } else {
+                for i in 0..w.len() {
+                    let mut acc = (&::nngrad_core::__private::W::new(b[i]))
+                        .__promote::<S>();
+                    for j in 0..x.len() {
+                        acc += w[i][j] * x[j];
+                    }
+                    out[i] = (&&&::nngrad_core::__private::W2::new(
+                        acc.tanh(),
+                        ::nngrad_core::__private::place_type(&out[i]),
+                    ))
+                        .__conv::<S>();
+                }
+            };
             (&::nngrad_core::__private::W::new(out)).__promote::<S>()
         }
         if <S as ::nngrad_core::Scalar>::__SIMD_CLONE
@@ -57,16 +83,40 @@ where
     #[allow(unused_imports)]
     use ::nngrad_core::Scalar as _;
     let mut out = vec![< S as ::nngrad_core::Scalar > ::cst(0.0); w.len()];
-    for i in 0..w.len() {
-        let mut acc = (&::nngrad_core::__private::W::new(b[i])).__promote::<S>();
-        for j in 0..x.len() {
-            acc += w[i][j] * x[j];
+    if <S as ::nngrad_core::Scalar>::__ROW_BLOCKS {
+        for (i, __nngrad_row_acc) in ::nngrad_core::__private::rows(
+            0..w.len(),
+            || 0..x.len(),
+            |i| {
+                #[allow(unused_mut)]
+                let mut acc = (&::nngrad_core::__private::W::new(b[i])).__promote::<S>();
+                acc
+            },
+            |acc, i, j| {
+                *acc += w[i][j] * x[j];
+            },
+        ) {
+            #[allow(unused_mut)]
+            let mut acc = (&::nngrad_core::__private::W::new(__nngrad_row_acc))
+                .__promote::<S>();
+            out[i] = (&&&::nngrad_core::__private::W2::new(
+                acc.tanh(),
+                ::nngrad_core::__private::place_type(&out[i]),
+            ))
+                .__conv::<S>();
         }
-        out[i] = (&&&::nngrad_core::__private::W2::new(
-            acc.tanh(),
-            ::nngrad_core::__private::place_type(&out[i]),
-        ))
-            .__conv::<S>();
-    }
+    } else {
+        for i in 0..w.len() {
+            let mut acc = (&::nngrad_core::__private::W::new(b[i])).__promote::<S>();
+            for j in 0..x.len() {
+                acc += w[i][j] * x[j];
+            }
+            out[i] = (&&&::nngrad_core::__private::W2::new(
+                acc.tanh(),
+                ::nngrad_core::__private::place_type(&out[i]),
+            ))
+                .__conv::<S>();
+        }
+    };
     (&::nngrad_core::__private::W::new(out)).__promote::<S>()
 }

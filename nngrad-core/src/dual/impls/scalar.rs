@@ -22,6 +22,8 @@ macro_rules! impl_scalar {
             impl<$($gen)*> $crate::Scalar for $ty {
                 // Lanes that a wider vector unit processes in fewer operations.
                 const __SIMD_CLONE: bool = true;
+                // Accumulators of several outputs per sweep hide the add latency.
+                const __ROW_BLOCKS: bool = true;
                 #[inline(always)]
                 fn cst(v: f64) -> Self {
                     <Self as $crate::DualNum>::from_real($crate::dual::impls::re_cst::<$ty>(v))
