@@ -204,6 +204,12 @@
 //!   compiled for AVX2+FMA, called through an `unsafe` block once both features are detected
 //!   (dual scalars only; `f64` calls run the body as written). A crate or module under
 //!   `#![forbid(unsafe_code)]` refuses that block: annotate its fns with `no_simd`.
+//! * Dense loops go faster as plain index loops: a nest
+//!   `for i in a..b { let mut acc = init; for j in c..d { acc += term; } rest }` whose `init`,
+//!   `term` and range ends are pure (names, fields, indexing, casts, arithmetic, `len()`), whose
+//!   `rest` names nothing they read and has no `break`, `return` or `?`, runs for dual scalars
+//!   with the accumulators of several outputs in one sweep over `j` (same operations per
+//!   accumulator, same order: bit-identical results). Other shapes run as written.
 //!
 //! ```
 //! use nngrad_core::{differentiable, scalar_bounds, Dual, Scalar};

@@ -82,7 +82,17 @@ where
     }
 }
 
-/// The iterator [`rows`] returns.
+/// The iterator [`rows`] returns: `(i, acc_i)` in the order of the rows.
+///
+/// ```
+/// let h = [1.0, 2.0];
+/// let mut it = nngrad_core::__private::rows(0..5, || 0..2, |_| 0.0, |a: &mut f64, i: usize, j: usize| {
+///     *a += (i + j) as f64 * h[j]
+/// });
+/// assert_eq!(it.next(), Some((0, 2.0)));
+/// assert_eq!(it.by_ref().map(|(i, _)| i).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+/// assert_eq!(it.next(), None);
+/// ```
 pub struct Rows<T, J, A, C, I, F> {
     rows: Range<T>,
     cols: C,
