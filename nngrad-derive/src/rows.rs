@@ -123,17 +123,25 @@ impl<'a> Nest<'a> {
         }
         let term = &*step.right;
         let (term_names, cols_names) = (idents(term), idents(cols));
+        let init_names = idents(&init.expr);
+        let (i_s, j_s, acc_s) = (i.to_string(), j.to_string(), acc.to_string());
+        // The names the closures bind must mean the same in the nest as written: `j` is not
+        // bound yet where `init` and the inner range are evaluated (an outer `j` there would
+        // be captured), `acc` is the accumulator only inside the inner loop, and the inner
+        // range is evaluated once per sweep, so it cannot depend on `i`.
         if j == i
             || j == acc
             || i == acc
-            || term_names.contains(&acc.to_string())
-            || cols_names.contains(&i.to_string())
-            || cols_names.contains(&acc.to_string())
+            || term_names.contains(&acc_s)
+            || cols_names.contains(&i_s)
+            || cols_names.contains(&acc_s)
+            || cols_names.contains(&j_s)
+            || init_names.contains(&j_s)
         {
             return None;
         }
         // What the closures read, minus the names they bind themselves.
-        let mut read = idents(&init.expr);
+        let mut read = init_names;
         read.extend(term_names);
         read.extend(cols_names);
         read.extend(idents(rows));

@@ -412,6 +412,9 @@ fn rows_leave_every_nest_whose_reordering_could_be_seen() {
         // The inner range depends on the row; the term reads the accumulator.
         quote! { for i in 0..n { let mut a = b[i]; for j in 0..i { a += w[j] * h[j]; } y.push(a); } },
         quote! { for i in 0..n { let mut a = b[i]; for j in 0..k { a += a * h[j]; } y.push(a); } },
+        // `init` or the inner range names an outer `j` (the closures would capture it).
+        quote! { for i in 0..n { let mut a = b[j]; for j in 0..k { a += h[j]; } j += 1; y.push(a); } },
+        quote! { for i in 0..n { let mut a = b[i]; for j in 0..j { a += h[j]; } y.push(a); } },
         // Two statements in the inner loop; a statement before the accumulator.
         quote! { for i in 0..n { let mut a = b[i]; for j in 0..k { a += h[j]; c += 1; } y.push(a); } },
         quote! { for i in 0..n { let r = &w[i]; let mut a = b[i]; for j in 0..k { a += r[j] * h[j]; } y.push(a); } },
