@@ -45,6 +45,13 @@ impl Operand {
         }
     }
 
+    /// Moves a buffer operand to its renumbered slot (constants stay).
+    fn renumber(&mut self, rep: &[usize]) {
+        if let Operand::Buf(b) = self {
+            *b = rep[*b];
+        }
+    }
+
     /// The value of point `q` of element `e` (rows of `cols`, blocks of `w`).
     fn value(&self, bufs: &[Vec<f64>], e: usize, q: usize, cols: usize, w: usize) -> f64 {
         match self {
@@ -197,10 +204,9 @@ impl Compare {
     }
 
     pub(super) fn renumber(&mut self, rep: &[usize]) {
-        for o in [Some(&mut self.a), self.b.as_mut()].into_iter().flatten() {
-            if let Operand::Buf(b) = o {
-                *b = rep[*b];
-            }
+        self.a.renumber(rep);
+        if let Some(b) = &mut self.b {
+            b.renumber(rep);
         }
     }
 
@@ -291,9 +297,7 @@ impl Select {
 
     pub(super) fn renumber(&mut self, rep: &[usize]) {
         for o in [&mut self.cond, &mut self.x, &mut self.y] {
-            if let Operand::Buf(b) = o {
-                *b = rep[*b];
-            }
+            o.renumber(rep);
         }
     }
 
