@@ -85,6 +85,12 @@ struct Nest<'a> {
     op: &'a BinOp,
     term: &'a Expr,
     rest: &'a [Stmt],
+    /// Whether `i` is used by `init`, by `term` and by the rest, and `j` by `term` (an
+    /// unused name is bound as `_`: no unused-variable warning in the user's code).
+    i_in_init: bool,
+    i_in_term: bool,
+    i_in_rest: bool,
+    j_in_term: bool,
 }
 
 impl<'a> Nest<'a> {
@@ -141,6 +147,8 @@ impl<'a> Nest<'a> {
             return None;
         }
         // What the closures read, minus the names they bind themselves.
+        let (i_in_init, i_in_term) = (init_names.contains(&i_s), term_names.contains(&i_s));
+        let j_in_term = term_names.contains(&j_s);
         let mut read = init_names;
         read.extend(term_names);
         read.extend(cols_names);
@@ -149,7 +157,8 @@ impl<'a> Nest<'a> {
             read.remove(&own.to_string());
         }
         let rest_tokens: TokenStream = rest.iter().map(|s| s.to_token_stream()).collect();
-        if stops_early(rest_tokens.clone()) || mentions_any(rest_tokens, &read) {
+        let rest_names = idents(&rest_tokens);
+        if stops_early(rest_tokens) || !rest_names.is_disjoint(&read) {
             return None;
         }
         Some(Nest {
@@ -162,6 +171,10 @@ impl<'a> Nest<'a> {
             op: &step.op,
             term,
             rest,
+            i_in_init,
+            i_in_term,
+            i_in_rest: rest_names.contains(&i_s),
+            j_in_term,
         })
     }
 }
@@ -190,10 +203,6 @@ impl Lower<'_> {
             *init.expr = syn::parse_quote!(#yielded);
         }
         let original = f.to_token_stream();
-        // A name a closure or the loop does not use is bound as `_` (no unused warning).
-        let rest_tokens: TokenStream = rest.iter().map(|s| s.to_token_stream()).collect();
-        let init_names = idents(&n.first);
-        let term_names = idents(term);
         let bind = |name: &Ident, used: bool| {
             if used {
                 name.to_token_stream()
@@ -201,10 +210,10 @@ impl Lower<'_> {
                 quote::quote!(_)
             }
         };
-        let i_rest = bind(i, idents(&rest_tokens).contains(&i.to_string()));
-        let i_init = bind(i, init_names.contains(&i.to_string()));
-        let i_term = bind(i, term_names.contains(&i.to_string()));
-        let j_term = bind(j, term_names.contains(&j.to_string()));
+        let i_rest = bind(i, n.i_in_rest);
+        let i_init = bind(i, n.i_in_init);
+        let i_term = bind(i, n.i_in_term);
+        let j_term = bind(j, n.j_in_term);
         syn::parse_quote! {
             if <#s as #k::Scalar>::__ROW_BLOCKS {
                 #label for (#i_rest, #yielded) in #k::__private::rows(
@@ -269,14 +278,6 @@ fn idents(e: &impl ToTokens) -> HashSet<String> {
     let mut out = HashSet::new();
     walk(e.to_token_stream(), &mut out);
     out
-}
-
-fn mentions_any(ts: TokenStream, names: &HashSet<String>) -> bool {
-    ts.into_iter().any(|t| match t {
-        TokenTree::Ident(i) => names.contains(&i.to_string()),
-        TokenTree::Group(g) => mentions_any(g.stream(), names),
-        _ => false,
-    })
 }
 
 /// `break`, `return`, `?`, or an item that must exist once (`static`, `impl`: the rest is
